@@ -1,0 +1,385 @@
+package dev.argus.model.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaParseException;
+
+/**
+ * A schema registry that serves the Confluent REST API on loopback, in memory, for local runs and
+ * tests. Any Confluent-compatible client can register and fetch Avro schemas from it.
+ *
+ * <p>It implements the part of the API that serializers and deserializers use: register, look up,
+ * schema by id, subjects and versions, compatibility config (NONE, BACKWARD, FORWARD, FULL and the
+ * _TRANSITIVE variants, checked with Avro's own {@link SchemaCompatibility}) and compatibility
+ * tests. Equal schemas (by Avro's canonical form) share one global id, as in Confluent's registry.
+ * Errors carry Confluent's error codes. State is lost when it stops.
+ */
+public final class InProcessSchemaRegistry implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Object lock = new Object();
+    // guarded by lock
+    private final List<Schema> schemasById = new ArrayList<>(); // id = index + 1
+    private final Map<String, Integer> idsByCanonicalForm = new LinkedHashMap<>();
+    private final Map<String, List<Integer>> subjects = new LinkedHashMap<>(); // version = index + 1
+    private final Map<String, String> compatibilityBySubject = new LinkedHashMap<>();
+    private String globalCompatibility = "BACKWARD";
+
+    private InProcessSchemaRegistry(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Starts a registry on 127.0.0.1:{@code port}; port 0 picks a free one. */
+    public static InProcessSchemaRegistry start(int port) throws IOException {
+        HttpServer server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        ExecutorService executor =
+                Executors.newFixedThreadPool(
+                        2,
+                        r -> {
+                            Thread t = new Thread(r, "in-process-schema-registry");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        InProcessSchemaRegistry registry = new InProcessSchemaRegistry(server, executor);
+        server.createContext("/", registry::handle);
+        server.setExecutor(executor);
+        server.start();
+        return registry;
+    }
+
+    /** The base URL to give clients, for example {@code http://127.0.0.1:41234}. */
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        Reply reply;
+        try {
+            reply = route(exchange.getRequestMethod(), segments(exchange), readBody(exchange));
+        } catch (ApiError e) {
+            reply = new Reply(e.status, error(e.code, e.getMessage()));
+        } catch (RuntimeException e) {
+            reply = new Reply(500, error(50001, "internal error: " + e));
+        }
+        byte[] bytes = JSON.writeValueAsBytes(reply.body);
+        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+        exchange.sendResponseHeaders(reply.status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private Reply route(String method, List<String> p, JsonNode body) {
+        int n = p.size();
+        if (n == 1 && p.get(0).equals("subjects") && method.equals("GET")) {
+            return ok(subjectList());
+        }
+        if (n == 3 && p.get(0).equals("schemas") && p.get(1).equals("ids") && method.equals("GET")) {
+            return ok(JSON.createObjectNode().put("schema", schemaById(parseInt(p.get(2))).toString()));
+        }
+        if (n >= 2 && p.get(0).equals("subjects")) {
+            String subject = p.get(1);
+            if (n == 2 && method.equals("POST")) {
+                return ok(lookup(subject, schemaOf(body)));
+            }
+            if (n == 2 && method.equals("DELETE")) {
+                return ok(deleteSubject(subject));
+            }
+            if (n == 3 && p.get(2).equals("versions") && method.equals("POST")) {
+                return ok(JSON.createObjectNode().put("id", register(subject, schemaOf(body))));
+            }
+            if (n == 3 && p.get(2).equals("versions") && method.equals("GET")) {
+                ArrayNode versions = JSON.createArrayNode();
+                int count = versionsOf(subject).size();
+                for (int v = 1; v <= count; v++) {
+                    versions.add(v);
+                }
+                return ok(versions);
+            }
+            if (n == 4 && p.get(2).equals("versions") && method.equals("GET")) {
+                return ok(versionOf(subject, p.get(3)));
+            }
+            if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("schema")) {
+                return ok(parseJson(versionOf(subject, p.get(3)).get("schema").asText()));
+            }
+        }
+        if (p.size() >= 1 && p.get(0).equals("config")) {
+            return config(method, n == 2 ? p.get(1) : null, body);
+        }
+        if (n == 5 && p.get(0).equals("compatibility") && method.equals("POST")) {
+            return ok(JSON.createObjectNode().put("is_compatible", testCompatibility(p.get(2), p.get(4), schemaOf(body))));
+        }
+        throw new ApiError(404, 404, "no such endpoint: " + method + " /" + String.join("/", p));
+    }
+
+    private ArrayNode subjectList() {
+        synchronized (lock) {
+            ArrayNode list = JSON.createArrayNode();
+            subjects.keySet().forEach(list::add);
+            return list;
+        }
+    }
+
+    private Schema schemaById(int id) {
+        synchronized (lock) {
+            if (id < 1 || id > schemasById.size()) {
+                throw new ApiError(404, 40403, "Schema " + id + " not found");
+            }
+            return schemasById.get(id - 1);
+        }
+    }
+
+    private int register(String subject, Schema schema) {
+        synchronized (lock) {
+            List<Integer> versions = subjects.computeIfAbsent(subject, s -> new ArrayList<>());
+            String canonical = schema.toString(false);
+            Integer existingId = idsByCanonicalForm.get(canonical);
+            if (existingId != null && versions.contains(existingId)) {
+                return existingId;
+            }
+            List<Schema> previous = versions.stream().map(id -> schemasById.get(id - 1)).toList();
+            String level = compatibilityOf(subject);
+            if (!compatible(level, schema, previous)) {
+                if (versions.isEmpty()) {
+                    subjects.remove(subject);
+                }
+                throw new ApiError(409, 409, "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\" under compatibility " + level);
+            }
+            int id = existingId != null ? existingId : newId(canonical, schema);
+            versions.add(id);
+            return id;
+        }
+    }
+
+    private int newId(String canonical, Schema schema) {
+        schemasById.add(schema);
+        int id = schemasById.size();
+        idsByCanonicalForm.put(canonical, id);
+        return id;
+    }
+
+    private ObjectNode lookup(String subject, Schema schema) {
+        synchronized (lock) {
+            List<Integer> versions = versionsOf(subject);
+            Integer id = idsByCanonicalForm.get(schema.toString(false));
+            int index = id == null ? -1 : versions.indexOf(id);
+            if (index < 0) {
+                throw new ApiError(404, 40403, "Schema not found under subject " + subject);
+            }
+            return describe(subject, index + 1, id);
+        }
+    }
+
+    private ObjectNode versionOf(String subject, String version) {
+        synchronized (lock) {
+            List<Integer> versions = versionsOf(subject);
+            int v = version.equals("latest") || version.equals("-1") ? versions.size() : parseInt(version);
+            if (v < 1 || v > versions.size()) {
+                throw new ApiError(404, 40402, "Version " + version + " not found for subject " + subject);
+            }
+            return describe(subject, v, versions.get(v - 1));
+        }
+    }
+
+    private ArrayNode deleteSubject(String subject) {
+        synchronized (lock) {
+            List<Integer> versions = versionsOf(subject);
+            ArrayNode deleted = JSON.createArrayNode();
+            for (int v = 1; v <= versions.size(); v++) {
+                deleted.add(v);
+            }
+            subjects.remove(subject);
+            return deleted;
+        }
+    }
+
+    private boolean testCompatibility(String subject, String version, Schema schema) {
+        synchronized (lock) {
+            List<Integer> versions = subjects.getOrDefault(subject, List.of());
+            if (versions.isEmpty()) {
+                return true;
+            }
+            String level = compatibilityOf(subject);
+            if (version.equals("latest") && !level.endsWith("_TRANSITIVE")) {
+                return compatible(level, schema, List.of(schemasById.get(versions.get(versions.size() - 1) - 1)));
+            }
+            ObjectNode v = versionOf(subject, version);
+            return compatible(level, schema, List.of(schemaById(v.get("id").asInt())));
+        }
+    }
+
+    private Reply config(String method, String subject, JsonNode body) {
+        synchronized (lock) {
+            if (method.equals("GET")) {
+                String level = subject == null ? globalCompatibility : compatibilityBySubject.get(subject);
+                if (level == null) {
+                    throw new ApiError(404, 40408, "Subject " + subject + " has no compatibility level set");
+                }
+                return ok(JSON.createObjectNode().put("compatibilityLevel", level));
+            }
+            if (method.equals("PUT")) {
+                String level = body.path("compatibility").asText("").toUpperCase();
+                if (!List.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE").contains(level)) {
+                    throw new ApiError(422, 42203, "Invalid compatibility level: " + level);
+                }
+                if (subject == null) {
+                    globalCompatibility = level;
+                } else {
+                    compatibilityBySubject.put(subject, level);
+                }
+                return ok(JSON.createObjectNode().put("compatibility", level));
+            }
+            throw new ApiError(405, 405, "method " + method + " not allowed on /config");
+        }
+    }
+
+    private String compatibilityOf(String subject) {
+        return compatibilityBySubject.getOrDefault(subject, globalCompatibility);
+    }
+
+    /** Confluent's semantics: non-transitive levels check against the latest version only. */
+    private static boolean compatible(String level, Schema candidate, List<Schema> previous) {
+        if (previous.isEmpty() || level.equals("NONE")) {
+            return true;
+        }
+        List<Schema> against = level.endsWith("_TRANSITIVE") ? previous : List.of(previous.get(previous.size() - 1));
+        boolean backward = level.startsWith("BACKWARD") || level.startsWith("FULL");
+        boolean forward = level.startsWith("FORWARD") || level.startsWith("FULL");
+        for (Schema old : against) {
+            if (backward && !canRead(candidate, old)) {
+                return false;
+            }
+            if (forward && !canRead(old, candidate)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean canRead(Schema reader, Schema writer) {
+        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType()
+                == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+    }
+
+    private List<Integer> versionsOf(String subject) {
+        List<Integer> versions = subjects.get(subject);
+        if (versions == null) {
+            throw new ApiError(404, 40401, "Subject '" + subject + "' not found.");
+        }
+        return versions;
+    }
+
+    private ObjectNode describe(String subject, int version, int id) {
+        return JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", version)
+                .put("id", id)
+                .put("schema", schemasById.get(id - 1).toString());
+    }
+
+    private static Schema schemaOf(JsonNode body) {
+        String type = body.path("schemaType").asText("AVRO");
+        if (!type.equals("AVRO")) {
+            throw new ApiError(422, 42201, "Only AVRO schemas are supported here, got " + type);
+        }
+        String text = body.path("schema").asText(null);
+        if (text == null) {
+            throw new ApiError(422, 42201, "Request body has no \"schema\" field");
+        }
+        try {
+            return new Schema.Parser().parse(text);
+        } catch (SchemaParseException e) {
+            throw new ApiError(422, 42201, "Invalid schema: " + e.getMessage());
+        }
+    }
+
+    private static List<String> segments(HttpExchange exchange) {
+        String raw = exchange.getRequestURI().getRawPath();
+        List<String> out = new ArrayList<>();
+        for (String s : raw.split("/")) {
+            if (!s.isEmpty()) {
+                out.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode readBody(HttpExchange exchange) throws IOException {
+        byte[] bytes = exchange.getRequestBody().readAllBytes();
+        if (bytes.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new ApiError(422, 42201, "Request body is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode parseJson(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new ApiError(422, 42202, "Not a number: " + s);
+        }
+    }
+
+    private static ObjectNode error(int code, String message) {
+        return JSON.createObjectNode().put("error_code", code).put("message", message);
+    }
+
+    private static Reply ok(JsonNode body) {
+        return new Reply(200, body);
+    }
+
+    private record Reply(int status, JsonNode body) {}
+
+    private static final class ApiError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final int code;
+
+        ApiError(int status, int code, String message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+    }
+}

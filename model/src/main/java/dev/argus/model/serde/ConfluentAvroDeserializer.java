@@ -1,0 +1,177 @@
+package dev.argus.model.serde;
+
+import dev.argus.model.DeadLetterReason;
+import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.registry.RegistryException;
+import dev.argus.model.registry.SchemaRegistryClient;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Reads Avro records in the Confluent wire format: checks the magic byte, fetches the writer
+ * schema by its id (cached) and resolves it against the reader schema of {@code T}, so records
+ * written with an older or newer compatible schema decode into today's class.
+ *
+ * <p>A record that is not valid fails with a {@link WireFormatException} whose reason is one of
+ * the dead-letter reasons; a registry that does not answer fails with an {@link
+ * java.io.UncheckedIOException}, which is transient and not the record's fault.
+ *
+ * <p>Serializable: the registry client is opened lazily where the deserializer runs. Not
+ * thread-safe; give each thread its own instance.
+ */
+public final class ConfluentAvroDeserializer<T extends SpecificRecord> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final RegistryConfig registry;
+    private final Class<T> type;
+
+    private transient SchemaRegistryClient client;
+    private transient Schema readerSchema;
+    private transient Map<Integer, SpecificDatumReader<T>> readersById;
+    private transient BinaryDecoder decoder;
+
+    public ConfluentAvroDeserializer(RegistryConfig registry, Class<T> type) {
+        this.registry = registry;
+        this.type = type;
+    }
+
+    /** Uses an existing client (and its caches). */
+    public static <T extends SpecificRecord> ConfluentAvroDeserializer<T> withClient(
+            SchemaRegistryClient client, Class<T> type) {
+        ConfluentAvroDeserializer<T> d = new ConfluentAvroDeserializer<>(client.config(), type);
+        d.client = client;
+        return d;
+    }
+
+    public T deserialize(byte[] bytes) throws WireFormatException {
+        init();
+        if (bytes == null || bytes.length == 0) {
+            throw new WireFormatException(DeadLetterReason.EMPTY, "the record has no value bytes");
+        }
+        if (bytes[0] != WireFormat.MAGIC_BYTE) {
+            throw new WireFormatException(
+                    DeadLetterReason.WRONG_MAGIC_BYTE,
+                    String.format(
+                            "first byte is 0x%02x, not the magic byte 0x00 of the Confluent wire"
+                                    + " format: the producer did not use a schema-registry"
+                                    + " serializer",
+                            bytes[0]));
+        }
+        if (bytes.length < WireFormat.HEADER_LENGTH) {
+            throw new WireFormatException(
+                    DeadLetterReason.TRUNCATED,
+                    "the record has "
+                            + bytes.length
+                            + " bytes, fewer than the 5 of the wire-format header");
+        }
+        int id =
+                ((bytes[1] & 0xff) << 24)
+                        | ((bytes[2] & 0xff) << 16)
+                        | ((bytes[3] & 0xff) << 8)
+                        | (bytes[4] & 0xff);
+        SpecificDatumReader<T> reader = readerFor(id);
+        decoder =
+                DecoderFactory.get()
+                        .binaryDecoder(
+                                bytes,
+                                WireFormat.HEADER_LENGTH,
+                                bytes.length - WireFormat.HEADER_LENGTH,
+                                decoder);
+        T record;
+        try {
+            record = reader.read(null, decoder);
+        } catch (EOFException e) {
+            throw new WireFormatException(
+                    DeadLetterReason.TRUNCATED,
+                    "the Avro body ends early for schema id " + id + ": the record is cut short",
+                    e);
+        } catch (IOException | RuntimeException e) {
+            // garbage bytes surface as any of Avro's runtime exceptions, or as index and
+            // allocation errors from lengths that make no sense
+            throw new WireFormatException(
+                    DeadLetterReason.UNDECODABLE,
+                    "the Avro body does not decode with schema id " + id + ": " + e,
+                    e);
+        }
+        try {
+            if (!decoder.isEnd()) {
+                throw new WireFormatException(
+                        DeadLetterReason.UNDECODABLE,
+                        "bytes left over after decoding with schema id "
+                                + id
+                                + ": the body was not written with that schema");
+            }
+        } catch (IOException e) {
+            throw new WireFormatException(DeadLetterReason.UNDECODABLE, e.toString(), e);
+        }
+        return record;
+    }
+
+    private SpecificDatumReader<T> readerFor(int id) throws WireFormatException {
+        SpecificDatumReader<T> reader = readersById.get(id);
+        if (reader != null) {
+            return reader;
+        }
+        Schema writerSchema;
+        try {
+            writerSchema = client.schemaById(id);
+        } catch (RegistryException e) {
+            if (e.isNotFound()) {
+                throw new WireFormatException(
+                        DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                        "the registry has no schema with id " + id + " (" + e.getMessage() + ")",
+                        e);
+            }
+            throw e;
+        }
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            boolean missingField =
+                    compatibility.getResult().getIncompatibilities().stream()
+                            .anyMatch(
+                                    i ->
+                                            i.getType()
+                                                    == SchemaCompatibility.SchemaIncompatibilityType
+                                                            .READER_FIELD_MISSING_DEFAULT_VALUE);
+            throw new WireFormatException(
+                    missingField
+                            ? DeadLetterReason.MISSING_FIELD
+                            : DeadLetterReason.INCOMPATIBLE_SCHEMA,
+                    "writer schema id "
+                            + id
+                            + " ("
+                            + writerSchema.getFullName()
+                            + ") cannot be read as "
+                            + readerSchema.getFullName()
+                            + ": "
+                            + compatibility.getResult().getIncompatibilities().stream()
+                                    .map(i -> i.getMessage() + " at " + i.getLocation())
+                                    .toList());
+        }
+        reader = new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get());
+        readersById.put(id, reader);
+        return reader;
+    }
+
+    private void init() {
+        if (readersById != null) {
+            return;
+        }
+        if (client == null) {
+            client = new SchemaRegistryClient(registry);
+        }
+        readerSchema = SpecificData.get().getSchema(type);
+        readersById = new HashMap<>();
+    }
+}

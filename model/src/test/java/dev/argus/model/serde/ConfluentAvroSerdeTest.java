@@ -1,0 +1,273 @@
+package dev.argus.model.serde;
+
+import static dev.argus.model.TransactionBuilder.payment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetterReason;
+import dev.argus.model.MatchedEvent;
+import dev.argus.model.Money;
+import dev.argus.model.Severity;
+import dev.argus.model.Transaction;
+import dev.argus.model.TransactionBuilder;
+import dev.argus.model.TransactionType;
+import dev.argus.model.registry.InProcessSchemaRegistry;
+import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.registry.SchemaRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ConfluentAvroSerdeTest {
+    private static final String TOPIC = "transactions";
+    private static InProcessSchemaRegistry registry;
+
+    private SchemaRegistryClient client;
+    private ConfluentAvroSerializer<Transaction> serializer;
+    private ConfluentAvroDeserializer<Transaction> deserializer;
+
+    @BeforeAll
+    static void startRegistry() throws Exception {
+        registry = InProcessSchemaRegistry.start(0);
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
+        serializer = new ConfluentAvroSerializer<>(client.config(), Transaction.class, true);
+        deserializer = new ConfluentAvroDeserializer<>(client.config(), Transaction.class);
+    }
+
+    @Test
+    void roundTripsATransaction() throws Exception {
+        Transaction original = payment().amount("1234.56", "EUR").build();
+        assertThat(deserializer.deserialize(serializer.serialize(TOPIC, original)))
+                .isEqualTo(original);
+    }
+
+    @Test
+    void roundTripsAnAlert() throws Exception {
+        Alert alert =
+                Alert.newBuilder()
+                        .setAlertId("a-1")
+                        .setRuleId("card-testing")
+                        .setRuleVersion(1)
+                        .setAccountId("acc-1")
+                        .setSeverity(Severity.HIGH)
+                        .setScore(80)
+                        .setExplanation("three small then one large")
+                        .setMatchedEvents(
+                                List.of(
+                                        new MatchedEvent(
+                                                "small",
+                                                "t-1",
+                                                TransactionBuilder.T0,
+                                                TransactionType.CARD_PAYMENT,
+                                                new Money(100L, "EUR"))))
+                        .setLastEventTime(TransactionBuilder.T0)
+                        .setDetectionTime(TransactionBuilder.T0.plusMillis(40))
+                        .build();
+        ConfluentAvroSerializer<Alert> alerts =
+                new ConfluentAvroSerializer<>(client.config(), Alert.class, true);
+        ConfluentAvroDeserializer<Alert> reader =
+                new ConfluentAvroDeserializer<>(client.config(), Alert.class);
+        assertThat(reader.deserialize(alerts.serialize("alerts", alert))).isEqualTo(alert);
+    }
+
+    @Test
+    void writesTheConfluentHeaderWithTheRegisteredId() {
+        byte[] bytes = serializer.serialize(TOPIC, payment().build());
+        ByteBuffer header = ByteBuffer.wrap(bytes);
+        assertThat(header.get()).isEqualTo(WireFormat.MAGIC_BYTE);
+        assertThat(header.getInt()).isEqualTo(client.latest("transactions-value").id());
+    }
+
+    @Test
+    void readsARecordWrittenWithAnOlderSchemaFillingDefaults() throws Exception {
+        // an older producer that knew only the required fields and an amount
+        Schema older =
+                new Schema.Parser()
+                        .parse(
+                                """
+                {"type":"record","name":"Transaction","namespace":"dev.argus.model","fields":[
+                  {"name":"transaction_id","type":"string"},
+                  {"name":"account_id","type":"string"},
+                  {"name":"event_time","type":{"type":"long","logicalType":"timestamp-millis"}},
+                  {"name":"type","type":{"type":"enum","name":"TransactionType","symbols":["CARD_PAYMENT","TRANSFER"]}},
+                  {"name":"channel","type":{"type":"enum","name":"Channel","symbols":["POS","ECOMMERCE"]}},
+                  {"name":"status","type":{"type":"enum","name":"TransactionStatus","symbols":["APPROVED","DECLINED"]}}
+                ]}""");
+        GenericRecord record = new GenericData.Record(older);
+        record.put("transaction_id", "t-old");
+        record.put("account_id", "acc-9");
+        record.put("event_time", TransactionBuilder.T0.toEpochMilli());
+        record.put("type", new GenericData.EnumSymbol(older.getField("type").schema(), "TRANSFER"));
+        record.put("channel", new GenericData.EnumSymbol(older.getField("channel").schema(), "POS"));
+        record.put(
+                "status", new GenericData.EnumSymbol(older.getField("status").schema(), "DECLINED"));
+        int id = client.register("older-value", older);
+
+        Transaction read = deserializer.deserialize(encode(id, older, record));
+
+        assertThat(read.getTransactionId()).isEqualTo("t-old");
+        assertThat(read.getType()).isEqualTo(TransactionType.TRANSFER);
+        assertThat(read.getAmount()).isNull();
+        assertThat(read.getCardPresent()).isFalse();
+        assertThat(read.getLocation()).isNull();
+    }
+
+    @Test
+    void readsARecordWrittenWithANewerSchemaIgnoringNewFieldsAndSymbols() throws Exception {
+        Schema current = Transaction.getClassSchema();
+        String json = current.toString();
+        Schema newer =
+                new Schema.Parser()
+                        .parse(
+                                json.replace("\"UNKNOWN\"]", "\"UNKNOWN\",\"CRYPTO_PURCHASE\"]")
+                                        .replaceFirst(
+                                                "\"fields\":\\[",
+                                                "\"fields\":[{\"name\":\"risk_hint\",\"type\":\"string\",\"default\":\"\"},"));
+        GenericRecord record = new GenericData.Record(newer);
+        Transaction base = payment().build();
+        for (Schema.Field f : current.getFields()) {
+            record.put(f.name(), GenericData.get().deepCopy(f.schema(), toGeneric(base, f)));
+        }
+        record.put("risk_hint", "x");
+        record.put(
+                "type", new GenericData.EnumSymbol(newer.getField("type").schema(), "CRYPTO_PURCHASE"));
+        int id = client.register("newer-value", newer);
+
+        Transaction read = deserializer.deserialize(encode(id, newer, record));
+
+        assertThat(read.getTransactionId()).isEqualTo(base.getTransactionId());
+        assertThat(read.getType()).isEqualTo(TransactionType.UNKNOWN);
+    }
+
+    @Test
+    void anEmptyRecordIsRefused() {
+        assertReason(new byte[0], DeadLetterReason.EMPTY);
+    }
+
+    @Test
+    void aRecordWithoutTheMagicByteIsRefused() {
+        assertReason("{\"id\":1}".getBytes(), DeadLetterReason.WRONG_MAGIC_BYTE);
+    }
+
+    @Test
+    void aRecordShorterThanTheHeaderIsTruncated() {
+        assertReason(new byte[] {0, 0, 0}, DeadLetterReason.TRUNCATED);
+    }
+
+    @Test
+    void aRecordCutShortInItsBodyIsTruncated() {
+        byte[] bytes = serializer.serialize(TOPIC, payment().build());
+        assertReason(Arrays.copyOf(bytes, bytes.length - 10), DeadLetterReason.TRUNCATED);
+    }
+
+    @Test
+    void anUnknownSchemaIdIsRefused() {
+        byte[] bytes = serializer.serialize(TOPIC, payment().build());
+        ByteBuffer.wrap(bytes).put(1, (byte) 0x7f);
+        assertReason(bytes, DeadLetterReason.UNKNOWN_SCHEMA_ID);
+    }
+
+    @Test
+    void aSchemaWithoutARequiredFieldIsAMissingField() throws Exception {
+        Schema noAccount =
+                new Schema.Parser()
+                        .parse(
+                                "{\"type\":\"record\",\"name\":\"Transaction\",\"namespace\":\"dev.argus.model\",\"fields\":[{\"name\":\"transaction_id\",\"type\":\"string\"}]}");
+        GenericRecord record = new GenericData.Record(noAccount);
+        record.put("transaction_id", "t-x");
+        int id = client.register("no-account-value", noAccount);
+        assertReason(encode(id, noAccount, record), DeadLetterReason.MISSING_FIELD);
+    }
+
+    @Test
+    void aFieldOfAnotherTypeIsIncompatible() throws Exception {
+        String json = Transaction.getClassSchema().toString();
+        Schema other =
+                new Schema.Parser()
+                        .parse(
+                                json.replaceFirst(
+                                        "\\{\"name\":\"transaction_id\",\"type\":\\{[^}]*\\}",
+                                        "{\"name\":\"transaction_id\",\"type\":\"long\""));
+        assertThat(other.getField("transaction_id").schema().getType())
+                .isEqualTo(Schema.Type.LONG);
+        int id = client.register("other-value", other);
+        GenericRecord record = new GenericData.Record(other);
+        Transaction base = payment().build();
+        for (Schema.Field f : other.getFields()) {
+            record.put(f.name(), toGeneric(base, f));
+        }
+        record.put("transaction_id", 5L);
+        assertReason(encode(id, other, record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
+    }
+
+    @Test
+    void garbageAfterAValidHeaderIsUndecodableAndNeverCrashes() {
+        int id = serializer.schemaId(TOPIC);
+        Random random = new Random(42);
+        for (int i = 0; i < 2_000; i++) {
+            byte[] body = new byte[1 + random.nextInt(120)];
+            random.nextBytes(body);
+            byte[] bytes = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+            try {
+                deserializer.deserialize(bytes);
+            } catch (WireFormatException e) {
+                assertThat(e.reason())
+                        .isIn(DeadLetterReason.UNDECODABLE, DeadLetterReason.TRUNCATED);
+            }
+        }
+        assertReason(
+                ByteBuffer.allocate(9).put((byte) 0).putInt(id).putInt(0xffffffff).array(),
+                DeadLetterReason.UNDECODABLE,
+                DeadLetterReason.TRUNCATED);
+    }
+
+    private void assertReason(byte[] bytes, DeadLetterReason... expected) {
+        assertThatThrownBy(() -> deserializer.deserialize(bytes))
+                .isInstanceOfSatisfying(
+                        WireFormatException.class,
+                        e -> {
+                            assertThat(e.reason()).as(e.getMessage()).isIn((Object[]) expected);
+                            assertThat(e.getMessage()).isNotBlank();
+                        });
+    }
+
+    private static Object toGeneric(Transaction t, Schema.Field f) {
+        Object value = t.get(f.pos());
+        if (value instanceof java.time.Instant instant) {
+            return instant.toEpochMilli();
+        }
+        return value;
+    }
+
+    private static byte[] encode(int id, Schema schema, GenericRecord record) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(id).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+}
