@@ -1,0 +1,75 @@
+package dev.argus.job;
+
+import dev.argus.job.io.KafkaIo;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Argus job on a Flink 2.2 cluster: reads its configuration (see {@link JobConfig}), wires
+ * Kafka to the {@link FraudDetectionPipeline}, and runs.
+ *
+ * <pre>
+ * flink run -c dev.argus.job.FraudDetectionJob argus-fraud-job-VERSION-job.jar \
+ *     --config argus.properties --kafka.bootstrap.servers broker:9092
+ * </pre>
+ */
+public final class FraudDetectionJob {
+    private static final Logger LOG = LoggerFactory.getLogger(FraudDetectionJob.class);
+
+    private FraudDetectionJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config;
+        try {
+            config = JobConfig.fromArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        LOG.info("Starting Argus with {}", config);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        attach(env, config, false);
+        env.execute("argus-fraud-detection");
+    }
+
+    /**
+     * The Flink settings Argus relies on: RocksDB state with incremental checkpoints, exactly-once
+     * checkpoints at the configured interval, and no Kryo fallback for any type.
+     */
+    public static Configuration flinkConfiguration(JobConfig config) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.duration("checkpoint.interval"));
+        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMillis(500));
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        return conf;
+    }
+
+    /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
+    public static FraudDetectionPipeline.Outputs attach(
+            StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
+        FraudDetectionPipeline.Outputs outputs =
+                FraudDetectionPipeline.build(
+                        env, KafkaIo.transactionsSource(config, bounded), config.pipeline());
+        outputs.alerts()
+                .sinkTo(KafkaIo.alertsSink(config))
+                .uid(Uids.ALERTS_SINK)
+                .name("alerts to Kafka");
+        outputs.deadLetters()
+                .sinkTo(KafkaIo.deadLettersSink(config))
+                .uid(Uids.DEAD_LETTERS_SINK)
+                .name("dead letters to Kafka");
+        return outputs;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.argus.job;
+
+import dev.argus.job.functions.DeadLetterRoutingFunction;
+import dev.argus.job.functions.MatchToAlertFunction;
+import dev.argus.job.io.Decoded;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.Transaction;
+import dev.argus.rules.FraudRule;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.cep.CEP;
+import org.apache.flink.cep.PatternStream;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The Argus topology, as a pure function of its source and configuration: decoded records in,
+ * alerts and dead letters out. It attaches no sinks, so tests run exactly this with bounded
+ * sources and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
+ *
+ * <pre>
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ one CEP operator per rule ─▶ alerts
+ *              └─ undecodable, invalid, late ─────────────────────────────────▶ dead letters
+ * </pre>
+ */
+public final class FraudDetectionPipeline {
+    private FraudDetectionPipeline() {}
+
+    /** The streams the topology produces. */
+    public record Outputs(DataStream<Alert> alerts, DataStream<DeadLetter> deadLetters) {}
+
+    public static Outputs build(
+            StreamExecutionEnvironment env,
+            Source<Decoded, ?, ?> transactions,
+            PipelineConfig config) {
+        WatermarkStrategy<Decoded> watermarks =
+                WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+                        .withTimestampAssigner(
+                                // dead letters carry no event time and must not move the watermark
+                                (d, recordTime) ->
+                                        d.transaction != null
+                                                ? d.transaction.getEventTime().toEpochMilli()
+                                                : Long.MIN_VALUE)
+                        .withIdleness(config.idleTimeout());
+
+        SingleOutputStreamOperator<Transaction> valid =
+                env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
+                        .uid(Uids.TRANSACTIONS_SOURCE)
+                        .process(new DeadLetterRoutingFunction(), new AvroTypeInfo<>(Transaction.class))
+                        .uid(Uids.DEAD_LETTER_ROUTING)
+                        .name("route invalid and late events to dead letters");
+
+        DataStream<DeadLetter> deadLetters =
+                valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
+
+        KeyedStream<Transaction, String> byAccount = valid.keyBy(Transaction::getAccountId);
+
+        DataStream<Alert> alerts = null;
+        for (FraudRule rule : config.rules()) {
+            OutputTag<Transaction> lateForRule =
+                    new OutputTag<>("late-" + rule.id(), new AvroTypeInfo<>(Transaction.class));
+            PatternStream<Transaction> matches =
+                    CEP.pattern(byAccount, rule.pattern()).inEventTime().sideOutputLateData(lateForRule);
+            SingleOutputStreamOperator<Alert> ruleAlerts =
+                    matches.process(new MatchToAlertFunction(rule), new AvroTypeInfo<>(Alert.class))
+                            .uid(Uids.rule(rule.id()))
+                            .name("rule " + rule.id() + " v" + rule.version());
+            // routing drops late events before the rules, so this is a safety net, not a path
+            deadLetters =
+                    deadLetters.union(
+                            ruleAlerts
+                                    .getSideOutput(lateForRule)
+                                    .map(
+                                            t -> DeadLetterRoutingFunction.lateAtRule(t, rule.id()),
+                                            new AvroTypeInfo<>(DeadLetter.class))
+                                    .uid(Uids.lateAtRule(rule.id()))
+                                    .name("late at rule " + rule.id()));
+            alerts = alerts == null ? ruleAlerts : alerts.union(ruleAlerts);
+        }
+        if (alerts == null) {
+            throw new IllegalArgumentException("no rules to run: the rule set is empty");
+        }
+        return new Outputs(alerts, deadLetters);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.argus.job;
+
+import dev.argus.model.Amounts;
+import dev.argus.model.registry.RegistryConfig;
+import dev.argus.rules.CardTestingRule;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The job's configuration: a properties file ({@code --config FILE}) and/or {@code --key value}
+ * arguments, the arguments winning. Every key is listed in {@link #DEFAULTS} with its default;
+ * keys starting with {@code kafka.} are passed to the Kafka clients without the prefix (for SASL
+ * and SSL settings), and {@code schema.registry.*} and {@code basic.auth.user.info} configure the
+ * registry client as in Confluent's clients. An unknown key is an error, so typos do not pass
+ * silently.
+ */
+public final class JobConfig {
+    /** Every key the job understands, with its default ({@code null}: required). */
+    public static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("kafka.bootstrap.servers", null);
+        d.put("kafka.group.id", "argus-fraud-job");
+        d.put("topic.transactions", "transactions");
+        d.put("topic.alerts", "alerts");
+        d.put("topic.dead-letters", "transactions-dead-letters");
+        d.put("source.starting-offsets", "committed-or-earliest");
+        d.put("schema.registry.url", null);
+        d.put("basic.auth.user.info", "");
+        d.put("schema.registry.ssl.truststore.location", "");
+        d.put("schema.registry.ssl.truststore.password", "");
+        d.put("schema.registry.ssl.keystore.location", "");
+        d.put("schema.registry.ssl.keystore.password", "");
+        d.put("schema.registry.request.timeout.ms", "10000");
+        d.put("auto.register.schemas", "true");
+        d.put("events.max-out-of-orderness", "5 s");
+        d.put("events.idle-timeout", "30 s");
+        d.put("events.max-future-skew", "1 h");
+        d.put("checkpoint.interval", "10 s");
+        d.put("sink.transactional-id-prefix", "argus");
+        d.put("sink.transaction-timeout", "15 min");
+        d.put("rules.card-testing.currency", "EUR");
+        d.put("rules.card-testing.small-max", "5.00");
+        d.put("rules.card-testing.large-min", "500.00");
+        d.put("rules.card-testing.min-small-payments", "3");
+        d.put("rules.card-testing.window", "10 min");
+        DEFAULTS = java.util.Collections.unmodifiableMap(d);
+    }
+
+    private final Map<String, String> values;
+
+    private JobConfig(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Parses {@code [--config FILE] [--key value | --key=value]...}. */
+    public static JobConfig fromArgs(String[] args) throws IOException {
+        Map<String, String> given = new LinkedHashMap<>();
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException(
+                        "unexpected argument '" + arg + "': use --key value or --key=value");
+            }
+            String key = arg.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("--" + key + " needs a value");
+            }
+            if (key.equals("config")) {
+                given.putAll(readFile(Path.of(value)));
+            } else {
+                overrides.put(key, value);
+            }
+        }
+        given.putAll(overrides);
+        return of(given);
+    }
+
+    /** A configuration from explicit values; defaults fill the rest. */
+    public static JobConfig of(Map<String, String> given) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> values = new TreeMap<>();
+        DEFAULTS.forEach((k, v) -> {
+            if (v != null) {
+                values.put(k, v);
+            }
+        });
+        for (Map.Entry<String, String> e : given.entrySet()) {
+            String key = e.getKey();
+            if (!DEFAULTS.containsKey(key) && !key.startsWith("kafka.")) {
+                problems.add("unknown key '" + key + "'");
+            }
+            values.put(key, e.getValue());
+        }
+        DEFAULTS.forEach((k, v) -> {
+            if (v == null && (values.get(k) == null || values.get(k).isBlank())) {
+                problems.add("'" + k + "' is required");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "invalid job configuration: "
+                            + String.join("; ", problems)
+                            + ". Known keys (defaults): "
+                            + DEFAULTS
+                            + "; any kafka.<client property> is passed to the Kafka clients.");
+        }
+        return new JobConfig(values);
+    }
+
+    private static Map<String, String> readFile(Path file) throws IOException {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            props.load(reader);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(k -> out.put(k, props.getProperty(k).trim()));
+        return out;
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    public Duration duration(String key) {
+        try {
+            return TimeUtils.parseDuration(get(key));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    key + " = '" + get(key) + "' is not a duration such as '5 s' or '10 min'", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return get("kafka.bootstrap.servers");
+    }
+
+    /** Kafka client properties: every {@code kafka.*} key without its prefix. */
+    public Properties kafkaProperties() {
+        Properties props = new Properties();
+        values.forEach((k, v) -> {
+            if (k.startsWith("kafka.")) {
+                props.setProperty(k.substring("kafka.".length()), v);
+            }
+        });
+        return props;
+    }
+
+    public RegistryConfig registry() {
+        return RegistryConfig.fromProperties(values);
+    }
+
+    public boolean autoRegisterSchemas() {
+        return Boolean.parseBoolean(get("auto.register.schemas"));
+    }
+
+    public PipelineConfig pipeline() {
+        return new PipelineConfig(
+                duration("events.max-out-of-orderness"),
+                duration("events.idle-timeout"),
+                List.of(new CardTestingRule(cardTesting())));
+    }
+
+    public CardTestingRule.Thresholds cardTesting() {
+        String currency = get("rules.card-testing.currency");
+        return new CardTestingRule.Thresholds(
+                currency,
+                Amounts.of(get("rules.card-testing.small-max"), currency).getAmountMinor(),
+                Amounts.of(get("rules.card-testing.large-min"), currency).getAmountMinor(),
+                Integer.parseInt(get("rules.card-testing.min-small-payments")),
+                duration("rules.card-testing.window"));
+    }
+
+    /** A copy with {@code key} set to {@code value}. */
+    public JobConfig with(String key, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(values);
+        copy.put(key, value);
+        return of(copy);
+    }
+
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>(values);
+        shown.replaceAll((k, v) -> k.contains("password") || k.contains("user.info") || k.contains("jaas") ? "*****" : v);
+        return shown.toString();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.argus.job;
+
+/**
+ * The operator UIDs of the job: a savepoint contract. A savepoint maps its state to operators by
+ * these strings, so renaming one orphans that operator's state. Change one only with a migration
+ * note in docs/operations.md.
+ */
+public final class Uids {
+    public static final String TRANSACTIONS_SOURCE = "kafka-transactions-source";
+    public static final String DEAD_LETTER_ROUTING = "dead-letter-routing";
+    public static final String ALERTS_SINK = "kafka-alerts-sink";
+    public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";
+
+    private static final String RULE_PREFIX = "rule-";
+    private static final String LATE_AT_RULE_PREFIX = "late-at-rule-";
+
+    private Uids() {}
+
+    /** The UID of the CEP operator that runs the rule {@code ruleId}. */
+    public static String rule(String ruleId) {
+        return RULE_PREFIX + ruleId;
+    }
+
+    /** The UID of the map that dead-letters events found late at rule {@code ruleId}. */
+    public static String lateAtRule(String ruleId) {
+        return LATE_AT_RULE_PREFIX + ruleId;
+    }
+}
