@@ -1,0 +1,166 @@
+package dev.argus.job.functions;
+
+import static dev.argus.model.TransactionBuilder.T0;
+import static dev.argus.model.TransactionBuilder.payment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.model.Alert;
+import dev.argus.model.MatchedEvent;
+import dev.argus.model.Severity;
+import dev.argus.model.Transaction;
+import dev.argus.model.TransactionStatus;
+import dev.argus.rules.CardTestingRule;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.cep.nfa.compiler.NFACompiler;
+import org.apache.flink.cep.operator.CepOperator;
+import org.apache.flink.cep.pattern.Pattern;
+import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The card-testing rule in the same CEP operator the pipeline runs, on RocksDB, asserting on
+ * output, timers and what survives a snapshot and restore.
+ */
+class CardTestingRuleHarnessTest {
+    private static final CardTestingRule RULE =
+            new CardTestingRule(CardTestingRule.Thresholds.defaults());
+
+    private KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> harness;
+
+    @AfterEach
+    void close() throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    @Test
+    void alertsWhenThreeSmallPaymentsPrecedeALargeOne() throws Exception {
+        harness = open(null);
+        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
+        process(payment("s2").amount("2.50", "EUR").secondsAfterT0(40).build());
+        process(payment("s3").amount("4.99", "EUR").secondsAfterT0(80).build());
+        process(payment("big").amount("750.00", "EUR").secondsAfterT0(200).build());
+        harness.processWatermark(T0.plusSeconds(201).toEpochMilli());
+
+        List<Alert> alerts = harness.extractOutputValues();
+        assertThat(alerts).hasSize(1);
+        Alert alert = alerts.get(0);
+        assertThat(alert.getMatchedEvents())
+                .extracting(MatchedEvent::getTransactionId)
+                .containsExactly("s1", "s2", "s3", "big");
+        assertThat(alert.getMatchedEvents())
+                .extracting(MatchedEvent::getStage)
+                .containsExactly("small", "small", "small", "large");
+        assertThat(alert.getSeverity()).isEqualTo(Severity.HIGH);
+        assertThat(alert.getLastEventTime()).isEqualTo(T0.plusSeconds(200));
+        assertThat(alert.getExplanation())
+                .isEqualTo(
+                        "3 card payments of at most 5.00 EUR (1.00 EUR, 2.50 EUR, 4.99 EUR)"
+                                + " followed by a payment of 750.00 EUR within 3 min 20 s");
+        assertThat(alert.getAlertId())
+                .isEqualTo(AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2", "s3", "big")));
+    }
+
+    @Test
+    void oneBurstWithMoreSmallPaymentsGivesOneAlertWithAllOfThem() throws Exception {
+        harness = open(null);
+        for (int i = 1; i <= 5; i++) {
+            process(payment("s" + i).amount("1.00", "EUR").secondsAfterT0(i * 10L).build());
+        }
+        process(payment("big").amount("900.00", "EUR").secondsAfterT0(100).build());
+        harness.processWatermark(T0.plusSeconds(101).toEpochMilli());
+
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        assertThat(harness.extractOutputValues().get(0).getMatchedEvents()).hasSize(6);
+    }
+
+    @Test
+    void staysSilentWhenTheLargePaymentComesAfterTheWindow() throws Exception {
+        harness = open(null);
+        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
+        process(payment("s2").amount("1.00", "EUR").secondsAfterT0(10).build());
+        process(payment("s3").amount("1.00", "EUR").secondsAfterT0(20).build());
+        process(payment("big").amount("900.00", "EUR").secondsAfterT0(601).build());
+        harness.processWatermark(T0.plusSeconds(3600).toEpochMilli());
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        // every partial match has expired and its timer fired: nothing is left waiting
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void ignoresDeclinedPaymentsAndOtherCurrencies() throws Exception {
+        harness = open(null);
+        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
+        process(payment("s2").amount("1.00", "USD").secondsAfterT0(10).build());
+        process(
+                payment("s3")
+                        .amount("1.00", "EUR")
+                        .status(TransactionStatus.DECLINED)
+                        .secondsAfterT0(20)
+                        .build());
+        process(payment("s4").amount("1.00", "EUR").secondsAfterT0(30).build());
+        process(payment("big").amount("900.00", "EUR").secondsAfterT0(40).build());
+        harness.processWatermark(T0.plusSeconds(41).toEpochMilli());
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void keepsPartialMatchesAcrossSnapshotAndRestoreOnRocksDb() throws Exception {
+        harness = open(null);
+        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
+        process(payment("s2").amount("1.00", "EUR").secondsAfterT0(10).build());
+        process(payment("s3").amount("1.00", "EUR").secondsAfterT0(20).build());
+        harness.processWatermark(T0.plusSeconds(21).toEpochMilli());
+        assertThat(harness.numEventTimeTimers()).isPositive();
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+
+        harness = open(snapshot);
+        process(payment("big").amount("900.00", "EUR").secondsAfterT0(30).build());
+        harness.processWatermark(T0.plusSeconds(31).toEpochMilli());
+
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactly("s1", "s2", "s3", "big"));
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> open(
+            OperatorSubtaskState restoreFrom) throws Exception {
+        Pattern<Transaction, Transaction> pattern = RULE.pattern();
+        CepOperator<Transaction, String, Alert> operator =
+                new CepOperator<>(
+                        new AvroSerializer<>(Transaction.class),
+                        false,
+                        NFACompiler.compileFactory(pattern, false),
+                        null,
+                        pattern.getAfterMatchSkipStrategy(),
+                        new MatchToAlertFunction(RULE),
+                        null);
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        operator, Transaction::getAccountId, Types.STRING);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            h.initializeState(restoreFrom);
+        }
+        h.open();
+        return h;
+    }
+
+    private void process(Transaction t) throws Exception {
+        harness.processElement(new StreamRecord<>(t, t.getEventTime().toEpochMilli()));
+    }
+}
