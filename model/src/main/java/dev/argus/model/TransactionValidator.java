@@ -9,7 +9,9 @@ import java.util.Set;
  * cannot say (which fields a type requires, which values are possible). A record that fails goes
  * to the dead-letter topic with the {@link Violation}'s reason and detail.
  */
-public final class TransactionValidator {
+public final class TransactionValidator implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     private static final Set<TransactionType> MONEY_MOVEMENTS =
             Set.of(
                     TransactionType.CARD_PAYMENT,

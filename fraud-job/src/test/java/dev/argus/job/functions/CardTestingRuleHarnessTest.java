@@ -82,6 +82,25 @@ class CardTestingRuleHarnessTest {
     }
 
     @Test
+    void oneBurstGivesOneAlertWhenTheWatermarkAdvancesBetweenPayments() throws Exception {
+        harness = open(null);
+        for (int i = 1; i <= 4; i++) {
+            process(payment("s" + i).amount("1.00", "EUR").secondsAfterT0(i * 10L).build());
+            harness.processWatermark(T0.plusSeconds(i * 10L).toEpochMilli());
+        }
+        process(payment("big").amount("900.00", "EUR").secondsAfterT0(100).build());
+        harness.processWatermark(T0.plusSeconds(101).toEpochMilli());
+
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactly("s1", "s2", "s3", "s4", "big"));
+    }
+
+    @Test
     void staysSilentWhenTheLargePaymentComesAfterTheWindow() throws Exception {
         harness = open(null);
         process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
