@@ -20,8 +20,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The Argus topology, as a pure function of its source and configuration: decoded records in,
- * alerts and dead letters out. It attaches no sinks, so tests run exactly this with bounded
- * sources and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
+ * alerts and dead letters out. It attaches no sinks, so tests run exactly this with bounded sources
+ * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
  *
  * <pre>
  * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ one CEP operator per rule ─▶ alerts
@@ -51,7 +51,9 @@ public final class FraudDetectionPipeline {
         SingleOutputStreamOperator<Transaction> valid =
                 env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
                         .uid(Uids.TRANSACTIONS_SOURCE)
-                        .process(new DeadLetterRoutingFunction(), new AvroTypeInfo<>(Transaction.class))
+                        .process(
+                                new DeadLetterRoutingFunction(),
+                                new AvroTypeInfo<>(Transaction.class))
                         .uid(Uids.DEAD_LETTER_ROUTING)
                         .name("route invalid and late events to dead letters");
 
@@ -65,7 +67,9 @@ public final class FraudDetectionPipeline {
             OutputTag<Transaction> lateForRule =
                     new OutputTag<>("late-" + rule.id(), new AvroTypeInfo<>(Transaction.class));
             PatternStream<Transaction> matches =
-                    CEP.pattern(byAccount, rule.pattern()).inEventTime().sideOutputLateData(lateForRule);
+                    CEP.pattern(byAccount, rule.pattern())
+                            .inEventTime()
+                            .sideOutputLateData(lateForRule);
             SingleOutputStreamOperator<Alert> ruleAlerts =
                     matches.process(new MatchToAlertFunction(rule), new AvroTypeInfo<>(Alert.class))
                             .uid(Uids.rule(rule.id()))

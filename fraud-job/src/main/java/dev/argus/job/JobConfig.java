@@ -18,11 +18,10 @@ import org.apache.flink.util.TimeUtils;
 
 /**
  * The job's configuration: a properties file ({@code --config FILE}) and/or {@code --key value}
- * arguments, the arguments winning. Every key is listed in {@link #DEFAULTS} with its default;
- * keys starting with {@code kafka.} are passed to the Kafka clients without the prefix (for SASL
- * and SSL settings), and {@code schema.registry.*} and {@code basic.auth.user.info} configure the
- * registry client as in Confluent's clients. An unknown key is an error, so typos do not pass
- * silently.
+ * arguments, the arguments winning. Every key is listed in {@link #DEFAULTS} with its default; keys
+ * starting with {@code kafka.} are passed to the Kafka clients without the prefix (for SASL and SSL
+ * settings), and {@code schema.registry.*} and {@code basic.auth.user.info} configure the registry
+ * client as in Confluent's clients. An unknown key is an error, so typos do not pass silently.
  */
 public final class JobConfig {
     /** Every key the job understands, with its default ({@code null}: required). */
@@ -99,11 +98,12 @@ public final class JobConfig {
     public static JobConfig of(Map<String, String> given) {
         List<String> problems = new ArrayList<>();
         Map<String, String> values = new TreeMap<>();
-        DEFAULTS.forEach((k, v) -> {
-            if (v != null) {
-                values.put(k, v);
-            }
-        });
+        DEFAULTS.forEach(
+                (k, v) -> {
+                    if (v != null) {
+                        values.put(k, v);
+                    }
+                });
         for (Map.Entry<String, String> e : given.entrySet()) {
             String key = e.getKey();
             if (!DEFAULTS.containsKey(key) && !key.startsWith("kafka.")) {
@@ -111,11 +111,12 @@ public final class JobConfig {
             }
             values.put(key, e.getValue());
         }
-        DEFAULTS.forEach((k, v) -> {
-            if (v == null && (values.get(k) == null || values.get(k).isBlank())) {
-                problems.add("'" + k + "' is required");
-            }
-        });
+        DEFAULTS.forEach(
+                (k, v) -> {
+                    if (v == null && (values.get(k) == null || values.get(k).isBlank())) {
+                        problems.add("'" + k + "' is required");
+                    }
+                });
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     "invalid job configuration: "
@@ -157,11 +158,12 @@ public final class JobConfig {
     /** Kafka client properties: every {@code kafka.*} key without its prefix. */
     public Properties kafkaProperties() {
         Properties props = new Properties();
-        values.forEach((k, v) -> {
-            if (k.startsWith("kafka.")) {
-                props.setProperty(k.substring("kafka.".length()), v);
-            }
-        });
+        values.forEach(
+                (k, v) -> {
+                    if (k.startsWith("kafka.")) {
+                        props.setProperty(k.substring("kafka.".length()), v);
+                    }
+                });
         return props;
     }
 
@@ -200,7 +202,11 @@ public final class JobConfig {
     @Override
     public String toString() {
         Map<String, String> shown = new TreeMap<>(values);
-        shown.replaceAll((k, v) -> k.contains("password") || k.contains("user.info") || k.contains("jaas") ? "*****" : v);
+        shown.replaceAll(
+                (k, v) ->
+                        k.contains("password") || k.contains("user.info") || k.contains("jaas")
+                                ? "*****"
+                                : v);
         return shown.toString();
     }
 }

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole job through a real KRaft broker and a registry speaking the Confluent API:
- * transactions and broken records in, alerts and dead letters out, read back as a {@code
- * read_committed} consumer does.
+ * The whole job through a real KRaft broker and a registry speaking the Confluent API: transactions
+ * and broken records in, alerts and dead letters out, read back as a {@code read_committed}
+ * consumer does.
  */
 class KafkaEndToEndITCase {
     private static EmbeddedKafka kafka;
@@ -64,23 +64,36 @@ class KafkaEndToEndITCase {
         // acc-a: card testing with every kind of broken record in the middle of the burst
         producer.send("acc-a", small("a-s1", "acc-a", t0, 0));
         producer.send("acc-a", small("a-s2", "acc-a", t0, 20));
-        producer.sendRaw("acc-a", "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8), DeadLetterReason.WRONG_MAGIC_BYTE);
+        producer.sendRaw(
+                "acc-a",
+                "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8),
+                DeadLetterReason.WRONG_MAGIC_BYTE);
         producer.sendRaw("acc-a", new byte[0], DeadLetterReason.EMPTY);
         producer.sendRaw("acc-a", new byte[] {0, 0, 0}, DeadLetterReason.TRUNCATED);
         byte[] valid = producer.encode(small("a-x", "acc-a", t0, 25));
-        producer.sendRaw("acc-a", Arrays.copyOf(valid, valid.length - 8), DeadLetterReason.TRUNCATED);
+        producer.sendRaw(
+                "acc-a", Arrays.copyOf(valid, valid.length - 8), DeadLetterReason.TRUNCATED);
         byte[] unknownId = valid.clone();
         ByteBuffer.wrap(unknownId).putInt(1, 9_999);
         producer.sendRaw("acc-a", unknownId, DeadLetterReason.UNKNOWN_SCHEMA_ID);
         Transaction negative = small("a-neg", "acc-a", t0, 26);
         negative.getAmount().setAmountMinor(-500L);
         producer.sendRaw("acc-a", producer.encode(negative), DeadLetterReason.INVALID_VALUE);
-        producer.sendRaw("acc-a", producer.encode(payment("a-noamount").account("acc-a").at(t0.plusSeconds(27)).noAmount().build()), DeadLetterReason.MISSING_FIELD);
+        producer.sendRaw(
+                "acc-a",
+                producer.encode(
+                        payment("a-noamount")
+                                .account("acc-a")
+                                .at(t0.plusSeconds(27))
+                                .noAmount()
+                                .build()),
+                DeadLetterReason.MISSING_FIELD);
         producer.send("acc-a", small("a-s3", "acc-a", t0, 40));
         producer.send("acc-a", large("a-big", "acc-a", t0, 90));
 
         // event times grow in the order of sending, so no partition goes back in time by more
-        // than the allowed disorder (that would be LATE, which DeadLetterRoutingFunctionTest covers)
+        // than the allowed disorder (that would be LATE, which DeadLetterRoutingFunctionTest
+        // covers)
 
         // acc-b: only two small payments, then a large one: no alert
         producer.send("acc-b", small("b-s1", "acc-b", t0, 100));
@@ -107,9 +120,14 @@ class KafkaEndToEndITCase {
 
         RegistryConfig registryConfig = RegistryConfig.of(registry.url());
         List<Alert> alerts =
-                TopicReader.readCommitted(kafka.bootstrapServers(), "e2e-alerts", registryConfig, Alert.class);
+                TopicReader.readCommitted(
+                        kafka.bootstrapServers(), "e2e-alerts", registryConfig, Alert.class);
         assertThat(alerts)
-                .extracting(a -> a.getMatchedEvents().stream().map(MatchedEvent::getTransactionId).toList())
+                .extracting(
+                        a ->
+                                a.getMatchedEvents().stream()
+                                        .map(MatchedEvent::getTransactionId)
+                                        .toList())
                 .containsExactlyInAnyOrder(
                         List.of("a-s1", "a-s2", "a-s3", "a-big"),
                         List.of("c-s1", "c-s2", "c-s3", "c-s4", "c-big"),
@@ -118,10 +136,14 @@ class KafkaEndToEndITCase {
         List<ConsumerRecord<byte[], byte[]>> alertRecords =
                 TopicReader.readCommitted(kafka.bootstrapServers(), "e2e-alerts");
         assertThat(alertRecords)
-                .allSatisfy(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isIn("acc-a", "acc-c"));
+                .allSatisfy(
+                        r ->
+                                assertThat(new String(r.key(), StandardCharsets.UTF_8))
+                                        .isIn("acc-a", "acc-c"));
 
         List<DeadLetter> deadLetters =
-                TopicReader.readCommitted(kafka.bootstrapServers(), "e2e-dlq", registryConfig, DeadLetter.class);
+                TopicReader.readCommitted(
+                        kafka.bootstrapServers(), "e2e-dlq", registryConfig, DeadLetter.class);
         assertThat(deadLetters).hasSize(producer.bad.size());
         for (DeadLetter d : deadLetters) {
             Sent sent = producer.bad.get(d.getSourceOffset());
@@ -149,11 +171,19 @@ class KafkaEndToEndITCase {
     }
 
     private static Transaction small(String id, String account, Instant t0, long seconds) {
-        return payment(id).account(account).at(t0.plusSeconds(seconds)).amount("1.50", "EUR").build();
+        return payment(id)
+                .account(account)
+                .at(t0.plusSeconds(seconds))
+                .amount("1.50", "EUR")
+                .build();
     }
 
     private static Transaction large(String id, String account, Instant t0, long seconds) {
-        return payment(id).account(account).at(t0.plusSeconds(seconds)).amount("800.00", "EUR").build();
+        return payment(id)
+                .account(account)
+                .at(t0.plusSeconds(seconds))
+                .amount("800.00", "EUR")
+                .build();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -179,7 +209,9 @@ class KafkaEndToEndITCase {
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+            producer =
+                    new KafkaProducer<>(
+                            props, new ByteArraySerializer(), new ByteArraySerializer());
             serializer = new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
             topic = config.get("topic.transactions");
         }
@@ -194,7 +226,10 @@ class KafkaEndToEndITCase {
 
         void sendRaw(String key, byte[] value, DeadLetterReason expected) throws Exception {
             RecordMetadata meta =
-                    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+                    producer.send(
+                                    new ProducerRecord<>(
+                                            topic, key.getBytes(StandardCharsets.UTF_8), value))
+                            .get();
             if (expected != null) {
                 // every bad record is keyed acc-a, so all of them share one partition
                 bad.put(meta.offset(), new Sent(meta.partition(), value, expected));

@@ -7,7 +7,9 @@ import java.util.Currency;
 public final class Amounts {
     private Amounts() {}
 
-    /** {@code 12345 EUR} minor units as {@code "123.45 EUR"}; {@code 500 JPY} as {@code "500 JPY"}. */
+    /**
+     * {@code 12345 EUR} minor units as {@code "123.45 EUR"}; {@code 500 JPY} as {@code "500 JPY"}.
+     */
     public static String format(Money money) {
         if (money == null) {
             return "no amount";

@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * The checks a decoded {@link Transaction} must pass before Argus acts on it: what Avro's schema
- * cannot say (which fields a type requires, which values are possible). A record that fails goes
- * to the dead-letter topic with the {@link Violation}'s reason and detail.
+ * cannot say (which fields a type requires, which values are possible). A record that fails goes to
+ * the dead-letter topic with the {@link Violation}'s reason and detail.
  */
 public final class TransactionValidator implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -73,8 +73,7 @@ public final class TransactionValidator implements java.io.Serializable {
                                 + " is negative: amounts are positive, refunds have type REFUND");
             }
             if (!isCurrency(amount.getCurrency())) {
-                return invalid(
-                        "currency '" + amount.getCurrency() + "' is not an ISO 4217 code");
+                return invalid("currency '" + amount.getCurrency() + "' is not an ISO 4217 code");
             }
         }
         if ((t.getType() == TransactionType.CARD_PAYMENT || t.getType() == TransactionType.REFUND)

@@ -3,8 +3,8 @@ package dev.argus.model;
 import java.time.Instant;
 
 /**
- * Test data for {@link Transaction}: a valid approved card payment of 10.00 EUR at a German
- * grocery store unless told otherwise. Only set the fields a test is about.
+ * Test data for {@link Transaction}: a valid approved card payment of 10.00 EUR at a German grocery
+ * store unless told otherwise. Only set the fields a test is about.
  */
 public final class TransactionBuilder {
     /** A fixed, recent instant all test timelines start from. */

@@ -53,7 +53,9 @@ class TransactionValidatorTest {
 
     @Test
     void refusesAnEmptyAccountId() {
-        assertThat(check(payment().account(" ").build()).map(TransactionValidator.Violation::reason))
+        assertThat(
+                        check(payment().account(" ").build())
+                                .map(TransactionValidator.Violation::reason))
                 .contains(DeadLetterReason.MISSING_FIELD);
     }
 
@@ -67,8 +69,7 @@ class TransactionValidatorTest {
     @Test
     void refusesAnEventTimeFarAheadOfTheRecordTimestamp() {
         Transaction future = payment().at(T0.plusSeconds(2 * 3600)).build();
-        assertThat(check(future))
-                .hasValueSatisfying(v -> assertThat(v.detail()).contains("clock"));
+        assertThat(check(future)).hasValueSatisfying(v -> assertThat(v.detail()).contains("clock"));
         assertThat(validator.check(future, -1)).isEmpty();
     }
 }

@@ -17,12 +17,12 @@ import org.apache.flink.cep.pattern.conditions.SimpleCondition;
 
 /**
  * Card testing: a fraudster who holds stolen card details checks that they work with a few small
- * purchases, then spends big. The rule: at least {@code minSmallPayments} approved card payments
- * of at most {@code smallMaxMinor}, followed by an approved card payment of at least {@code
+ * purchases, then spends big. The rule: at least {@code minSmallPayments} approved card payments of
+ * at most {@code smallMaxMinor}, followed by an approved card payment of at least {@code
  * largeMinMinor}, all within {@code window}. Amounts are compared in {@code currency} only.
  *
- * <p>The small stage is greedy and the rule skips past the last matched event, so one burst
- * yields one alert that lists all its small payments, not one alert per subset of them.
+ * <p>The small stage is greedy and the rule skips past the last matched event, so one burst yields
+ * one alert that lists all its small payments, not one alert per subset of them.
  */
 public final class CardTestingRule implements FraudRule {
     private static final long serialVersionUID = 1L;
@@ -91,7 +91,9 @@ public final class CardTestingRule implements FraudRule {
     @Override
     public Pattern<Transaction, Transaction> pattern() {
         return Pattern.<Transaction>begin(SMALL, AfterMatchSkipStrategy.skipPastLastEvent())
-                .where(new ApprovedCardPayment(thresholds.currency(), 0, thresholds.smallMaxMinor()))
+                .where(
+                        new ApprovedCardPayment(
+                                thresholds.currency(), 0, thresholds.smallMaxMinor()))
                 .timesOrMore(thresholds.minSmallPayments())
                 .greedy()
                 .followedBy(LARGE)

@@ -18,8 +18,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Passes valid transactions on and sends everything else to the dead-letter side output: records
  * the source could not decode, and events that arrive after the watermark has passed their event
- * time (reason LATE), which the rules would otherwise drop silently. Counts dead letters by
- * reason in the metric {@code argus.dead_letters.<REASON>}.
+ * time (reason LATE), which the rules would otherwise drop silently. Counts dead letters by reason
+ * in the metric {@code argus.dead_letters.<REASON>}.
  */
 public final class DeadLetterRoutingFunction extends ProcessFunction<Decoded, Transaction> {
     private static final long serialVersionUID = 1L;
@@ -77,9 +77,9 @@ public final class DeadLetterRoutingFunction extends ProcessFunction<Decoded, Tr
     }
 
     /**
-     * The dead letter of an event that a rule operator found behind its watermark. Routing
-     * removes late events before the rules, so this is a safety net that keeps anything from
-     * being dropped silently.
+     * The dead letter of an event that a rule operator found behind its watermark. Routing removes
+     * late events before the rules, so this is a safety net that keeps anything from being dropped
+     * silently.
      */
     public static DeadLetter lateAtRule(Transaction t, String ruleId) {
         return late(

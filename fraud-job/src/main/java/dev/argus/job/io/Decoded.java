@@ -11,8 +11,8 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 
 /**
  * What the source emits for one Kafka record: either the decoded, valid {@link Transaction} with
- * where it came from, or the {@link DeadLetter} that says why it could not be decoded. A Flink
- * POJO whose fields are Avro types, so it is serialized without Kryo.
+ * where it came from, or the {@link DeadLetter} that says why it could not be decoded. A Flink POJO
+ * whose fields are Avro types, so it is serialized without Kryo.
  */
 public final class Decoded {
     /** Set when the record decoded and passed validation. */
@@ -40,7 +40,8 @@ public final class Decoded {
         Decoded d = new Decoded();
         d.deadLetter = Objects.requireNonNull(deadLetter);
         d.sourceTopic = deadLetter.getSourceTopic();
-        d.sourcePartition = deadLetter.getSourcePartition() == null ? -1 : deadLetter.getSourcePartition();
+        d.sourcePartition =
+                deadLetter.getSourcePartition() == null ? -1 : deadLetter.getSourcePartition();
         d.sourceOffset = deadLetter.getSourceOffset() == null ? -1 : deadLetter.getSourceOffset();
         return d;
     }
@@ -58,6 +59,8 @@ public final class Decoded {
 
     @Override
     public String toString() {
-        return transaction != null ? "Decoded{" + transaction.getTransactionId() + "}" : "Decoded{dead letter: " + deadLetter.getReason() + "}";
+        return transaction != null
+                ? "Decoded{" + transaction.getTransactionId() + "}"
+                : "Decoded{dead letter: " + deadLetter.getReason() + "}";
     }
 }

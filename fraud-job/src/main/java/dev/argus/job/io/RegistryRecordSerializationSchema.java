@@ -4,14 +4,14 @@ import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Writes Avro records to one topic in the Confluent wire format, keyed and timestamped by the
- * given functions. The record timestamp is set explicitly (to when Argus produced the record,
- * not the event time of old input), so that topic retention does not delete fresh output.
+ * Writes Avro records to one topic in the Confluent wire format, keyed and timestamped by the given
+ * functions. The record timestamp is set explicitly (to when Argus produced the record, not the
+ * event time of old input), so that topic retention does not delete fresh output.
  */
 public final class RegistryRecordSerializationSchema<T extends SpecificRecord>
         implements KafkaRecordSerializationSchema<T> {

@@ -16,11 +16,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.record.TimestampType;
 
 /**
- * Decodes transactions from Kafka records in the Confluent wire format and validates them. A
- * record that cannot be decoded or is not a possible transaction becomes a {@link DeadLetter}
- * with its reason, its coordinates and its raw bytes; it never fails the job. A registry that does
- * not answer does fail the task (transiently): Flink restarts from the last checkpoint and reads
- * the record again, rather than dead-lettering good records during an outage.
+ * Decodes transactions from Kafka records in the Confluent wire format and validates them. A record
+ * that cannot be decoded or is not a possible transaction becomes a {@link DeadLetter} with its
+ * reason, its coordinates and its raw bytes; it never fails the job. A registry that does not
+ * answer does fail the task (transiently): Flink restarts from the last checkpoint and reads the
+ * record again, rather than dead-lettering good records during an outage.
  */
 public final class TransactionDeserializationSchema
         implements KafkaRecordDeserializationSchema<Decoded> {

@@ -65,7 +65,8 @@ class CardTestingRuleHarnessTest {
                         "3 card payments of at most 5.00 EUR (1.00 EUR, 2.50 EUR, 4.99 EUR)"
                                 + " followed by a payment of 750.00 EUR within 3 min 20 s");
         assertThat(alert.getAlertId())
-                .isEqualTo(AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2", "s3", "big")));
+                .isEqualTo(
+                        AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2", "s3", "big")));
     }
 
     @Test

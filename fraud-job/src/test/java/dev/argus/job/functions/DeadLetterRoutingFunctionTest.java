@@ -68,15 +68,16 @@ class DeadLetterRoutingFunctionTest {
         assertThat(harness.extractOutputValues()).containsExactly(ahead);
         List<DeadLetter> late = deadLetters();
         assertThat(late).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.LATE);
-        assertThat(late).extracting(DeadLetter::getTransaction).containsExactly(behind, atWatermark);
+        assertThat(late)
+                .extracting(DeadLetter::getTransaction)
+                .containsExactly(behind, atWatermark);
         assertThat(late.get(0).getSourcePartition()).isEqualTo(1);
         assertThat(late.get(0).getSourceOffset()).isEqualTo(41L);
         assertThat(late.get(0).getDetail()).contains("30000 ms behind the watermark");
     }
 
     private void process(Decoded d) throws Exception {
-        harness.processElement(
-                new StreamRecord<>(d, d.transaction.getEventTime().toEpochMilli()));
+        harness.processElement(new StreamRecord<>(d, d.transaction.getEventTime().toEpochMilli()));
     }
 
     private List<DeadLetter> deadLetters() {

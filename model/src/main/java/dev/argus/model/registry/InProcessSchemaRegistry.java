@@ -42,7 +42,8 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
     // guarded by lock
     private final List<Schema> schemasById = new ArrayList<>(); // id = index + 1
     private final Map<String, Integer> idsByCanonicalForm = new LinkedHashMap<>();
-    private final Map<String, List<Integer>> subjects = new LinkedHashMap<>(); // version = index + 1
+    private final Map<String, List<Integer>> subjects =
+            new LinkedHashMap<>(); // version = index + 1
     private final Map<String, String> compatibilityBySubject = new LinkedHashMap<>();
     private String globalCompatibility = "BACKWARD";
 
@@ -103,8 +104,13 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
         if (n == 1 && p.get(0).equals("subjects") && method.equals("GET")) {
             return ok(subjectList());
         }
-        if (n == 3 && p.get(0).equals("schemas") && p.get(1).equals("ids") && method.equals("GET")) {
-            return ok(JSON.createObjectNode().put("schema", schemaById(parseInt(p.get(2))).toString()));
+        if (n == 3
+                && p.get(0).equals("schemas")
+                && p.get(1).equals("ids")
+                && method.equals("GET")) {
+            return ok(
+                    JSON.createObjectNode()
+                            .put("schema", schemaById(parseInt(p.get(2))).toString()));
         }
         if (n >= 2 && p.get(0).equals("subjects")) {
             String subject = p.get(1);
@@ -136,7 +142,11 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
             return config(method, n == 2 ? p.get(1) : null, body);
         }
         if (n == 5 && p.get(0).equals("compatibility") && method.equals("POST")) {
-            return ok(JSON.createObjectNode().put("is_compatible", testCompatibility(p.get(2), p.get(4), schemaOf(body))));
+            return ok(
+                    JSON.createObjectNode()
+                            .put(
+                                    "is_compatible",
+                                    testCompatibility(p.get(2), p.get(4), schemaOf(body))));
         }
         throw new ApiError(404, 404, "no such endpoint: " + method + " /" + String.join("/", p));
     }
@@ -172,7 +182,13 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
                 if (versions.isEmpty()) {
                     subjects.remove(subject);
                 }
-                throw new ApiError(409, 409, "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\" under compatibility " + level);
+                throw new ApiError(
+                        409,
+                        409,
+                        "Schema being registered is incompatible with an earlier schema for subject \""
+                                + subject
+                                + "\" under compatibility "
+                                + level);
             }
             int id = existingId != null ? existingId : newId(canonical, schema);
             versions.add(id);
@@ -202,9 +218,13 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
     private ObjectNode versionOf(String subject, String version) {
         synchronized (lock) {
             List<Integer> versions = versionsOf(subject);
-            int v = version.equals("latest") || version.equals("-1") ? versions.size() : parseInt(version);
+            int v =
+                    version.equals("latest") || version.equals("-1")
+                            ? versions.size()
+                            : parseInt(version);
             if (v < 1 || v > versions.size()) {
-                throw new ApiError(404, 40402, "Version " + version + " not found for subject " + subject);
+                throw new ApiError(
+                        404, 40402, "Version " + version + " not found for subject " + subject);
             }
             return describe(subject, v, versions.get(v - 1));
         }
@@ -230,7 +250,10 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
             }
             String level = compatibilityOf(subject);
             if (version.equals("latest") && !level.endsWith("_TRANSITIVE")) {
-                return compatible(level, schema, List.of(schemasById.get(versions.get(versions.size() - 1) - 1)));
+                return compatible(
+                        level,
+                        schema,
+                        List.of(schemasById.get(versions.get(versions.size() - 1) - 1)));
             }
             ObjectNode v = versionOf(subject, version);
             return compatible(level, schema, List.of(schemaById(v.get("id").asInt())));
@@ -240,15 +263,25 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
     private Reply config(String method, String subject, JsonNode body) {
         synchronized (lock) {
             if (method.equals("GET")) {
-                String level = subject == null ? globalCompatibility : compatibilityBySubject.get(subject);
+                String level =
+                        subject == null ? globalCompatibility : compatibilityBySubject.get(subject);
                 if (level == null) {
-                    throw new ApiError(404, 40408, "Subject " + subject + " has no compatibility level set");
+                    throw new ApiError(
+                            404, 40408, "Subject " + subject + " has no compatibility level set");
                 }
                 return ok(JSON.createObjectNode().put("compatibilityLevel", level));
             }
             if (method.equals("PUT")) {
                 String level = body.path("compatibility").asText("").toUpperCase();
-                if (!List.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE").contains(level)) {
+                if (!List.of(
+                                "NONE",
+                                "BACKWARD",
+                                "BACKWARD_TRANSITIVE",
+                                "FORWARD",
+                                "FORWARD_TRANSITIVE",
+                                "FULL",
+                                "FULL_TRANSITIVE")
+                        .contains(level)) {
                     throw new ApiError(422, 42203, "Invalid compatibility level: " + level);
                 }
                 if (subject == null) {
@@ -271,7 +304,10 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
         if (previous.isEmpty() || level.equals("NONE")) {
             return true;
         }
-        List<Schema> against = level.endsWith("_TRANSITIVE") ? previous : List.of(previous.get(previous.size() - 1));
+        List<Schema> against =
+                level.endsWith("_TRANSITIVE")
+                        ? previous
+                        : List.of(previous.get(previous.size() - 1));
         boolean backward = level.startsWith("BACKWARD") || level.startsWith("FULL");
         boolean forward = level.startsWith("FORWARD") || level.startsWith("FULL");
         for (Schema old : against) {

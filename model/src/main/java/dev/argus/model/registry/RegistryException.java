@@ -2,8 +2,8 @@ package dev.argus.model.registry;
 
 /**
  * The registry answered with an error. {@link #errorCode()} is the Confluent error code from the
- * body (for example 40401 subject not found, 40403 schema not found, 409 incompatible schema,
- * 42201 invalid schema), or the HTTP status when the body had none.
+ * body (for example 40401 subject not found, 40403 schema not found, 409 incompatible schema, 42201
+ * invalid schema), or the HTTP status when the body had none.
  */
 public class RegistryException extends RuntimeException {
     private static final long serialVersionUID = 1L;

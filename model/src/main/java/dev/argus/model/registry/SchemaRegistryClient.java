@@ -28,13 +28,14 @@ import org.apache.avro.Schema;
 
 /**
  * A client of the Confluent Schema Registry REST API, over HTTP(S), for Avro schemas. Works with
- * Confluent's registry, Apicurio's {@code /apis/ccompat/v7} API, and {@link InProcessSchemaRegistry}.
+ * Confluent's registry, Apicurio's {@code /apis/ccompat/v7} API, and {@link
+ * InProcessSchemaRegistry}.
  *
- * <p>Schemas by id never change, so they are cached forever; so are the ids of schemas this
- * client registered or looked up. {@link #latest} always asks the registry. Thread-safe.
+ * <p>Schemas by id never change, so they are cached forever; so are the ids of schemas this client
+ * registered or looked up. {@link #latest} always asks the registry. Thread-safe.
  *
- * <p>Transport failures surface as {@link UncheckedIOException}: they are transient and the
- * caller (a Flink task) should fail and retry. Answers of the registry surface as {@link
+ * <p>Transport failures surface as {@link UncheckedIOException}: they are transient and the caller
+ * (a Flink task) should fail and retry. Answers of the registry surface as {@link
  * RegistryException}.
  */
 public final class SchemaRegistryClient {
@@ -86,7 +87,8 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode body = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        JsonNode body =
+                send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
         int id = body.path("id").asInt(-1);
         if (id < 0) {
             throw new RegistryException(200, 0, "registry answered without an id: " + body);
@@ -154,7 +156,10 @@ public final class SchemaRegistryClient {
         return subjects;
     }
 
-    /** Sets the compatibility rule of {@code subject}: NONE, BACKWARD, FORWARD, FULL (or _TRANSITIVE). */
+    /**
+     * Sets the compatibility rule of {@code subject}: NONE, BACKWARD, FORWARD, FULL (or
+     * _TRANSITIVE).
+     */
     public void setCompatibility(String subject, String level) {
         ObjectNode body = JSON.createObjectNode().put("compatibility", level);
         send("PUT", "/config/" + encode(subject), body);

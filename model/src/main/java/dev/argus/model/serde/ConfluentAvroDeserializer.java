@@ -18,12 +18,12 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Reads Avro records in the Confluent wire format: checks the magic byte, fetches the writer
- * schema by its id (cached) and resolves it against the reader schema of {@code T}, so records
- * written with an older or newer compatible schema decode into today's class.
+ * Reads Avro records in the Confluent wire format: checks the magic byte, fetches the writer schema
+ * by its id (cached) and resolves it against the reader schema of {@code T}, so records written
+ * with an older or newer compatible schema decode into today's class.
  *
- * <p>A record that is not valid fails with a {@link WireFormatException} whose reason is one of
- * the dead-letter reasons; a registry that does not answer fails with an {@link
+ * <p>A record that is not valid fails with a {@link WireFormatException} whose reason is one of the
+ * dead-letter reasons; a registry that does not answer fails with an {@link
  * java.io.UncheckedIOException}, which is transient and not the record's fault.
  *
  * <p>Serializable: the registry client is opened lazily where the deserializer runs. Not

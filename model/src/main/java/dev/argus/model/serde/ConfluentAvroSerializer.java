@@ -19,8 +19,8 @@ import org.apache.avro.specific.SpecificRecord;
  * Writes Avro records in the Confluent wire format, with the schema registered (or, with
  * auto-registration off, looked up) under the topic's value subject ({@code <topic>-value}).
  *
- * <p>Serializable: the registry client is opened lazily where the serializer runs. Not
- * thread-safe; give each thread its own instance.
+ * <p>Serializable: the registry client is opened lazily where the serializer runs. Not thread-safe;
+ * give each thread its own instance.
  */
 public final class ConfluentAvroSerializer<T extends SpecificRecord> implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -37,8 +37,8 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
     private transient BinaryEncoder encoder;
 
     /**
-     * @param autoRegister register the schema when the subject lacks it; turn off where schemas
-     *     are governed and registered ahead of deployment
+     * @param autoRegister register the schema when the subject lacks it; turn off where schemas are
+     *     governed and registered ahead of deployment
      */
     public ConfluentAvroSerializer(RegistryConfig registry, Class<T> type, boolean autoRegister) {
         this.registry = registry;

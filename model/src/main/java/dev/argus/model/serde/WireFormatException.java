@@ -4,8 +4,8 @@ import dev.argus.model.DeadLetterReason;
 
 /**
  * A record's bytes are not a valid event: the reason says why, in the terms of the dead-letter
- * contract. Thrown only for a definitive problem with the record itself; a registry that cannot
- * be reached is a transient failure and surfaces as an {@link java.io.UncheckedIOException}.
+ * contract. Thrown only for a definitive problem with the record itself; a registry that cannot be
+ * reached is a transient failure and surfaces as an {@link java.io.UncheckedIOException}.
  */
 public final class WireFormatException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -87,7 +87,8 @@ public final class ApicurioRegistryProcess implements AutoCloseable {
             }
             try {
                 HttpURLConnection c =
-                        (HttpURLConnection) URI.create(url() + "/subjects").toURL().openConnection();
+                        (HttpURLConnection)
+                                URI.create(url() + "/subjects").toURL().openConnection();
                 c.setConnectTimeout(500);
                 c.setReadTimeout(2000);
                 if (c.getResponseCode() == 200) {
@@ -104,13 +105,15 @@ public final class ApicurioRegistryProcess implements AutoCloseable {
     }
 
     private static Path findJar() {
-        String configured = System.getProperty("ARGUS_APICURIO_JAR", System.getenv("ARGUS_APICURIO_JAR"));
+        String configured =
+                System.getProperty("ARGUS_APICURIO_JAR", System.getenv("ARGUS_APICURIO_JAR"));
         if (configured != null && !configured.isBlank()) {
             Path jar = Path.of(configured);
             if (Files.isRegularFile(jar)) {
                 return jar;
             }
-            throw new IllegalStateException("ARGUS_APICURIO_JAR points to " + jar + ", which does not exist");
+            throw new IllegalStateException(
+                    "ARGUS_APICURIO_JAR points to " + jar + ", which does not exist");
         }
         for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
             Path candidate = dir.toPath().resolve("deploy/test-registry/target").resolve(JAR_NAME);

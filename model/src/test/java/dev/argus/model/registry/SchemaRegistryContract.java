@@ -21,7 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class SchemaRegistryContract {
     private static final Schema V1 =
-            SchemaBuilder.record("Thing").namespace("test").fields().requiredString("id").endRecord();
+            SchemaBuilder.record("Thing")
+                    .namespace("test")
+                    .fields()
+                    .requiredString("id")
+                    .endRecord();
     private static final Schema V2_WITH_DEFAULT =
             SchemaBuilder.record("Thing")
                     .namespace("test")

@@ -120,9 +120,11 @@ class ConfluentAvroSerdeTest {
         record.put("account_id", "acc-9");
         record.put("event_time", TransactionBuilder.T0.toEpochMilli());
         record.put("type", new GenericData.EnumSymbol(older.getField("type").schema(), "TRANSFER"));
-        record.put("channel", new GenericData.EnumSymbol(older.getField("channel").schema(), "POS"));
         record.put(
-                "status", new GenericData.EnumSymbol(older.getField("status").schema(), "DECLINED"));
+                "channel", new GenericData.EnumSymbol(older.getField("channel").schema(), "POS"));
+        record.put(
+                "status",
+                new GenericData.EnumSymbol(older.getField("status").schema(), "DECLINED"));
         int id = client.register("older-value", older);
 
         Transaction read = deserializer.deserialize(encode(id, older, record));
@@ -152,7 +154,8 @@ class ConfluentAvroSerdeTest {
         }
         record.put("risk_hint", "x");
         record.put(
-                "type", new GenericData.EnumSymbol(newer.getField("type").schema(), "CRYPTO_PURCHASE"));
+                "type",
+                new GenericData.EnumSymbol(newer.getField("type").schema(), "CRYPTO_PURCHASE"));
         int id = client.register("newer-value", newer);
 
         Transaction read = deserializer.deserialize(encode(id, newer, record));
@@ -210,8 +213,7 @@ class ConfluentAvroSerdeTest {
                                 json.replaceFirst(
                                         "\\{\"name\":\"transaction_id\",\"type\":\\{[^}]*\\}",
                                         "{\"name\":\"transaction_id\",\"type\":\"long\""));
-        assertThat(other.getField("transaction_id").schema().getType())
-                .isEqualTo(Schema.Type.LONG);
+        assertThat(other.getField("transaction_id").schema().getType()).isEqualTo(Schema.Type.LONG);
         int id = client.register("other-value", other);
         GenericRecord record = new GenericData.Record(other);
         Transaction base = payment().build();
@@ -229,7 +231,8 @@ class ConfluentAvroSerdeTest {
         for (int i = 0; i < 2_000; i++) {
             byte[] body = new byte[1 + random.nextInt(120)];
             random.nextBytes(body);
-            byte[] bytes = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+            byte[] bytes =
+                    ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
             try {
                 deserializer.deserialize(bytes);
             } catch (WireFormatException e) {
