@@ -48,11 +48,16 @@ public final class EmbeddedKafka implements AutoCloseable {
                         .setConfigProp("transaction.max.timeout.ms", "900000")
                         .setDeleteOnClose(true)
                         .build();
+        java.io.PrintStream stdout = System.out;
         try {
+            // formatting prints its metadata to stdout; keep the console for what users need
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
             cluster.format();
+            System.setOut(stdout);
             cluster.startup();
             cluster.waitForReadyBrokers();
         } catch (Exception e) {
+            System.setOut(stdout);
             cluster.close();
             throw e;
         }

@@ -1,0 +1,465 @@
+package dev.argus.job.local;
+
+import dev.argus.job.FraudDetectionJob;
+import dev.argus.job.JobConfig;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.DeadLetterReason;
+import dev.argus.model.MatchedEvent;
+import dev.argus.model.Transaction;
+import dev.argus.model.registry.InProcessSchemaRegistry;
+import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.serde.ConfluentAvroDeserializer;
+import dev.argus.model.serde.ConfluentAvroSerializer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code argus local}: the whole of Argus on one machine with nothing installed. Starts a real
+ * Kafka broker (KRaft) and the in-process schema registry, runs the job on a Flink MiniCluster with
+ * RocksDB and the web UI, feeds it generated traffic with labelled fraud, prints every alert as it
+ * becomes visible to a {@code read_committed} consumer, and ends with a detection report.
+ */
+public final class LocalRunner {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    private final Options options;
+    private final AtomicLong transactionsIn = new AtomicLong();
+    private final AtomicLong brokenSent = new AtomicLong();
+    private final Map<DeadLetterReason, Long> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    private final Map<String, Long> alertsPerRule = new TreeMap<>();
+    private final Set<String> alertedTransactionIds = ConcurrentHashMap.newKeySet();
+    private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    /** Command-line options of {@code argus local}. */
+    record Options(
+            double rate,
+            int accounts,
+            Duration duration,
+            double fraudRatio,
+            double badRatio,
+            int uiPort,
+            int registryPort,
+            long seed,
+            Duration checkpointInterval) {
+
+        static Options parse(String[] args) {
+            Map<String, String> v = new HashMap<>();
+            v.put("rate", "50");
+            v.put("accounts", "1000");
+            v.put("duration", "60s");
+            v.put("fraud-ratio", "0.01");
+            v.put("bad-ratio", "0.002");
+            v.put("ui-port", "8081");
+            v.put("registry-port", "0");
+            v.put("seed", "7");
+            v.put("checkpoint-interval", "2s");
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("-h") || a.equals("--help")) {
+                    System.out.println(usage());
+                    System.exit(0);
+                }
+                if (!a.startsWith("--")) {
+                    throw new IllegalArgumentException("unexpected argument " + a + "\n" + usage());
+                }
+                String key = a.substring(2);
+                String value;
+                int eq = key.indexOf('=');
+                if (eq >= 0) {
+                    value = key.substring(eq + 1);
+                    key = key.substring(0, eq);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new IllegalArgumentException("--" + key + " needs a value\n" + usage());
+                }
+                if (!v.containsKey(key)) {
+                    throw new IllegalArgumentException("unknown option --" + key + "\n" + usage());
+                }
+                v.put(key, value);
+            }
+            return new Options(
+                    Double.parseDouble(v.get("rate")),
+                    Integer.parseInt(v.get("accounts")),
+                    parseDuration(v.get("duration")),
+                    Double.parseDouble(v.get("fraud-ratio")),
+                    Double.parseDouble(v.get("bad-ratio")),
+                    Integer.parseInt(v.get("ui-port")),
+                    Integer.parseInt(v.get("registry-port")),
+                    Long.parseLong(v.get("seed")),
+                    parseDuration(v.get("checkpoint-interval")));
+        }
+
+        static Duration parseDuration(String s) {
+            return org.apache.flink.util.TimeUtils.parseDuration(s);
+        }
+
+        static String usage() {
+            return String.join(
+                    "\n",
+                    "usage: argus local [options]",
+                    "  --rate N                 transactions per second to generate (default 50)",
+                    "  --accounts N             accounts to spread them over (default 1000)",
+                    "  --duration D             how long to run, e.g. 60s, 5min; 0 = until Ctrl-C (default 60s)",
+                    "  --fraud-ratio R          chance per transaction of starting a card-testing case (default 0.01)",
+                    "  --bad-ratio R            chance per transaction of a broken or late record (default 0.002)",
+                    "  --ui-port P              Flink web UI port, 0 for any free one (default 8081)",
+                    "  --registry-port P        schema registry port, 0 for any free one (default 0)",
+                    "  --checkpoint-interval D  how often alerts are committed (default 2s)",
+                    "  --seed N                 seed of the generator (default 7)");
+        }
+    }
+
+    private LocalRunner(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        new LocalRunner(options).run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        say("starting a Kafka broker (KRaft) ...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                InProcessSchemaRegistry registry =
+                        InProcessSchemaRegistry.start(options.registryPort())) {
+            kafka.createTopics(4, "transactions", "alerts", "transactions-dead-letters");
+            int uiPort = freePortOr(options.uiPort());
+            Map<String, String> values = new HashMap<>();
+            values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+            values.put("schema.registry.url", registry.url());
+            values.put("checkpoint.interval", options.checkpointInterval().toMillis() + " ms");
+            values.put("events.idle-timeout", "5 s");
+            JobConfig config = JobConfig.of(values);
+
+            Configuration flink = FraudDetectionJob.flinkConfiguration(config);
+            flink.set(RestOptions.PORT, uiPort);
+            flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            env.setParallelism(2);
+            FraudDetectionJob.attach(env, config, false);
+            JobClient job = env.executeAsync("argus-local");
+
+            say("Kafka broker     " + kafka.bootstrapServers());
+            say("schema registry  " + registry.url());
+            say("Flink web UI     http://127.0.0.1:" + uiPort);
+            say("topics           transactions -> alerts, transactions-dead-letters");
+            say(
+                    String.format(
+                            "generating %.0f transactions/s over %d accounts%s; Ctrl-C to stop",
+                            options.rate(),
+                            options.accounts(),
+                            options.duration().isZero()
+                                    ? ""
+                                    : " for " + options.duration().toSeconds() + " s"));
+
+            Runtime.getRuntime().addShutdownHook(new Thread(this::onCtrlC, "argus-local-stop"));
+            TransactionGenerator generator =
+                    new TransactionGenerator(
+                            options.seed(),
+                            options.accounts(),
+                            options.fraudRatio(),
+                            options.badRatio());
+            Thread alerts = watchAlerts(kafka.bootstrapServers(), registry.url());
+            Thread dlq = watchDeadLetters(kafka.bootstrapServers(), registry.url());
+            try {
+                produce(kafka.bootstrapServers(), registry.url(), generator, config);
+                // the last alerts become visible when the checkpoint after them completes
+                Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
+            } finally {
+                stopRequested.set(true);
+                alerts.join(5_000);
+                dlq.join(5_000);
+                report(generator);
+                job.cancel().get(30, TimeUnit.SECONDS);
+                finished.countDown();
+            }
+        }
+    }
+
+    /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
+    private void produce(
+            String bootstrap, String registryUrl, TransactionGenerator generator, JobConfig config)
+            throws InterruptedException {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        ConfluentAvroSerializer<Transaction> serializer =
+                new ConfluentAvroSerializer<>(
+                        RegistryConfig.of(registryUrl), Transaction.class, true);
+        long start = System.currentTimeMillis();
+        long end =
+                options.duration().isZero()
+                        ? Long.MAX_VALUE
+                        : start + options.duration().toMillis();
+        // after injecting stops, ordinary traffic goes on long enough for the watermark to pass
+        // the last injected events
+        long drainMillis = config.duration("events.max-out-of-orderness").toMillis() + 3_000;
+        long drainUntil = Long.MAX_VALUE;
+        long sent = 0;
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            while (true) {
+                long now = System.currentTimeMillis();
+                if (drainUntil == Long.MAX_VALUE && (now >= end || stopSignal.getCount() == 0)) {
+                    generator.stopInjecting();
+                    say("stopping: letting the injected cases complete ...");
+                    drainUntil = now + drainMillis;
+                }
+                if (now >= drainUntil && !generator.hasPendingCases()) {
+                    break;
+                }
+                for (TransactionGenerator.Generated g : generator.due(now)) {
+                    send(producer, serializer, g);
+                    if (drainUntil != Long.MAX_VALUE) {
+                        drainUntil = Math.max(drainUntil, now + drainMillis);
+                    }
+                }
+                long target = (long) ((now - start) / 1000.0 * options.rate());
+                while (sent < target) {
+                    send(producer, serializer, generator.next(now));
+                    sent++;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private void send(
+            KafkaProducer<byte[], byte[]> producer,
+            ConfluentAvroSerializer<Transaction> serializer,
+            TransactionGenerator.Generated g) {
+        String key = g.transaction() != null ? g.transaction().getAccountId() : g.accountId();
+        byte[] value;
+        if (g.transaction() != null) {
+            value = serializer.serialize("transactions", g.transaction());
+            transactionsIn.incrementAndGet();
+        } else {
+            value = g.rawValue();
+            brokenSent.incrementAndGet();
+        }
+        producer.send(
+                new ProducerRecord<>("transactions", key.getBytes(StandardCharsets.UTF_8), value));
+    }
+
+    private Thread watchAlerts(String bootstrap, String registryUrl) {
+        ConfluentAvroDeserializer<Alert> deserializer =
+                new ConfluentAvroDeserializer<>(RegistryConfig.of(registryUrl), Alert.class);
+        return watch(
+                bootstrap,
+                "alerts",
+                record -> {
+                    Alert alert = deserializer.deserialize(record.value());
+                    if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
+                        say("DUPLICATE alert " + alert.getAlertId());
+                        return;
+                    }
+                    synchronized (alertsPerRule) {
+                        alertsPerRule.merge(alert.getRuleId(), 1L, Long::sum);
+                    }
+                    alert.getMatchedEvents()
+                            .forEach(e -> alertedTransactionIds.add(e.getTransactionId()));
+                    double visibleAfter =
+                            (System.currentTimeMillis() - alert.getLastEventTime().toEpochMilli())
+                                    / 1000.0;
+                    say(
+                            String.format(
+                                    "ALERT %s v%d %s score %d %s: %s [visible %.1f s after the"
+                                            + " last event]",
+                                    alert.getRuleId(),
+                                    alert.getRuleVersion(),
+                                    alert.getSeverity(),
+                                    alert.getScore(),
+                                    alert.getAccountId(),
+                                    alert.getExplanation(),
+                                    visibleAfter));
+                });
+    }
+
+    private Thread watchDeadLetters(String bootstrap, String registryUrl) {
+        ConfluentAvroDeserializer<DeadLetter> deserializer =
+                new ConfluentAvroDeserializer<>(RegistryConfig.of(registryUrl), DeadLetter.class);
+        return watch(
+                bootstrap,
+                "transactions-dead-letters",
+                record -> {
+                    DeadLetter d = deserializer.deserialize(record.value());
+                    synchronized (deadLetters) {
+                        deadLetters.merge(d.getReason(), 1L, Long::sum);
+                    }
+                });
+    }
+
+    private interface RecordHandler {
+        void handle(ConsumerRecord<byte[], byte[]> record) throws Exception;
+    }
+
+    private Thread watch(String bootstrap, String topic, RecordHandler handler) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            Properties props = new Properties();
+                            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+                            props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic);
+                            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                            try (KafkaConsumer<byte[], byte[]> consumer =
+                                    new KafkaConsumer<>(
+                                            props,
+                                            new ByteArrayDeserializer(),
+                                            new ByteArrayDeserializer())) {
+                                consumer.subscribe(List.of(topic));
+                                while (!stopRequested.get()) {
+                                    for (ConsumerRecord<byte[], byte[]> r :
+                                            consumer.poll(Duration.ofMillis(200))) {
+                                        try {
+                                            handler.handle(r);
+                                        } catch (Exception e) {
+                                            say("cannot read a record of " + topic + ": " + e);
+                                        }
+                                    }
+                                }
+                            }
+                        },
+                        "argus-local-" + topic);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void report(TransactionGenerator generator) {
+        List<TransactionGenerator.FraudCase> cases = generator.fraudCases();
+        Set<String> fraudLarge = new HashSet<>();
+        int caught = 0;
+        for (TransactionGenerator.FraudCase c : cases) {
+            fraudLarge.add(c.largeTransactionId());
+            if (alertedTransactionIds.contains(c.largeTransactionId())) {
+                caught++;
+            }
+        }
+        long falseAlarms =
+                alertsById.values().stream()
+                        .filter(
+                                a ->
+                                        a.getMatchedEvents().stream()
+                                                .map(MatchedEvent::getTransactionId)
+                                                .noneMatch(fraudLarge::contains))
+                        .count();
+        long deadTotal;
+        synchronized (deadLetters) {
+            deadTotal = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+        }
+        System.out.println();
+        System.out.println("=== Argus local run: summary ===");
+        System.out.printf(
+                "transactions in            %d (plus %d deliberately broken records)%n",
+                transactionsIn.get(), brokenSent.get());
+        synchronized (deadLetters) {
+            System.out.printf("dead letters               %d %s%n", deadTotal, deadLetters);
+        }
+        synchronized (alertsPerRule) {
+            System.out.printf("alerts per rule            %s%n", alertsPerRule);
+        }
+        System.out.printf(
+                "injected card-testing      %d cases (and %d look-alike decoys)%n",
+                cases.size(), generator.decoys());
+        System.out.printf("  caught                   %d%n", caught);
+        System.out.printf("  missed                   %d%n", cases.size() - caught);
+        System.out.printf(
+                "false alarms               %d (alerts on no injected case)%n", falseAlarms);
+        alertsById.values().stream()
+                .filter(
+                        a ->
+                                a.getMatchedEvents().stream()
+                                        .map(MatchedEvent::getTransactionId)
+                                        .noneMatch(fraudLarge::contains))
+                .forEach(
+                        a ->
+                                System.out.printf(
+                                        "  false alarm on %s: %s%n",
+                                        a.getAccountId(),
+                                        a.getMatchedEvents().stream()
+                                                .map(MatchedEvent::getTransactionId)
+                                                .toList()));
+        cases.stream()
+                .filter(c -> !alertedTransactionIds.contains(c.largeTransactionId()))
+                .forEach(
+                        c ->
+                                System.out.printf(
+                                        "  missed on %s: %s then %s%n",
+                                        c.accountId(), c.smallIds(), c.largeTransactionId()));
+        System.out.flush();
+    }
+
+    private void onCtrlC() {
+        stopSignal.countDown();
+        try {
+            // let the run stop cleanly and print its summary before the JVM exits
+            finished.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePortOr(int wanted) throws IOException {
+        if (wanted != 0) {
+            try (ServerSocket s = new ServerSocket(wanted)) {
+                return wanted;
+            } catch (IOException busy) {
+                say("port " + wanted + " is busy; the web UI takes a free one");
+            }
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + line);
+    }
+}
