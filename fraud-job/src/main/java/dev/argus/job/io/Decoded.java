@@ -14,7 +14,9 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * where it came from, or the {@link DeadLetter} that says why it could not be decoded. A Flink POJO
  * whose fields are Avro types, so it is serialized without Kryo.
  */
-public final class Decoded {
+public final class Decoded implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Set when the record decoded and passed validation. */
     public Transaction transaction;
 

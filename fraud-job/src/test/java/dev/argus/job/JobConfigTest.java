@@ -1,0 +1,99 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+    private static final String[] REQUIRED = {
+        "--kafka.bootstrap.servers", "broker:9092", "--schema.registry.url", "http://registry:8081"
+    };
+
+    @Test
+    void argumentsOverrideTheFileAndDefaultsFillTheRest(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("argus.properties");
+        Files.writeString(
+                file,
+                "kafka.bootstrap.servers=file:9092\nschema.registry.url=http://file\n"
+                        + "topic.alerts=fraud-alerts\nevents.max-out-of-orderness=2 s\n");
+        JobConfig config =
+                JobConfig.fromArgs(
+                        new String[] {
+                            "--config", file.toString(), "--kafka.bootstrap.servers=arg:9092"
+                        });
+
+        assertThat(config.bootstrapServers()).isEqualTo("arg:9092");
+        assertThat(config.get("topic.alerts")).isEqualTo("fraud-alerts");
+        assertThat(config.get("topic.transactions")).isEqualTo("transactions");
+        assertThat(config.pipeline().maxOutOfOrderness()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void passesKafkaClientPropertiesThroughWithoutThePrefix() throws Exception {
+        JobConfig config =
+                JobConfig.fromArgs(
+                        concat(
+                                REQUIRED,
+                                "--kafka.security.protocol",
+                                "SASL_SSL",
+                                "--kafka.sasl.mechanism",
+                                "PLAIN"));
+        assertThat(config.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("bootstrap.servers", "broker:9092");
+    }
+
+    @Test
+    void configuresTheRegistryClientLikeConfluentClients() throws Exception {
+        JobConfig config =
+                JobConfig.fromArgs(concat(REQUIRED, "--basic.auth.user.info", "argus:s3cret"));
+        assertThat(config.registry().url()).isEqualTo("http://registry:8081");
+        assertThat(config.registry().basicAuthUser()).isEqualTo("argus");
+        assertThat(config.registry().basicAuthPassword()).isEqualTo("s3cret");
+        assertThat(config.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void readsCardTestingThresholdsAsExactAmounts() throws Exception {
+        JobConfig config =
+                JobConfig.fromArgs(
+                        concat(
+                                REQUIRED,
+                                "--rules.card-testing.small-max",
+                                "2.50",
+                                "--rules.card-testing.window",
+                                "5 min"));
+        assertThat(config.cardTesting().smallMaxMinor()).isEqualTo(250L);
+        assertThat(config.cardTesting().largeMinMinor()).isEqualTo(50_000L);
+        assertThat(config.cardTesting().window()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void refusesUnknownKeysAndMissingRequiredOnesAllAtOnce() {
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--topic.alert", "x"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown key 'topic.alert'")
+                .hasMessageContaining("'kafka.bootstrap.servers' is required")
+                .hasMessageContaining("'schema.registry.url' is required");
+    }
+
+    @Test
+    void refusesADurationThatIsNotOne() throws Exception {
+        JobConfig config = JobConfig.fromArgs(concat(REQUIRED, "--checkpoint.interval", "often"));
+        assertThatThrownBy(() -> config.duration("checkpoint.interval"))
+                .hasMessageContaining("checkpoint.interval = 'often' is not a duration");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
