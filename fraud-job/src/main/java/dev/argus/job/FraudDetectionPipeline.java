@@ -48,12 +48,11 @@ public final class FraudDetectionPipeline {
                                                 : Long.MIN_VALUE)
                         .withIdleness(config.idleTimeout());
 
+        AvroTypeInfo<Transaction> transactionType = new AvroTypeInfo<>(Transaction.class);
         SingleOutputStreamOperator<Transaction> valid =
                 env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
                         .uid(Uids.TRANSACTIONS_SOURCE)
-                        .process(
-                                new DeadLetterRoutingFunction(),
-                                new AvroTypeInfo<>(Transaction.class))
+                        .process(new DeadLetterRoutingFunction(), transactionType)
                         .uid(Uids.DEAD_LETTER_ROUTING)
                         .name("route invalid and late events to dead letters");
 
@@ -62,10 +61,10 @@ public final class FraudDetectionPipeline {
 
         KeyedStream<Transaction, String> byAccount = valid.keyBy(Transaction::getAccountId);
 
-        DataStream<Alert> alerts = null;
+        DataStream<Alert> alerts = null; // PipelineConfig guarantees at least one rule
         for (FraudRule rule : config.rules()) {
             OutputTag<Transaction> lateForRule =
-                    new OutputTag<>("late-" + rule.id(), new AvroTypeInfo<>(Transaction.class));
+                    new OutputTag<>("late-" + rule.id(), transactionType);
             PatternStream<Transaction> matches =
                     CEP.pattern(byAccount, rule.pattern())
                             .inEventTime()
@@ -85,9 +84,6 @@ public final class FraudDetectionPipeline {
                                     .uid(Uids.lateAtRule(rule.id()))
                                     .name("late at rule " + rule.id()));
             alerts = alerts == null ? ruleAlerts : alerts.union(ruleAlerts);
-        }
-        if (alerts == null) {
-            throw new IllegalArgumentException("no rules to run: the rule set is empty");
         }
         return new Outputs(alerts, deadLetters);
     }

@@ -65,32 +65,13 @@ public final class JobConfig {
 
     /** Parses {@code [--config FILE] [--key value | --key=value]...}. */
     public static JobConfig fromArgs(String[] args) throws IOException {
+        Map<String, String> options = CommandLine.parse(args);
         Map<String, String> given = new LinkedHashMap<>();
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException(
-                        "unexpected argument '" + arg + "': use --key value or --key=value");
-            }
-            String key = arg.substring(2);
-            String value;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new IllegalArgumentException("--" + key + " needs a value");
-            }
-            if (key.equals("config")) {
-                given.putAll(readFile(Path.of(value)));
-            } else {
-                overrides.put(key, value);
-            }
+        String file = options.remove("config");
+        if (file != null) {
+            given.putAll(readFile(Path.of(file)));
         }
-        given.putAll(overrides);
+        given.putAll(options);
         return of(given);
     }
 
@@ -190,13 +171,6 @@ public final class JobConfig {
                 Amounts.of(get("rules.card-testing.large-min"), currency).getAmountMinor(),
                 Integer.parseInt(get("rules.card-testing.min-small-payments")),
                 duration("rules.card-testing.window"));
-    }
-
-    /** A copy with {@code key} set to {@code value}. */
-    public JobConfig with(String key, String value) {
-        Map<String, String> copy = new LinkedHashMap<>(values);
-        copy.put(key, value);
-        return of(copy);
     }
 
     @Override

@@ -26,6 +26,9 @@ public record PipelineConfig(
             throw new IllegalArgumentException("events.idle-timeout must be positive");
         }
         rules = List.copyOf(rules);
+        if (rules.isEmpty()) {
+            throw new IllegalArgumentException("no rules to run: the rule set is empty");
+        }
         long distinct = rules.stream().map(FraudRule::id).distinct().count();
         if (distinct != rules.size()) {
             throw new IllegalArgumentException("two rules share an id: rule ids must be unique");

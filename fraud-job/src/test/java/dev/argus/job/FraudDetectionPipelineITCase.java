@@ -1,6 +1,6 @@
 package dev.argus.job;
 
-import static dev.argus.model.TransactionBuilder.payment;
+import static dev.argus.model.TransactionBuilder.cardPayment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.io.Decoded;
@@ -118,18 +118,10 @@ class FraudDetectionPipelineITCase {
     }
 
     private static Transaction small(String id, String account, long seconds) {
-        return payment(id)
-                .account(account)
-                .at(T.plusSeconds(seconds))
-                .amount("2.00", "EUR")
-                .build();
+        return cardPayment(id, account, T.plusSeconds(seconds), "2.00");
     }
 
     private static Transaction large(String id, String account, long seconds) {
-        return payment(id)
-                .account(account)
-                .at(T.plusSeconds(seconds))
-                .amount("650.00", "EUR")
-                .build();
+        return cardPayment(id, account, T.plusSeconds(seconds), "650.00");
     }
 }

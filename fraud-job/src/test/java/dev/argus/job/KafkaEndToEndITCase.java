@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import static dev.argus.model.TransactionBuilder.cardPayment;
 import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -171,19 +172,11 @@ class KafkaEndToEndITCase {
     }
 
     private static Transaction small(String id, String account, Instant t0, long seconds) {
-        return payment(id)
-                .account(account)
-                .at(t0.plusSeconds(seconds))
-                .amount("1.50", "EUR")
-                .build();
+        return cardPayment(id, account, t0.plusSeconds(seconds), "1.50");
     }
 
     private static Transaction large(String id, String account, Instant t0, long seconds) {
-        return payment(id)
-                .account(account)
-                .at(t0.plusSeconds(seconds))
-                .amount("800.00", "EUR")
-                .build();
+        return cardPayment(id, account, t0.plusSeconds(seconds), "800.00");
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

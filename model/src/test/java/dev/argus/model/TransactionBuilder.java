@@ -40,6 +40,11 @@ public final class TransactionBuilder {
         return new TransactionBuilder(id);
     }
 
+    /** An approved card payment of {@code euros} (a decimal such as "1.50") on {@code account}. */
+    public static Transaction cardPayment(String id, String account, Instant at, String euros) {
+        return payment(id).account(account).at(at).amount(euros, "EUR").build();
+    }
+
     public TransactionBuilder id(String id) {
         b.setTransactionId(id);
         return this;

@@ -23,7 +23,9 @@ public final class Decoded implements java.io.Serializable {
     /** Set when it did not. */
     public DeadLetter deadLetter;
 
+    /** Where a valid transaction was read from; a dead letter carries its own coordinates. */
     public String sourceTopic;
+
     public int sourcePartition;
     public long sourceOffset;
 
@@ -41,10 +43,6 @@ public final class Decoded implements java.io.Serializable {
     public static Decoded deadLetter(DeadLetter deadLetter) {
         Decoded d = new Decoded();
         d.deadLetter = Objects.requireNonNull(deadLetter);
-        d.sourceTopic = deadLetter.getSourceTopic();
-        d.sourcePartition =
-                deadLetter.getSourcePartition() == null ? -1 : deadLetter.getSourcePartition();
-        d.sourceOffset = deadLetter.getSourceOffset() == null ? -1 : deadLetter.getSourceOffset();
         return d;
     }
 

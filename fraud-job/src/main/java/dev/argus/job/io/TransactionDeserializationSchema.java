@@ -40,7 +40,7 @@ public final class TransactionDeserializationSchema
     }
 
     /** Decodes one record; never throws for a bad record. */
-    public Decoded decode(ConsumerRecord<byte[], byte[]> record) {
+    private Decoded decode(ConsumerRecord<byte[], byte[]> record) {
         long recordTimestamp =
                 record.timestampType() == TimestampType.NO_TIMESTAMP_TYPE ? -1 : record.timestamp();
         Transaction transaction;

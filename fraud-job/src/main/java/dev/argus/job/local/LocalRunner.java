@@ -1,5 +1,6 @@
 package dev.argus.job.local;
 
+import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Alert;
@@ -8,9 +9,9 @@ import dev.argus.model.DeadLetterReason;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
-import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroDeserializer;
 import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.model.serde.WireFormatException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.EnumMap;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,10 +32,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,9 +60,7 @@ public final class LocalRunner {
     private final Options options;
     private final AtomicLong transactionsIn = new AtomicLong();
     private final AtomicLong brokenSent = new AtomicLong();
-    private final Map<DeadLetterReason, Long> deadLetters = new EnumMap<>(DeadLetterReason.class);
-    private final Map<String, Long> alertsPerRule = new TreeMap<>();
-    private final Set<String> alertedTransactionIds = ConcurrentHashMap.newKeySet();
+    private final Map<DeadLetterReason, Long> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -87,45 +89,26 @@ public final class LocalRunner {
             v.put("registry-port", "0");
             v.put("seed", "7");
             v.put("checkpoint-interval", "2s");
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("-h") || a.equals("--help")) {
-                    System.out.println(usage());
-                    System.exit(0);
+            if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
+                System.out.println(usage());
+                System.exit(0);
+            }
+            for (Map.Entry<String, String> option : CommandLine.parse(args).entrySet()) {
+                if (!v.containsKey(option.getKey())) {
+                    throw new IllegalArgumentException("unknown option --" + option.getKey());
                 }
-                if (!a.startsWith("--")) {
-                    throw new IllegalArgumentException("unexpected argument " + a + "\n" + usage());
-                }
-                String key = a.substring(2);
-                String value;
-                int eq = key.indexOf('=');
-                if (eq >= 0) {
-                    value = key.substring(eq + 1);
-                    key = key.substring(0, eq);
-                } else if (i + 1 < args.length) {
-                    value = args[++i];
-                } else {
-                    throw new IllegalArgumentException("--" + key + " needs a value\n" + usage());
-                }
-                if (!v.containsKey(key)) {
-                    throw new IllegalArgumentException("unknown option --" + key + "\n" + usage());
-                }
-                v.put(key, value);
+                v.put(option.getKey(), option.getValue());
             }
             return new Options(
                     Double.parseDouble(v.get("rate")),
                     Integer.parseInt(v.get("accounts")),
-                    parseDuration(v.get("duration")),
+                    TimeUtils.parseDuration(v.get("duration")),
                     Double.parseDouble(v.get("fraud-ratio")),
                     Double.parseDouble(v.get("bad-ratio")),
                     Integer.parseInt(v.get("ui-port")),
                     Integer.parseInt(v.get("registry-port")),
                     Long.parseLong(v.get("seed")),
-                    parseDuration(v.get("checkpoint-interval")));
-        }
-
-        static Duration parseDuration(String s) {
-            return org.apache.flink.util.TimeUtils.parseDuration(s);
+                    TimeUtils.parseDuration(v.get("checkpoint-interval")));
         }
 
         static String usage() {
@@ -155,6 +138,7 @@ public final class LocalRunner {
             options = Options.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
+            System.err.println(Options.usage());
             System.exit(2);
             return;
         }
@@ -167,14 +151,17 @@ public final class LocalRunner {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 InProcessSchemaRegistry registry =
                         InProcessSchemaRegistry.start(options.registryPort())) {
-            kafka.createTopics(4, "transactions", "alerts", "transactions-dead-letters");
-            int uiPort = freePortOr(options.uiPort());
             Map<String, String> values = new HashMap<>();
             values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
             values.put("schema.registry.url", registry.url());
             values.put("checkpoint.interval", options.checkpointInterval().toMillis() + " ms");
             values.put("events.idle-timeout", "5 s");
             JobConfig config = JobConfig.of(values);
+            String transactionsTopic = config.get("topic.transactions");
+            String alertsTopic = config.get("topic.alerts");
+            String deadLettersTopic = config.get("topic.dead-letters");
+            kafka.createTopics(4, transactionsTopic, alertsTopic, deadLettersTopic);
+            int uiPort = freePortOr(options.uiPort());
 
             Configuration flink = FraudDetectionJob.flinkConfiguration(config);
             flink.set(RestOptions.PORT, uiPort);
@@ -188,7 +175,13 @@ public final class LocalRunner {
             say("Kafka broker     " + kafka.bootstrapServers());
             say("schema registry  " + registry.url());
             say("Flink web UI     http://127.0.0.1:" + uiPort);
-            say("topics           transactions -> alerts, transactions-dead-letters");
+            say(
+                    "topics           "
+                            + transactionsTopic
+                            + " -> "
+                            + alertsTopic
+                            + ", "
+                            + deadLettersTopic);
             say(
                     String.format(
                             "generating %.0f transactions/s over %d accounts%s; Ctrl-C to stop",
@@ -205,10 +198,15 @@ public final class LocalRunner {
                             options.accounts(),
                             options.fraudRatio(),
                             options.badRatio());
-            Thread alerts = watchAlerts(kafka.bootstrapServers(), registry.url());
-            Thread dlq = watchDeadLetters(kafka.bootstrapServers(), registry.url());
+            Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
+            Thread dlq =
+                    watch(
+                            config,
+                            deadLettersTopic,
+                            DeadLetter.class,
+                            d -> deadLetters.merge(d.getReason(), 1L, Long::sum));
             try {
-                produce(kafka.bootstrapServers(), registry.url(), generator, config);
+                produce(generator, config);
                 // the last alerts become visible when the checkpoint after them completes
                 Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
             } finally {
@@ -223,16 +221,15 @@ public final class LocalRunner {
     }
 
     /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
-    private void produce(
-            String bootstrap, String registryUrl, TransactionGenerator generator, JobConfig config)
+    private void produce(TransactionGenerator generator, JobConfig config)
             throws InterruptedException {
+        String topic = config.get("topic.transactions");
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         ConfluentAvroSerializer<Transaction> serializer =
-                new ConfluentAvroSerializer<>(
-                        RegistryConfig.of(registryUrl), Transaction.class, true);
+                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
         long start = System.currentTimeMillis();
         long end =
                 options.duration().isZero()
@@ -256,14 +253,14 @@ public final class LocalRunner {
                     break;
                 }
                 for (TransactionGenerator.Generated g : generator.due(now)) {
-                    send(producer, serializer, g);
+                    send(producer, serializer, topic, g);
                     if (drainUntil != Long.MAX_VALUE) {
                         drainUntil = Math.max(drainUntil, now + drainMillis);
                     }
                 }
                 long target = (long) ((now - start) / 1000.0 * options.rate());
                 while (sent < target) {
-                    send(producer, serializer, generator.next(now));
+                    send(producer, serializer, topic, generator.next(now));
                     sent++;
                 }
                 Thread.sleep(10);
@@ -274,81 +271,52 @@ public final class LocalRunner {
     private void send(
             KafkaProducer<byte[], byte[]> producer,
             ConfluentAvroSerializer<Transaction> serializer,
+            String topic,
             TransactionGenerator.Generated g) {
-        String key = g.transaction() != null ? g.transaction().getAccountId() : g.accountId();
         byte[] value;
         if (g.transaction() != null) {
-            value = serializer.serialize("transactions", g.transaction());
+            value = serializer.serialize(topic, g.transaction());
             transactionsIn.incrementAndGet();
         } else {
             value = g.rawValue();
             brokenSent.incrementAndGet();
         }
         producer.send(
-                new ProducerRecord<>("transactions", key.getBytes(StandardCharsets.UTF_8), value));
+                new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value));
     }
 
-    private Thread watchAlerts(String bootstrap, String registryUrl) {
-        ConfluentAvroDeserializer<Alert> deserializer =
-                new ConfluentAvroDeserializer<>(RegistryConfig.of(registryUrl), Alert.class);
-        return watch(
-                bootstrap,
-                "alerts",
-                record -> {
-                    Alert alert = deserializer.deserialize(record.value());
-                    if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
-                        say("DUPLICATE alert " + alert.getAlertId());
-                        return;
-                    }
-                    synchronized (alertsPerRule) {
-                        alertsPerRule.merge(alert.getRuleId(), 1L, Long::sum);
-                    }
-                    alert.getMatchedEvents()
-                            .forEach(e -> alertedTransactionIds.add(e.getTransactionId()));
-                    double visibleAfter =
-                            (System.currentTimeMillis() - alert.getLastEventTime().toEpochMilli())
-                                    / 1000.0;
-                    say(
-                            String.format(
-                                    "ALERT %s v%d %s score %d %s: %s [visible %.1f s after the"
-                                            + " last event]",
-                                    alert.getRuleId(),
-                                    alert.getRuleVersion(),
-                                    alert.getSeverity(),
-                                    alert.getScore(),
-                                    alert.getAccountId(),
-                                    alert.getExplanation(),
-                                    visibleAfter));
-                });
+    private void onAlert(Alert alert) {
+        if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
+            say("DUPLICATE alert " + alert.getAlertId());
+            return;
+        }
+        double visibleAfter =
+                (System.currentTimeMillis() - alert.getLastEventTime().toEpochMilli()) / 1000.0;
+        say(
+                String.format(
+                        "ALERT %s v%d %s score %d %s: %s [visible %.1f s after the last event]",
+                        alert.getRuleId(),
+                        alert.getRuleVersion(),
+                        alert.getSeverity(),
+                        alert.getScore(),
+                        alert.getAccountId(),
+                        alert.getExplanation(),
+                        visibleAfter));
     }
 
-    private Thread watchDeadLetters(String bootstrap, String registryUrl) {
-        ConfluentAvroDeserializer<DeadLetter> deserializer =
-                new ConfluentAvroDeserializer<>(RegistryConfig.of(registryUrl), DeadLetter.class);
-        return watch(
-                bootstrap,
-                "transactions-dead-letters",
-                record -> {
-                    DeadLetter d = deserializer.deserialize(record.value());
-                    synchronized (deadLetters) {
-                        deadLetters.merge(d.getReason(), 1L, Long::sum);
-                    }
-                });
-    }
-
-    private interface RecordHandler {
-        void handle(ConsumerRecord<byte[], byte[]> record) throws Exception;
-    }
-
-    private Thread watch(String bootstrap, String topic, RecordHandler handler) {
+    /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
+    private <T extends SpecificRecord> Thread watch(
+            JobConfig config, String topic, Class<T> type, Consumer<T> handler) {
+        ConfluentAvroDeserializer<T> deserializer =
+                new ConfluentAvroDeserializer<>(config.registry(), type);
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Thread t =
                 new Thread(
                         () -> {
-                            Properties props = new Properties();
-                            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-                            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-                            props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic);
-                            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
                             try (KafkaConsumer<byte[], byte[]> consumer =
                                     new KafkaConsumer<>(
                                             props,
@@ -359,8 +327,8 @@ public final class LocalRunner {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             consumer.poll(Duration.ofMillis(200))) {
                                         try {
-                                            handler.handle(r);
-                                        } catch (Exception e) {
+                                            handler.accept(deserializer.deserialize(r.value()));
+                                        } catch (WireFormatException e) {
                                             say("cannot read a record of " + topic + ": " + e);
                                         }
                                     }
@@ -374,66 +342,55 @@ public final class LocalRunner {
     }
 
     private void report(TransactionGenerator generator) {
+        Collection<Alert> alerts = alertsById.values();
+        Set<String> alerted = new HashSet<>();
+        Map<String, Long> alertsPerRule = new TreeMap<>();
+        for (Alert a : alerts) {
+            a.getMatchedEvents().forEach(e -> alerted.add(e.getTransactionId()));
+            alertsPerRule.merge(a.getRuleId(), 1L, Long::sum);
+        }
         List<TransactionGenerator.FraudCase> cases = generator.fraudCases();
         Set<String> fraudLarge = new HashSet<>();
-        int caught = 0;
-        for (TransactionGenerator.FraudCase c : cases) {
-            fraudLarge.add(c.largeTransactionId());
-            if (alertedTransactionIds.contains(c.largeTransactionId())) {
-                caught++;
-            }
-        }
-        long falseAlarms =
-                alertsById.values().stream()
+        cases.forEach(c -> fraudLarge.add(c.largeTransactionId()));
+        List<TransactionGenerator.FraudCase> missed =
+                cases.stream().filter(c -> !alerted.contains(c.largeTransactionId())).toList();
+        List<Alert> falseAlarms =
+                alerts.stream()
                         .filter(
                                 a ->
                                         a.getMatchedEvents().stream()
                                                 .map(MatchedEvent::getTransactionId)
                                                 .noneMatch(fraudLarge::contains))
-                        .count();
-        long deadTotal;
-        synchronized (deadLetters) {
-            deadTotal = deadLetters.values().stream().mapToLong(Long::longValue).sum();
-        }
+                        .toList();
+        Map<DeadLetterReason, Long> dead = new TreeMap<>(deadLetters);
+
         System.out.println();
         System.out.println("=== Argus local run: summary ===");
         System.out.printf(
                 "transactions in            %d (plus %d deliberately broken records)%n",
                 transactionsIn.get(), brokenSent.get());
-        synchronized (deadLetters) {
-            System.out.printf("dead letters               %d %s%n", deadTotal, deadLetters);
-        }
-        synchronized (alertsPerRule) {
-            System.out.printf("alerts per rule            %s%n", alertsPerRule);
-        }
+        System.out.printf(
+                "dead letters               %d %s%n",
+                dead.values().stream().mapToLong(Long::longValue).sum(), dead);
+        System.out.printf("alerts per rule            %s%n", alertsPerRule);
         System.out.printf(
                 "injected card-testing      %d cases (and %d look-alike decoys)%n",
                 cases.size(), generator.decoys());
-        System.out.printf("  caught                   %d%n", caught);
-        System.out.printf("  missed                   %d%n", cases.size() - caught);
+        System.out.printf("  caught                   %d%n", cases.size() - missed.size());
+        System.out.printf("  missed                   %d%n", missed.size());
         System.out.printf(
-                "false alarms               %d (alerts on no injected case)%n", falseAlarms);
-        alertsById.values().stream()
-                .filter(
-                        a ->
-                                a.getMatchedEvents().stream()
-                                        .map(MatchedEvent::getTransactionId)
-                                        .noneMatch(fraudLarge::contains))
-                .forEach(
-                        a ->
-                                System.out.printf(
-                                        "  false alarm on %s: %s%n",
-                                        a.getAccountId(),
-                                        a.getMatchedEvents().stream()
-                                                .map(MatchedEvent::getTransactionId)
-                                                .toList()));
-        cases.stream()
-                .filter(c -> !alertedTransactionIds.contains(c.largeTransactionId()))
-                .forEach(
-                        c ->
-                                System.out.printf(
-                                        "  missed on %s: %s then %s%n",
-                                        c.accountId(), c.smallIds(), c.largeTransactionId()));
+                "false alarms               %d (alerts on no injected case)%n", falseAlarms.size());
+        for (Alert a : falseAlarms) {
+            System.out.printf(
+                    "  false alarm on %s: %s%n",
+                    a.getAccountId(),
+                    a.getMatchedEvents().stream().map(MatchedEvent::getTransactionId).toList());
+        }
+        for (TransactionGenerator.FraudCase c : missed) {
+            System.out.printf(
+                    "  missed on %s: %s then %s%n",
+                    c.accountId(), c.smallIds(), c.largeTransactionId());
+        }
         System.out.flush();
     }
 

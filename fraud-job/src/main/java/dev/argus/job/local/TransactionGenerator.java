@@ -32,7 +32,10 @@ import java.util.Random;
  * allowed disorder). Deterministic for a seed, apart from the clock. Not thread-safe.
  */
 public final class TransactionGenerator {
-    /** One record to produce: a transaction, or raw bytes that are deliberately broken. */
+    /**
+     * One record to produce, keyed by {@code accountId}: a transaction, or raw bytes that are
+     * deliberately broken.
+     */
     public record Generated(String accountId, Transaction transaction, byte[] rawValue) {}
 
     /** An injected card-testing case: the id of its large payment identifies it. */
@@ -112,7 +115,8 @@ public final class TransactionGenerator {
                 return broken(nowMillis);
             }
         }
-        return new Generated(null, ordinary(randomAccount(), nowMillis), null);
+        String account = randomAccount();
+        return new Generated(account, ordinary(account, nowMillis), null);
     }
 
     private Generated broken(long nowMillis) {
@@ -140,32 +144,13 @@ public final class TransactionGenerator {
         List<String> smallIds = new ArrayList<>();
         for (int i = 0; i < smallCount; i++) {
             at += 1_000 + random.nextInt(3_000);
-            Transaction t =
-                    approved(
-                            cardPayment(
-                                    account,
-                                    at,
-                                    50 + random.nextInt(450),
-                                    "5999",
-                                    "Online Bazaar",
-                                    false,
-                                    card));
-            smallIds.add(t.getTransactionId());
-            scheduled.add(new Scheduled(at, new Generated(account, t, null)));
+            long amount = 50 + random.nextInt(450);
+            smallIds.add(schedule(account, at, amount, "5999", "Online Bazaar", false, card));
         }
         at += 2_000 + random.nextInt(8_000);
-        Transaction large =
-                approved(
-                        cardPayment(
-                                account,
-                                at,
-                                60_000 + random.nextInt(190_000),
-                                "5732",
-                                "Volt Electronics",
-                                false,
-                                card));
-        scheduled.add(new Scheduled(at, new Generated(account, large, null)));
-        fraudCases.add(new FraudCase(account, large.getTransactionId(), smallIds));
+        long amount = 60_000 + random.nextInt(190_000);
+        String large = schedule(account, at, amount, "5732", "Volt Electronics", false, card);
+        fraudCases.add(new FraudCase(account, large, smallIds));
         busyUntil.put(account, at);
     }
 
@@ -174,35 +159,39 @@ public final class TransactionGenerator {
         if (account == null) {
             return;
         }
+        String card = "card-" + account;
         long at = nowMillis;
         for (int i = 0; i < 2; i++) {
             at += 2_000 + random.nextInt(3_000);
-            Transaction t =
-                    approved(
-                            cardPayment(
-                                    account,
-                                    at,
-                                    200 + random.nextInt(280),
-                                    "5814",
-                                    "Bean There Coffee",
-                                    true,
-                                    "card-" + account));
-            scheduled.add(new Scheduled(at, new Generated(account, t, null)));
+            schedule(
+                    account,
+                    at,
+                    200 + random.nextInt(280),
+                    "5814",
+                    "Bean There Coffee",
+                    true,
+                    card);
         }
         at += 3_000 + random.nextInt(7_000);
-        Transaction large =
-                approved(
-                        cardPayment(
-                                account,
-                                at,
-                                55_000 + random.nextInt(40_000),
-                                "5311",
-                                "Big Department Store",
-                                true,
-                                "card-" + account));
-        scheduled.add(new Scheduled(at, new Generated(account, large, null)));
+        long amount = 55_000 + random.nextInt(40_000);
+        schedule(account, at, amount, "5311", "Big Department Store", true, card);
         busyUntil.put(account, at);
         decoys++;
+    }
+
+    /** Schedules an approved card payment of an injected case; returns its id. */
+    private String schedule(
+            String account,
+            long at,
+            long amountMinor,
+            String mcc,
+            String merchant,
+            boolean present,
+            String card) {
+        Transaction t = cardPayment(account, at, amountMinor, mcc, merchant, present, card);
+        t.setStatus(TransactionStatus.APPROVED);
+        scheduled.add(new Scheduled(at, new Generated(account, t, null)));
+        return t.getTransactionId();
     }
 
     /**
@@ -218,11 +207,6 @@ public final class TransactionGenerator {
             }
         }
         return null;
-    }
-
-    private static Transaction approved(Transaction t) {
-        t.setStatus(TransactionStatus.APPROVED);
-        return t;
     }
 
     private Transaction ordinary(String account, long nowMillis) {

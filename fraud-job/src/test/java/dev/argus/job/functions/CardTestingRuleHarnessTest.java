@@ -73,7 +73,7 @@ class CardTestingRuleHarnessTest {
     void oneBurstWithMoreSmallPaymentsGivesOneAlertWithAllOfThem() throws Exception {
         harness = open(null);
         for (int i = 1; i <= 5; i++) {
-            process(payment("s" + i).amount("1.00", "EUR").secondsAfterT0(i * 10L).build());
+            process(small("s" + i, i * 10L));
         }
         process(payment("big").amount("900.00", "EUR").secondsAfterT0(100).build());
         harness.processWatermark(T0.plusSeconds(101).toEpochMilli());
@@ -86,7 +86,7 @@ class CardTestingRuleHarnessTest {
     void oneBurstGivesOneAlertWhenTheWatermarkAdvancesBetweenPayments() throws Exception {
         harness = open(null);
         for (int i = 1; i <= 4; i++) {
-            process(payment("s" + i).amount("1.00", "EUR").secondsAfterT0(i * 10L).build());
+            process(small("s" + i, i * 10L));
             harness.processWatermark(T0.plusSeconds(i * 10L).toEpochMilli());
         }
         process(payment("big").amount("900.00", "EUR").secondsAfterT0(100).build());
@@ -104,9 +104,7 @@ class CardTestingRuleHarnessTest {
     @Test
     void staysSilentWhenTheLargePaymentComesAfterTheWindow() throws Exception {
         harness = open(null);
-        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
-        process(payment("s2").amount("1.00", "EUR").secondsAfterT0(10).build());
-        process(payment("s3").amount("1.00", "EUR").secondsAfterT0(20).build());
+        processSmallPayments(0, 10, 20);
         process(payment("big").amount("900.00", "EUR").secondsAfterT0(601).build());
         harness.processWatermark(T0.plusSeconds(3600).toEpochMilli());
 
@@ -118,7 +116,7 @@ class CardTestingRuleHarnessTest {
     @Test
     void ignoresDeclinedPaymentsAndOtherCurrencies() throws Exception {
         harness = open(null);
-        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
+        process(small("s1", 0));
         process(payment("s2").amount("1.00", "USD").secondsAfterT0(10).build());
         process(
                 payment("s3")
@@ -126,7 +124,7 @@ class CardTestingRuleHarnessTest {
                         .status(TransactionStatus.DECLINED)
                         .secondsAfterT0(20)
                         .build());
-        process(payment("s4").amount("1.00", "EUR").secondsAfterT0(30).build());
+        process(small("s4", 30));
         process(payment("big").amount("900.00", "EUR").secondsAfterT0(40).build());
         harness.processWatermark(T0.plusSeconds(41).toEpochMilli());
 
@@ -136,9 +134,7 @@ class CardTestingRuleHarnessTest {
     @Test
     void keepsPartialMatchesAcrossSnapshotAndRestoreOnRocksDb() throws Exception {
         harness = open(null);
-        process(payment("s1").amount("1.00", "EUR").secondsAfterT0(0).build());
-        process(payment("s2").amount("1.00", "EUR").secondsAfterT0(10).build());
-        process(payment("s3").amount("1.00", "EUR").secondsAfterT0(20).build());
+        processSmallPayments(0, 10, 20);
         harness.processWatermark(T0.plusSeconds(21).toEpochMilli());
         assertThat(harness.numEventTimeTimers()).isPositive();
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
@@ -178,6 +174,17 @@ class CardTestingRuleHarnessTest {
         }
         h.open();
         return h;
+    }
+
+    /** Small payments of 1.00 EUR named s1, s2, ... at the given seconds after T0. */
+    private void processSmallPayments(long... seconds) throws Exception {
+        for (int i = 0; i < seconds.length; i++) {
+            process(small("s" + (i + 1), seconds[i]));
+        }
+    }
+
+    private static Transaction small(String id, long secondsAfterT0) {
+        return payment(id).amount("1.00", "EUR").secondsAfterT0(secondsAfterT0).build();
     }
 
     private void process(Transaction t) throws Exception {

@@ -176,12 +176,8 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
             if (existingId != null && versions.contains(existingId)) {
                 return existingId;
             }
-            List<Schema> previous = versions.stream().map(id -> schemasById.get(id - 1)).toList();
             String level = compatibilityOf(subject);
-            if (!compatible(level, schema, previous)) {
-                if (versions.isEmpty()) {
-                    subjects.remove(subject);
-                }
+            if (!compatible(level, schema, history(versions))) {
                 throw new ApiError(
                         409,
                         409,
@@ -249,14 +245,11 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
                 return true;
             }
             String level = compatibilityOf(subject);
-            if (version.equals("latest") && !level.endsWith("_TRANSITIVE")) {
-                return compatible(
-                        level,
-                        schema,
-                        List.of(schemasById.get(versions.get(versions.size() - 1) - 1)));
-            }
-            ObjectNode v = versionOf(subject, version);
-            return compatible(level, schema, List.of(schemaById(v.get("id").asInt())));
+            List<Schema> against =
+                    version.equals("latest")
+                            ? history(versions)
+                            : List.of(schemaById(versionOf(subject, version).get("id").asInt()));
+            return compatible(level, schema, against);
         }
     }
 
@@ -293,6 +286,11 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
             }
             throw new ApiError(405, 405, "method " + method + " not allowed on /config");
         }
+    }
+
+    /** The schemas of a subject's versions, oldest first. */
+    private List<Schema> history(List<Integer> versions) {
+        return versions.stream().map(id -> schemasById.get(id - 1)).toList();
     }
 
     private String compatibilityOf(String subject) {

@@ -45,14 +45,6 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         this.type = type;
     }
 
-    /** Uses an existing client (and its caches). */
-    public static <T extends SpecificRecord> ConfluentAvroDeserializer<T> withClient(
-            SchemaRegistryClient client, Class<T> type) {
-        ConfluentAvroDeserializer<T> d = new ConfluentAvroDeserializer<>(client.config(), type);
-        d.client = client;
-        return d;
-    }
-
     public T deserialize(byte[] bytes) throws WireFormatException {
         init();
         if (bytes == null || bytes.length == 0) {
@@ -168,9 +160,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         if (readersById != null) {
             return;
         }
-        if (client == null) {
-            client = new SchemaRegistryClient(registry);
-        }
+        client = new SchemaRegistryClient(registry);
         readerSchema = SpecificData.get().getSchema(type);
         readersById = new HashMap<>();
     }

@@ -46,15 +46,6 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
         this.autoRegister = autoRegister;
     }
 
-    /** Uses an existing client (and its caches). */
-    public static <T extends SpecificRecord> ConfluentAvroSerializer<T> withClient(
-            SchemaRegistryClient client, Class<T> type, boolean autoRegister) {
-        ConfluentAvroSerializer<T> s =
-                new ConfluentAvroSerializer<>(client.config(), type, autoRegister);
-        s.client = client;
-        return s;
-    }
-
     public byte[] serialize(String topic, T record) {
         init();
         int id = idsByTopic.computeIfAbsent(topic, this::schemaIdFor);
@@ -103,9 +94,7 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
         if (writer != null) {
             return;
         }
-        if (client == null) {
-            client = new SchemaRegistryClient(registry);
-        }
+        client = new SchemaRegistryClient(registry);
         schema = SpecificData.get().getSchema(type);
         writer = new SpecificDatumWriter<>(schema);
         idsByTopic = new ConcurrentHashMap<>();
