@@ -1,6 +1,7 @@
 package dev.argus.job;
 
 import dev.argus.job.io.KafkaIo;
+import dev.argus.rules.RulePackException;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -37,7 +38,14 @@ public final class FraudDetectionJob {
         LOG.info("Starting Argus with {}", config);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
-        attach(env, config, false);
+        try {
+            attach(env, config, false);
+        } catch (RulePackException e) {
+            LOG.error("Argus refuses to start: {}", e.getMessage());
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         env.execute("argus-fraud-detection");
     }
 
@@ -63,13 +71,19 @@ public final class FraudDetectionJob {
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
     public static FraudDetectionPipeline.Outputs attach(
             StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
+        PipelineConfig pipeline = config.pipeline();
+        LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(
-                        env, KafkaIo.transactionsSource(config, bounded), config.pipeline());
+                        env, KafkaIo.transactionsSource(config, bounded), pipeline);
         outputs.alerts()
                 .sinkTo(KafkaIo.alertsSink(config))
                 .uid(Uids.ALERTS_SINK)
                 .name("alerts to Kafka");
+        outputs.shadowAlerts()
+                .sinkTo(KafkaIo.shadowAlertsSink(config))
+                .uid(Uids.SHADOW_ALERTS_SINK)
+                .name("shadow alerts to Kafka");
         outputs.deadLetters()
                 .sinkTo(KafkaIo.deadLettersSink(config))
                 .uid(Uids.DEAD_LETTERS_SINK)

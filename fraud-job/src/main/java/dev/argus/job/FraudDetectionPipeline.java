@@ -1,12 +1,14 @@
 package dev.argus.job;
 
+import dev.argus.job.functions.AbsenceToAlertFunction;
+import dev.argus.job.functions.AlertRoutingFunction;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
 import dev.argus.job.functions.MatchToAlertFunction;
 import dev.argus.job.io.Decoded;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
-import dev.argus.rules.FraudRule;
+import dev.argus.rules.Rule;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.cep.CEP;
@@ -24,15 +26,24 @@ import org.apache.flink.util.OutputTag;
  * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
  *
  * <pre>
- * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ one CEP operator per rule ─▶ alerts
- *              └─ undecodable, invalid, late ─────────────────────────────────▶ dead letters
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ one CEP operator per rule ─▶ alert routing ─▶ alerts
+ *              │                                                                        └─ shadow ─▶ shadow alerts
+ *              └─ undecodable, invalid, late ───────────────────────────────────────────────────▶ dead letters
  * </pre>
  */
 public final class FraudDetectionPipeline {
     private FraudDetectionPipeline() {}
 
-    /** The streams the topology produces. */
-    public record Outputs(DataStream<Alert> alerts, DataStream<DeadLetter> deadLetters) {}
+    /**
+     * The streams the topology produces.
+     *
+     * @param alerts alerts of rules in {@code enforce} mode, for payment systems
+     * @param shadowAlerts alerts of rules in {@code shadow} mode, measured and never acted on
+     */
+    public record Outputs(
+            DataStream<Alert> alerts,
+            DataStream<Alert> shadowAlerts,
+            DataStream<DeadLetter> deadLetters) {}
 
     public static Outputs build(
             StreamExecutionEnvironment env,
@@ -61,17 +72,22 @@ public final class FraudDetectionPipeline {
 
         KeyedStream<Transaction, String> byAccount = valid.keyBy(Transaction::getAccountId);
 
-        DataStream<Alert> alerts = null; // PipelineConfig guarantees at least one rule
-        for (FraudRule rule : config.rules()) {
+        DataStream<Alert> matches = null; // PipelineConfig guarantees at least one rule
+        for (Rule rule : config.rules()) {
             OutputTag<Transaction> lateForRule =
                     new OutputTag<>("late-" + rule.id(), transactionType);
-            PatternStream<Transaction> matches =
+            PatternStream<Transaction> patternStream =
                     CEP.pattern(byAccount, rule.pattern())
                             .inEventTime()
                             .sideOutputLateData(lateForRule);
+            MatchToAlertFunction toAlert =
+                    rule.alertsOnTimeout()
+                            ? new AbsenceToAlertFunction(rule)
+                            : new MatchToAlertFunction(rule);
             SingleOutputStreamOperator<Alert> ruleAlerts =
-                    matches.process(new MatchToAlertFunction(rule), new AvroTypeInfo<>(Alert.class))
-                            .uid(Uids.rule(rule.id()))
+                    patternStream
+                            .process(toAlert, new AvroTypeInfo<>(Alert.class))
+                            .uid(Uids.rule(rule))
                             .name("rule " + rule.id() + " v" + rule.version());
             // routing drops late events before the rules, so this is a safety net, not a path
             deadLetters =
@@ -83,8 +99,18 @@ public final class FraudDetectionPipeline {
                                             new AvroTypeInfo<>(DeadLetter.class))
                                     .uid(Uids.lateAtRule(rule.id()))
                                     .name("late at rule " + rule.id()));
-            alerts = alerts == null ? ruleAlerts : alerts.union(ruleAlerts);
+            DataStream<Alert> produced =
+                    rule.alertsOnTimeout()
+                            ? ruleAlerts.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)
+                            : ruleAlerts;
+            matches = matches == null ? produced : matches.union(produced);
         }
-        return new Outputs(alerts, deadLetters);
+        SingleOutputStreamOperator<Alert> alerts =
+                matches.process(
+                                new AlertRoutingFunction(config.rules()),
+                                new AvroTypeInfo<>(Alert.class))
+                        .uid(Uids.ALERT_ROUTING)
+                        .name("route alerts by rule mode");
+        return new Outputs(alerts, alerts.getSideOutput(AlertRoutingFunction.SHADOW), deadLetters);
     }
 }

@@ -1,8 +1,8 @@
 package dev.argus.job;
 
-import dev.argus.model.Amounts;
 import dev.argus.model.registry.RegistryConfig;
-import dev.argus.rules.CardTestingRule;
+import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -33,6 +33,7 @@ public final class JobConfig {
         d.put("kafka.group.id", "argus-fraud-job");
         d.put("topic.transactions", "transactions");
         d.put("topic.alerts", "alerts");
+        d.put("topic.shadow-alerts", "alerts-shadow");
         d.put("topic.dead-letters", "transactions-dead-letters");
         d.put("source.starting-offsets", "committed-or-earliest");
         d.put("schema.registry.url", null);
@@ -49,11 +50,7 @@ public final class JobConfig {
         d.put("checkpoint.interval", "10 s");
         d.put("sink.transactional-id-prefix", "argus");
         d.put("sink.transaction-timeout", "15 min");
-        d.put("rules.card-testing.currency", "EUR");
-        d.put("rules.card-testing.small-max", "5.00");
-        d.put("rules.card-testing.large-min", "500.00");
-        d.put("rules.card-testing.min-small-payments", "3");
-        d.put("rules.card-testing.window", "10 min");
+        d.put("rules.path", RulePackLoader.BUILT_IN);
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 
@@ -156,21 +153,20 @@ public final class JobConfig {
         return Boolean.parseBoolean(get("auto.register.schemas"));
     }
 
+    /**
+     * The topology's settings with the rule pack at {@code rules.path}; throws with every problem
+     * of the pack when it is invalid, so the job refuses to start and says why.
+     */
     public PipelineConfig pipeline() {
+        return pipeline(RulePackLoader.loadForJob(get("rules.path")));
+    }
+
+    /** The topology's settings with a given pack; its active rules run. */
+    public PipelineConfig pipeline(RulePack pack) {
         return new PipelineConfig(
                 duration("events.max-out-of-orderness"),
                 duration("events.idle-timeout"),
-                List.of(new CardTestingRule(cardTesting())));
-    }
-
-    public CardTestingRule.Thresholds cardTesting() {
-        String currency = get("rules.card-testing.currency");
-        return new CardTestingRule.Thresholds(
-                currency,
-                Amounts.of(get("rules.card-testing.small-max"), currency).getAmountMinor(),
-                Amounts.of(get("rules.card-testing.large-min"), currency).getAmountMinor(),
-                Integer.parseInt(get("rules.card-testing.min-small-payments")),
-                duration("rules.card-testing.window"));
+                pack.active());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.argus.job;
 
-import dev.argus.rules.FraudRule;
+import dev.argus.rules.Rule;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
@@ -12,10 +12,9 @@ import java.util.List;
  *     evaluated; later ones are dead-lettered as LATE
  * @param idleTimeout after how long without records a source partition stops holding back the
  *     watermark
- * @param rules the rules to run, one CEP operator each
+ * @param rules the rules to run, one CEP operator each; their modes route their alerts
  */
-public record PipelineConfig(
-        Duration maxOutOfOrderness, Duration idleTimeout, List<FraudRule> rules)
+public record PipelineConfig(Duration maxOutOfOrderness, Duration idleTimeout, List<Rule> rules)
         implements Serializable {
 
     public PipelineConfig {
@@ -27,9 +26,10 @@ public record PipelineConfig(
         }
         rules = List.copyOf(rules);
         if (rules.isEmpty()) {
-            throw new IllegalArgumentException("no rules to run: the rule set is empty");
+            throw new IllegalArgumentException(
+                    "no rules to run: every rule of the pack is off or the pack is empty");
         }
-        long distinct = rules.stream().map(FraudRule::id).distinct().count();
+        long distinct = rules.stream().map(Rule::id).distinct().count();
         if (distinct != rules.size()) {
             throw new IllegalArgumentException("two rules share an id: rule ids must be unique");
         }

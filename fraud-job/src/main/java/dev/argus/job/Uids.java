@@ -1,5 +1,7 @@
 package dev.argus.job;
 
+import dev.argus.rules.Rule;
+
 /**
  * The operator UIDs of the job: a savepoint contract. A savepoint maps its state to operators by
  * these strings, so renaming one orphans that operator's state. Change one only with a migration
@@ -8,7 +10,9 @@ package dev.argus.job;
 public final class Uids {
     public static final String TRANSACTIONS_SOURCE = "kafka-transactions-source";
     public static final String DEAD_LETTER_ROUTING = "dead-letter-routing";
+    public static final String ALERT_ROUTING = "alert-routing";
     public static final String ALERTS_SINK = "kafka-alerts-sink";
+    public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";
     public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";
 
     private static final String RULE_PREFIX = "rule-";
@@ -16,9 +20,14 @@ public final class Uids {
 
     private Uids() {}
 
-    /** The UID of the CEP operator that runs the rule {@code ruleId}. */
-    public static String rule(String ruleId) {
-        return RULE_PREFIX + ruleId;
+    /**
+     * The UID of the CEP operator that runs a rule: its id and the fingerprint of its pattern's
+     * structure. A savepoint restores the partial matches of a rule whose structure is unchanged; a
+     * rule whose structure changed gets a new UID and starts clean (restore with
+     * --allowNonRestoredState to drop the old one's state).
+     */
+    public static String rule(Rule rule) {
+        return RULE_PREFIX + rule.id() + "-" + rule.fingerprint();
     }
 
     /** The UID of the map that dead-letters events found late at rule {@code ruleId}. */

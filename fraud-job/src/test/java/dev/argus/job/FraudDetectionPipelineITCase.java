@@ -9,7 +9,7 @@ import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
-import dev.argus.rules.CardTestingRule;
+import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,8 +89,9 @@ class FraudDetectionPipelineITCase {
                                 Duration.ofSeconds(5),
                                 Duration.ofSeconds(30),
                                 List.of(
-                                        new CardTestingRule(
-                                                CardTestingRule.Thresholds.defaults()))));
+                                        RulePackLoader.loadForJob(RulePackLoader.BUILT_IN)
+                                                .rule("card-testing")
+                                                .orElseThrow())));
         CloseableIterator<Alert> alerts = outputs.alerts().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
         env.execute("pipeline-itcase");

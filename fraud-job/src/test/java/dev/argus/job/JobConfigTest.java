@@ -3,6 +3,8 @@ package dev.argus.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.argus.rules.RulePackException;
+import dev.argus.rules.RuleSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,18 +62,27 @@ class JobConfigTest {
     }
 
     @Test
-    void readsCardTestingThresholdsAsExactAmounts() throws Exception {
-        JobConfig config =
-                JobConfig.fromArgs(
-                        concat(
-                                REQUIRED,
-                                "--rules.card-testing.small-max",
-                                "2.50",
-                                "--rules.card-testing.window",
-                                "5 min"));
-        assertThat(config.cardTesting().smallMaxMinor()).isEqualTo(250L);
-        assertThat(config.cardTesting().largeMinMinor()).isEqualTo(50_000L);
-        assertThat(config.cardTesting().window()).isEqualTo(Duration.ofMinutes(5));
+    void runsTheActiveRulesOfTheBuiltInPackByDefault() throws Exception {
+        PipelineConfig pipeline = JobConfig.fromArgs(REQUIRED).pipeline();
+        assertThat(pipeline.rules())
+                .extracting(r -> r.id())
+                .contains("card-testing", "structuring");
+        assertThat(pipeline.rules()).allMatch(r -> r.mode() != RuleSpec.Mode.OFF);
+    }
+
+    @Test
+    void refusesToStartWithAnInvalidPackAndSaysWhy(@TempDir Path dir) throws Exception {
+        Files.writeString(
+                dir.resolve("broken.yaml"),
+                "id: broken\nversion: 1\ntitle: t\nowner: o\nseverity: high\nscore: 10\n"
+                        + "mode: enforce\nexplanation: x\nwithin: 1m\n"
+                        + "pattern:\n  - stage: a\n    where: txn.amont > 1\n");
+        JobConfig config = JobConfig.fromArgs(concat(REQUIRED, "--rules.path", dir.toString()));
+        assertThatThrownBy(config::pipeline)
+                .isInstanceOf(RulePackException.class)
+                .hasMessageContaining("broken.yaml:12: rule 'broken'")
+                .hasMessageContaining("undefined field 'amont'")
+                .hasMessageContaining("did you mean 'amount'?");
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.argus.job.functions;
 import dev.argus.model.Alert;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
-import dev.argus.rules.FraudRule;
+import dev.argus.rules.Rule;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,15 +16,16 @@ import org.apache.flink.util.Collector;
 
 /**
  * Turns a match of a rule's pattern into an {@link Alert}: deterministic id, the rule's severity
- * and score, its explanation of the match, and the matched events by stage in event-time order.
+ * and score, its explanation of the match, and the matched events by stage in event-time order. For
+ * absence rules see {@link AbsenceToAlertFunction}.
  */
-public final class MatchToAlertFunction extends PatternProcessFunction<Transaction, Alert> {
+public class MatchToAlertFunction extends PatternProcessFunction<Transaction, Alert> {
     private static final long serialVersionUID = 1L;
 
-    private final FraudRule rule;
-    private transient Counter alerts;
+    protected final Rule rule;
+    protected transient Counter alerts;
 
-    public MatchToAlertFunction(FraudRule rule) {
+    public MatchToAlertFunction(Rule rule) {
         this.rule = rule;
     }
 
@@ -47,7 +48,7 @@ public final class MatchToAlertFunction extends PatternProcessFunction<Transacti
 
     /** The alert for one match; pure apart from the detection time given. */
     public static Alert toAlert(
-            FraudRule rule, Map<String, List<Transaction>> match, Instant detectionTime) {
+            Rule rule, Map<String, List<Transaction>> match, Instant detectionTime) {
         List<MatchedEvent> events = new ArrayList<>();
         Transaction any = null;
         for (Map.Entry<String, List<Transaction>> stage : match.entrySet()) {

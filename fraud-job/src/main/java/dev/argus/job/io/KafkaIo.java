@@ -39,11 +39,20 @@ public final class KafkaIo {
 
     /** The alerts sink: exactly once, keyed by account, timestamped with the detection time. */
     public static KafkaSink<Alert> alertsSink(JobConfig config) {
+        return alertsSink(config, "alerts", "topic.alerts");
+    }
+
+    /** The shadow-alerts sink: the same contract on the topic payment systems never read. */
+    public static KafkaSink<Alert> shadowAlertsSink(JobConfig config) {
+        return alertsSink(config, "shadow-alerts", "topic.shadow-alerts");
+    }
+
+    private static KafkaSink<Alert> alertsSink(JobConfig config, String name, String topicKey) {
         return exactlyOnce(
                 config,
-                "alerts",
+                name,
                 new RegistryRecordSerializationSchema<>(
-                        config.get("topic.alerts"),
+                        config.get(topicKey),
                         config.registry(),
                         Alert.class,
                         config.autoRegisterSchemas(),

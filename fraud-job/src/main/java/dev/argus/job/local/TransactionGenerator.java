@@ -32,6 +32,9 @@ import java.util.Random;
  * allowed disorder). Deterministic for a seed, apart from the clock. Not thread-safe.
  */
 public final class TransactionGenerator {
+    /** The rule whose cases the generator injects and labels. */
+    public static final String LABELLED_RULE = "card-testing";
+
     /**
      * One record to produce, keyed by {@code accountId}: a transaction, or raw bytes that are
      * deliberately broken.

@@ -9,7 +9,8 @@ import dev.argus.model.MatchedEvent;
 import dev.argus.model.Severity;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
-import dev.argus.rules.CardTestingRule;
+import dev.argus.rules.Rule;
+import dev.argus.rules.RulePackLoader;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
@@ -24,12 +25,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The card-testing rule in the same CEP operator the pipeline runs, on RocksDB, asserting on
- * output, timers and what survives a snapshot and restore.
+ * Rules of the shipped pack, compiled from YAML, in the same CEP operator the pipeline runs, on
+ * RocksDB, asserting on output, timers and what survives a snapshot and restore.
  */
-class CardTestingRuleHarnessTest {
-    private static final CardTestingRule RULE =
-            new CardTestingRule(CardTestingRule.Thresholds.defaults());
+class RuleOperatorHarnessTest {
+    private static final Rule RULE =
+            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).rule("card-testing").orElseThrow();
 
     private KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> harness;
 
@@ -62,8 +63,8 @@ class CardTestingRuleHarnessTest {
         assertThat(alert.getLastEventTime()).isEqualTo(T0.plusSeconds(200));
         assertThat(alert.getExplanation())
                 .isEqualTo(
-                        "3 card payments of at most 5.00 EUR (1.00 EUR, 2.50 EUR, 4.99 EUR)"
-                                + " followed by a payment of 750.00 EUR within 3 min 20 s");
+                        "3 small card payments (8.49 EUR in total) were followed by a payment of"
+                                + " 750.00 EUR 3.33 minutes after the first.");
         assertThat(alert.getAlertId())
                 .isEqualTo(
                         AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2", "s3", "big")));

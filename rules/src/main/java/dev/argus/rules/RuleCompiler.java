@@ -1,0 +1,227 @@
+package dev.argus.rules;
+
+import dev.argus.model.Transaction;
+import dev.argus.rules.RuleSpec.Stage;
+import dev.argus.rules.cel.ExplanationTemplate;
+import dev.argus.rules.cel.RuleEnvironment;
+import dev.argus.rules.yaml.Problems;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelValidationResult;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.flink.cep.nfa.compiler.NFACompiler;
+
+/**
+ * Checks what {@link RuleReader} cannot: that every condition and explanation placeholder parses
+ * and type-checks against the transaction and profile schemas, that the lists they use exist, and
+ * that flink-cep accepts the pattern. Every problem is reported, with the file line of the
+ * expression.
+ */
+final class RuleCompiler {
+    private static final Pattern UNDEFINED_FIELD = Pattern.compile("undefined field '(\\w+)'");
+    private static final Pattern UNDECLARED = Pattern.compile("undeclared reference to '(\\w+)'");
+    private static final Pattern OPERAND = Pattern.compile("([A-Za-z_][\\w.]*)\\s*\\.?\\s*$");
+
+    private RuleCompiler() {}
+
+    /**
+     * @param valid whether the spec was read without problems; if not, its conditions are still
+     *     checked but no rule is made
+     */
+    static Rule compile(
+            RuleSpec spec,
+            Map<String, List<String>> lists,
+            String packVersion,
+            boolean valid,
+            Problems problems) {
+        int before = problems.count();
+        RuleEnvironment env = new RuleEnvironment(lists.keySet());
+        List<Stage> stages = spec.stages();
+        for (int i = 0; i < stages.size(); i++) {
+            Stage stage = stages.get(i);
+            List<String> visible =
+                    stages.subList(0, stage.follows().negated() ? i : i + 1).stream()
+                            .filter(s -> !s.follows().negated())
+                            .map(Stage::name)
+                            .toList();
+            CelValidationResult result = env.compileCondition(stage.where(), spec.file(), visible);
+            report(
+                    result,
+                    stage.where(),
+                    stage.whereLine(),
+                    "stage '" + stage.name() + "' condition",
+                    lists,
+                    visible,
+                    problems);
+        }
+        new ExplanationTemplate(
+                spec.explanation(),
+                spec.file(),
+                spec.positiveStages(),
+                lists,
+                (expression, result) -> {
+                    if (result == null) {
+                        problems.add(
+                                spec.explanationLine(),
+                                "explanation: '{{' without a closing '}}'",
+                                "close each placeholder: {{ size(matched.small) }}");
+                    } else {
+                        report(
+                                result,
+                                expression,
+                                spec.explanationLine(),
+                                "explanation placeholder {{ " + expression + " }}",
+                                lists,
+                                spec.positiveStages(),
+                                problems);
+                    }
+                });
+        if (problems.count() > before || !valid) {
+            return null;
+        }
+        Rule rule = new Rule(spec, lists, packVersion);
+        try {
+            NFACompiler.compileFactory(rule.pattern(), rule.alertsOnTimeout());
+        } catch (RuntimeException e) {
+            problems.add(
+                    spec.line(),
+                    "flink-cep rejects the pattern: " + e.getMessage(),
+                    "see 'Patterns' in docs/rules.md for the combinations flink-cep supports");
+            return null;
+        }
+        return rule;
+    }
+
+    private static void report(
+            CelValidationResult result,
+            String source,
+            int firstLine,
+            String what,
+            Map<String, List<String>> lists,
+            List<String> stages,
+            Problems problems) {
+        if (!result.hasError()) {
+            return;
+        }
+        for (CelIssue issue : result.getErrors()) {
+            int celLine = Math.max(1, issue.getSourceLocation().getLine());
+            int column = Math.max(0, issue.getSourceLocation().getColumn());
+            problems.add(
+                    firstLine + celLine - 1,
+                    what + ": " + issue.getMessage().replace(" (in container '')", ""),
+                    hint(issue.getMessage(), source, celLine, column, lists, stages));
+        }
+    }
+
+    /** What the author most likely meant, from the checker's message and the text before it. */
+    static String hint(
+            String message,
+            String source,
+            int celLine,
+            int column,
+            Map<String, List<String>> lists,
+            List<String> stages) {
+        Matcher undefined = UNDEFINED_FIELD.matcher(message);
+        if (undefined.find()) {
+            String field = undefined.group(1);
+            String operand = operandBefore(source, celLine, column);
+            String root =
+                    operand.contains(".") ? operand.substring(0, operand.indexOf('.')) : operand;
+            switch (root) {
+                case "lists" -> {
+                    return "the pack defines no list '"
+                            + field
+                            + "'. "
+                            + Problems.didYouMean(field, lists.keySet())
+                            + "Lists are defined in pack.yaml: "
+                            + lists.keySet();
+                }
+                case "matched" -> {
+                    return "no stage '"
+                            + field
+                            + "' is visible here. "
+                            + Problems.didYouMean(field, stages)
+                            + "Visible stages: "
+                            + stages;
+                }
+                case "profile" -> {
+                    return "the profile has no feature '"
+                            + field
+                            + "'. Features: "
+                            + RuleEnvironment.profileFields();
+                }
+                default -> {
+                    List<String> fields = fieldsOf(operand);
+                    return Problems.didYouMean(field, fields)
+                            + (fields.isEmpty()
+                                    ? "see the field reference in docs/rules.md"
+                                    : operand + " has the fields " + fields);
+                }
+            }
+        }
+        Matcher undeclared = UNDECLARED.matcher(message);
+        if (undeclared.find()) {
+            return "the variables are txn, profile, matched and lists; helpers: "
+                    + RuleEnvironment.HELPERS.keySet().stream()
+                            .map(h -> h.substring(0, h.indexOf('(')))
+                            .distinct()
+                            .toList()
+                    + "; a string value needs quotes: 'CARD_PAYMENT'";
+        }
+        if (message.contains("no matching overload")) {
+            return "the types do not fit: amounts are whole numbers in minor units"
+                    + " (txn.amount.amount_minor, 50000 for 500.00), enums and ids are strings in"
+                    + " quotes ('CARD_PAYMENT'), times are epoch milliseconds; see the helpers in"
+                    + " docs/rules.md";
+        }
+        if (message.contains("expected type 'bool'")) {
+            return "a condition must be true or false, e.g. txn.amount.amount_minor > 50000";
+        }
+        return "CEL syntax: && and || for and/or, == for equality, 'text' in single quotes, in for"
+                + " membership (x in lists.name)";
+    }
+
+    private static String operandBefore(String source, int celLine, int column) {
+        String[] lines = source.split("\n", -1);
+        String line = lines[Math.min(celLine, lines.length) - 1];
+        String before = line.substring(0, Math.min(column, line.length()));
+        Matcher m = OPERAND.matcher(before);
+        String operand = m.find() ? m.group(1) : "";
+        return operand.endsWith(".") ? operand.substring(0, operand.length() - 1) : operand;
+    }
+
+    /** The fields of a path such as {@code txn} or {@code txn.merchant}, from the Avro schemas. */
+    private static List<String> fieldsOf(String path) {
+        String[] parts = path.split("\\.");
+        Schema schema;
+        if (parts[0].equals("txn")) {
+            schema = Transaction.getClassSchema();
+        } else {
+            return List.of();
+        }
+        for (int i = 1; i < parts.length && schema != null; i++) {
+            Schema.Field f = schema.getField(parts[i]);
+            schema = f == null ? null : record(f.schema());
+        }
+        if (schema == null) {
+            // a list element such as matched.small[0] or last(...): a transaction
+            return List.of();
+        }
+        return schema.getFields().stream().map(Schema.Field::name).toList();
+    }
+
+    private static Schema record(Schema s) {
+        if (s.getType() == Schema.Type.UNION) {
+            for (Schema b : s.getTypes()) {
+                if (b.getType() == Schema.Type.RECORD) {
+                    return b;
+                }
+            }
+            return null;
+        }
+        return s.getType() == Schema.Type.RECORD ? s : null;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.argus.rules.cel;
+
+import dev.argus.model.Transaction;
+import dev.cel.common.CelValidationResult;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.cep.pattern.conditions.RichIterativeCondition;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stage's CEL condition as a flink-cep condition. Flink ships it to the tasks by Java
+ * serialization with its source text; each task compiles it once (on open, or on first use) into an
+ * immutable program. An evaluation error (for example reading an optional field that the event
+ * lacks without {@code has()}) counts as false, is counted in {@code condition_errors} and logged
+ * once per task.
+ */
+public final class CelCondition extends RichIterativeCondition<Transaction> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CelCondition.class);
+
+    private final String ruleId;
+    private final String stage;
+    private final String source;
+    private final String description;
+    private final ArrayList<String> visibleStages;
+    private final HashMap<String, List<String>> lists;
+    private final boolean readsMatched;
+
+    private transient CelRuntime.Program program;
+    private transient Counter errors;
+    private transient boolean errorLogged;
+    private transient Transaction lastEvent;
+    private transient Map<String, Object> lastValues;
+
+    public CelCondition(
+            String ruleId,
+            String stage,
+            String source,
+            String description,
+            List<String> visibleStages,
+            Map<String, List<String>> lists) {
+        this.ruleId = ruleId;
+        this.stage = stage;
+        this.source = source;
+        this.description = description;
+        this.visibleStages = new ArrayList<>(visibleStages);
+        this.lists = new HashMap<>();
+        lists.forEach((k, v) -> this.lists.put(k, new ArrayList<>(v)));
+        this.readsMatched = source.contains("matched");
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        super.open(openContext);
+        errors =
+                getRuntimeContext()
+                        .getMetricGroup()
+                        .addGroup("argus")
+                        .addGroup("rule", ruleId)
+                        .counter("condition_errors");
+        compile();
+    }
+
+    private void compile() {
+        CelValidationResult result =
+                new RuleEnvironment(lists.keySet())
+                        .compileCondition(source, description, visibleStages);
+        if (result.hasError()) {
+            // the pack was validated before the job started, so this is a bug, not user input
+            throw new IllegalStateException(
+                    "rule " + ruleId + " stage " + stage + ": " + result.getErrorString());
+        }
+        program = RuleEnvironment.program(result);
+    }
+
+    @Override
+    public boolean filter(Transaction value, Context<Transaction> ctx) {
+        if (program == null) {
+            compile();
+        }
+        if (value != lastEvent) {
+            lastEvent = value;
+            lastValues = AvroValues.of(value);
+        }
+        Map<String, Object> activation = new HashMap<>(8);
+        activation.put("txn", lastValues);
+        activation.put("lists", lists);
+        activation.put("profile", Map.of());
+        if (readsMatched) {
+            activation.put("matched", new MatchedView(ctx, visibleStages));
+        }
+        try {
+            return Boolean.TRUE.equals(program.eval(activation));
+        } catch (CelEvaluationException | RuntimeException e) {
+            if (errors != null) {
+                errors.inc();
+            }
+            if (!errorLogged) {
+                errorLogged = true;
+                LOG.warn(
+                        "rule {} stage {}: condition failed on transaction {} and counts as false"
+                                + " (further failures are only counted in condition_errors): {}",
+                        ruleId,
+                        stage,
+                        value.getTransactionId(),
+                        e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    /** The events matched so far, read from the partial match only for the stages asked for. */
+    private static final class MatchedView extends AbstractMap<String, Object> {
+        private final Context<Transaction> ctx;
+        private final List<String> stages;
+        private final Map<String, Object> cache = new HashMap<>();
+
+        MatchedView(Context<Transaction> ctx, List<String> stages) {
+            this.ctx = ctx;
+            this.stages = stages;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return stages.contains(key);
+        }
+
+        @Override
+        public Object get(Object key) {
+            if (!stages.contains(key)) {
+                return null;
+            }
+            return cache.computeIfAbsent((String) key, this::events);
+        }
+
+        private Object events(String name) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            try {
+                for (Transaction t : ctx.getEventsForPattern(name)) {
+                    out.add(AvroValues.of(t));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read the events of stage " + name, e);
+            }
+            return out;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            Map<String, Object> all = new LinkedHashMap<>();
+            stages.forEach(s -> all.put(s, get(s)));
+            return all.entrySet();
+        }
+    }
+}

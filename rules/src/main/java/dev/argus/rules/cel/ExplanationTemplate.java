@@ -1,0 +1,143 @@
+package dev.argus.rules.cel;
+
+import dev.argus.model.Transaction;
+import dev.cel.common.CelValidationResult;
+import dev.cel.runtime.CelRuntime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * An explanation with {@code {{ expression }}} placeholders, each a CEL expression over the match:
+ * {@code matched} (events by stage), {@code txn} (the last matched event), {@code lists} and the
+ * helpers, for example {@code {{ size(matched.small) }} payments under {{
+ * money(sum_amount(matched.small), 'EUR') }}}.
+ */
+public final class ExplanationTemplate {
+    private final List<String> texts = new ArrayList<>();
+    private final List<String> expressions = new ArrayList<>();
+    private final List<CelRuntime.Program> programs = new ArrayList<>();
+    private final Map<String, List<String>> lists;
+
+    /**
+     * Compiles every placeholder; each error goes to {@code onError} as (placeholder index,
+     * message) and leaves the template unusable.
+     */
+    public ExplanationTemplate(
+            String template,
+            String description,
+            List<String> stages,
+            Map<String, List<String>> lists,
+            BiConsumer<String, CelValidationResult> onError) {
+        this.lists = lists;
+        int at = 0;
+        while (true) {
+            int open = template.indexOf("{{", at);
+            if (open < 0) {
+                texts.add(template.substring(at));
+                break;
+            }
+            int close = template.indexOf("}}", open);
+            if (close < 0) {
+                onError.accept(template.substring(open), null);
+                texts.add(template.substring(at));
+                break;
+            }
+            texts.add(template.substring(at, open));
+            expressions.add(template.substring(open + 2, close).trim());
+            at = close + 2;
+        }
+        RuleEnvironment env = new RuleEnvironment(lists.keySet());
+        for (String expression : expressions) {
+            CelValidationResult result = env.compileExpression(expression, description, stages);
+            if (result.hasError()) {
+                onError.accept(expression, result);
+                programs.add(null);
+            } else {
+                programs.add(RuleEnvironment.program(result));
+            }
+        }
+    }
+
+    /** The explanation of one match; a placeholder that fails to evaluate shows as '?'. */
+    public String render(Map<String, List<Transaction>> match) {
+        Map<String, Object> matched = new HashMap<>();
+        Transaction last = null;
+        for (Map.Entry<String, List<Transaction>> stage : match.entrySet()) {
+            List<Object> events = new ArrayList<>();
+            for (Transaction t : stage.getValue()) {
+                events.add(AvroValues.of(t));
+                if (last == null || t.getEventTime().isAfter(last.getEventTime())) {
+                    last = t;
+                }
+            }
+            matched.put(stage.getKey(), events);
+        }
+        Map<String, Object> activation = new HashMap<>();
+        activation.put("matched", new DefaultingMap(matched));
+        activation.put("lists", lists);
+        activation.put("profile", Map.of());
+        if (last != null) {
+            activation.put("txn", AvroValues.of(last));
+        }
+        StringBuilder out = new StringBuilder(texts.get(0));
+        for (int i = 0; i < programs.size(); i++) {
+            out.append(evaluate(programs.get(i), activation)).append(texts.get(i + 1));
+        }
+        return out.toString();
+    }
+
+    private static String evaluate(CelRuntime.Program program, Map<String, Object> activation) {
+        if (program == null) {
+            return "?";
+        }
+        try {
+            return format(program.eval(activation));
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** Numbers for people: doubles with at most two decimals, lists joined with commas. */
+    static String format(Object value) {
+        if (value instanceof Double d) {
+            if (d.isInfinite() || d.isNaN()) {
+                return d.toString();
+            }
+            String s = String.format(java.util.Locale.ROOT, "%.2f", d);
+            return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        }
+        if (value instanceof List<?> list) {
+            List<String> parts = new ArrayList<>();
+            list.forEach(v -> parts.add(format(v)));
+            return String.join(", ", parts);
+        }
+        return String.valueOf(value);
+    }
+
+    /** Stages that matched no event (optional ones) read as empty lists. */
+    private static final class DefaultingMap extends java.util.AbstractMap<String, Object> {
+        private final Map<String, Object> values;
+
+        DefaultingMap(Map<String, Object> values) {
+            this.values = values;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return values.getOrDefault(key, List.of());
+        }
+
+        @Override
+        public java.util.Set<Entry<String, Object>> entrySet() {
+            return values.entrySet();
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package dev.argus.rules.cel;
+
+import dev.argus.model.Amounts;
+import dev.argus.model.Location;
+import dev.argus.model.Money;
+import dev.argus.model.Transaction;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelOverloadDecl;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.common.types.StructType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CEL environment of rule conditions and explanation templates: the variables, their types
+ * (derived from the Avro schemas) and the fraud helpers. Compiling checks an expression once; the
+ * resulting program is immutable and thread-safe, evaluated per event without reflection.
+ *
+ * <p>Variables: {@code txn} (the event), {@code profile} (the account's features before the event),
+ * {@code matched} (the events matched so far, by stage name: a list per stage), {@code lists} (the
+ * pack's named lists). Helpers are listed in {@link #HELPERS} and documented in docs/rules.md.
+ */
+public final class RuleEnvironment {
+
+    /** Each helper's signature and meaning, for docs and hints. */
+    public static final Map<String, String> HELPERS = new LinkedHashMap<>();
+
+    private static final CelOptions OPTIONS =
+            CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
+
+    private static final CelRuntime RUNTIME =
+            CelRuntimeFactory.standardCelRuntimeBuilder()
+                    .setOptions(OPTIONS)
+                    .addFunctionBindings(bindings())
+                    .build();
+
+    static {
+        HELPERS.put(
+                "distance_km(Location, Location) -> double",
+                "great-circle distance between two locations, in km");
+        HELPERS.put(
+                "distance_km(Transaction, Transaction) -> double",
+                "distance between the locations of two events, in km (both need a location)");
+        HELPERS.put(
+                "minutes_between(Transaction, Transaction) -> double",
+                "event time of the second minus that of the first, in minutes");
+        HELPERS.put("hours_between(Transaction, Transaction) -> double", "the same, in hours");
+        HELPERS.put("days_between(Transaction, Transaction) -> double", "the same, in days");
+        HELPERS.put(
+                "speed_kmh(Transaction, Transaction) -> double",
+                "the speed needed to travel between the locations of two events in the time between"
+                        + " them, in km/h (infinite when the times are equal and the places differ)");
+        HELPERS.put(
+                "sum_amount(list(Transaction)) -> int",
+                "sum of amount.amount_minor over the events that have an amount");
+        HELPERS.put(
+                "max_amount(list(Transaction)) -> int",
+                "largest amount.amount_minor of the events (0 for none)");
+        HELPERS.put("last(list(Transaction)) -> Transaction", "the last event of a non-empty list");
+        HELPERS.put("money(Money) -> string", "an amount for people, e.g. '1234.50 EUR'");
+        HELPERS.put(
+                "money(int, string) -> string",
+                "the same from minor units and a currency, e.g. money(sum_amount(matched.small),"
+                        + " 'EUR')");
+    }
+
+    private final List<String> listNames;
+
+    /** An environment in which {@code lists.<name>} is defined for each of {@code listNames}. */
+    public RuleEnvironment(Collection<String> listNames) {
+        this.listNames = List.copyOf(listNames);
+    }
+
+    /**
+     * Compiles a condition (a {@code bool} expression).
+     *
+     * @param description where the expression comes from, shown in errors (file name)
+     * @param stages the stage names visible in {@code matched}
+     */
+    public CelValidationResult compileCondition(
+            String source, String description, List<String> stages) {
+        return compiler(stages, SimpleType.BOOL).compile(source, description);
+    }
+
+    /** Compiles a template placeholder: any expression, rendered as text. */
+    public CelValidationResult compileExpression(
+            String source, String description, List<String> stages) {
+        return compiler(stages, SimpleType.DYN).compile(source, description);
+    }
+
+    /** A program for an expression that compiled without errors. */
+    public static CelRuntime.Program program(CelValidationResult compiled) {
+        try {
+            return RUNTIME.createProgram(compiled.getAst());
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalStateException("cannot plan a checked CEL expression", e);
+        }
+    }
+
+    /** The fields of {@code txn}, for hints. */
+    public static List<String> transactionFields() {
+        return Transaction.getClassSchema().getFields().stream().map(f -> f.name()).toList();
+    }
+
+    /** The features of {@code profile}, for hints; none until the profile stage lands. */
+    public static List<String> profileFields() {
+        return List.of();
+    }
+
+    private CelCompiler compiler(List<String> stages, CelType resultType) {
+        AvroCelTypes types = new AvroCelTypes();
+        StructType txn = types.record(Transaction.getClassSchema());
+        StructType location = types.record(Location.getClassSchema());
+        StructType money = types.record(Money.getClassSchema());
+        StructType profile = types.struct("argus.Profile", Map.of());
+        Map<String, CelType> listFields = new LinkedHashMap<>();
+        listNames.forEach(n -> listFields.put(n, ListType.create(SimpleType.STRING)));
+        StructType lists = types.struct("argus.Lists", listFields);
+        Map<String, CelType> stageFields = new LinkedHashMap<>();
+        stages.forEach(s -> stageFields.put(s, ListType.create(txn)));
+        StructType matched = types.struct("argus.Matched", stageFields);
+        ListType txns = ListType.create(txn);
+
+        return CelCompilerFactory.standardCelCompilerBuilder()
+                .setOptions(OPTIONS)
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .setTypeProvider(types)
+                .addVar("txn", txn)
+                .addVar("profile", profile)
+                .addVar("lists", lists)
+                .addVar("matched", matched)
+                .setResultType(resultType)
+                .addFunctionDeclarations(
+                        fn(
+                                "distance_km",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "distance_km_location",
+                                        SimpleType.DOUBLE,
+                                        location,
+                                        location),
+                                CelOverloadDecl.newGlobalOverload(
+                                        "distance_km_txn", SimpleType.DOUBLE, txn, txn)),
+                        fn(
+                                "minutes_between",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "minutes_between_txn", SimpleType.DOUBLE, txn, txn)),
+                        fn(
+                                "hours_between",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "hours_between_txn", SimpleType.DOUBLE, txn, txn)),
+                        fn(
+                                "days_between",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "days_between_txn", SimpleType.DOUBLE, txn, txn)),
+                        fn(
+                                "speed_kmh",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "speed_kmh_txn", SimpleType.DOUBLE, txn, txn)),
+                        fn(
+                                "sum_amount",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "sum_amount_list", SimpleType.INT, txns)),
+                        fn(
+                                "max_amount",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "max_amount_list", SimpleType.INT, txns)),
+                        fn("last", CelOverloadDecl.newGlobalOverload("last_list", txn, txns)),
+                        fn(
+                                "money",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "money_money", SimpleType.STRING, money),
+                                CelOverloadDecl.newGlobalOverload(
+                                        "money_int_string",
+                                        SimpleType.STRING,
+                                        SimpleType.INT,
+                                        SimpleType.STRING)))
+                .build();
+    }
+
+    private static CelFunctionDecl fn(String name, CelOverloadDecl... overloads) {
+        return CelFunctionDecl.newFunctionDeclaration(name, overloads);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static List<CelFunctionBinding> bindings() {
+        List<CelFunctionBinding> b = new ArrayList<>();
+        b.add(
+                CelFunctionBinding.from(
+                        "distance_km_location",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> Geo.distanceKm(x, y)));
+        b.add(
+                CelFunctionBinding.from(
+                        "distance_km_txn",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> Geo.distanceKm(location(x), location(y))));
+        b.add(
+                CelFunctionBinding.from(
+                        "minutes_between_txn",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> millisBetween(x, y) / 60_000.0));
+        b.add(
+                CelFunctionBinding.from(
+                        "hours_between_txn",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> millisBetween(x, y) / 3_600_000.0));
+        b.add(
+                CelFunctionBinding.from(
+                        "days_between_txn",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> millisBetween(x, y) / 86_400_000.0));
+        b.add(
+                CelFunctionBinding.from(
+                        "speed_kmh_txn",
+                        Map.class,
+                        Map.class,
+                        (x, y) -> {
+                            double km = Geo.distanceKm(location(x), location(y));
+                            double hours = Math.abs(millisBetween(x, y)) / 3_600_000.0;
+                            return hours == 0
+                                    ? (km == 0 ? 0.0 : Double.POSITIVE_INFINITY)
+                                    : km / hours;
+                        }));
+        b.add(
+                CelFunctionBinding.from(
+                        "sum_amount_list",
+                        List.class,
+                        list -> {
+                            long sum = 0;
+                            for (Object t : (List<Object>) list) {
+                                sum += amountMinor((Map) t);
+                            }
+                            return sum;
+                        }));
+        b.add(
+                CelFunctionBinding.from(
+                        "max_amount_list",
+                        List.class,
+                        list -> {
+                            long max = 0;
+                            for (Object t : (List<Object>) list) {
+                                max = Math.max(max, amountMinor((Map) t));
+                            }
+                            return max;
+                        }));
+        b.add(
+                CelFunctionBinding.from(
+                        "last_list",
+                        List.class,
+                        list -> {
+                            if (list.isEmpty()) {
+                                throw new IllegalArgumentException("last() of an empty list");
+                            }
+                            return list.get(list.size() - 1);
+                        }));
+        b.add(
+                CelFunctionBinding.from(
+                        "money_money",
+                        Map.class,
+                        m ->
+                                Amounts.format(
+                                        new Money(
+                                                (Long) m.get("amount_minor"),
+                                                (String) m.get("currency")))));
+        b.add(
+                CelFunctionBinding.from(
+                        "money_int_string",
+                        Long.class,
+                        String.class,
+                        (minor, currency) -> Amounts.format(new Money(minor, currency))));
+        return b;
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static long amountMinor(Map txn) {
+        Object amount = txn.get("amount");
+        return amount instanceof Map m ? (Long) m.get("amount_minor") : 0L;
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static Map location(Map txn) {
+        Object location = txn.get("location");
+        if (!(location instanceof Map m)) {
+            throw new IllegalArgumentException(
+                    "event " + txn.get("transaction_id") + " has no location");
+        }
+        return m;
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static double millisBetween(Map first, Map second) {
+        return (Long) second.get("event_time") - (Long) first.get("event_time");
+    }
+}
