@@ -107,7 +107,9 @@ final class RuleCompiler {
             return;
         }
         for (CelIssue issue : result.getErrors()) {
-            int celLine = Math.max(1, issue.getSourceLocation().getLine());
+            // an error at the end of the text is reported on the line after it
+            int lines = source.stripTrailing().split("\n", -1).length;
+            int celLine = Math.min(lines, Math.max(1, issue.getSourceLocation().getLine()));
             int column = Math.max(0, issue.getSourceLocation().getColumn());
             problems.add(
                     firstLine + celLine - 1,

@@ -76,21 +76,14 @@ public final class RuleTestReader {
             List<RuleTestCase.Event> events = new ArrayList<>();
             Set<String> ids = new HashSet<>();
             for (YamlMap e : c.maps("events", "event")) {
-                event(e, problems)
-                        .ifPresent(
-                                ev -> {
-                                    if (!ids.add(ev.id())) {
-                                        problems.add(
-                                                e.line("id"),
-                                                "case '"
-                                                        + name
-                                                        + "': two events have id '"
-                                                        + ev.id()
-                                                        + "'",
-                                                null);
-                                    }
-                                    events.add(ev);
-                                });
+                String id = e.string("id").orElse(null);
+                if (id != null && !ids.add(id)) {
+                    problems.add(
+                            e.line("id"),
+                            "case '" + name + "': two events have id '" + id + "'",
+                            null);
+                }
+                event(e, problems).ifPresent(events::add);
             }
             List<RuleTestCase.Expected> expected = new ArrayList<>();
             for (YamlMap x : c.maps("expect", "expected alert")) {

@@ -1,0 +1,145 @@
+package dev.argus.rules.cel;
+
+import static dev.argus.model.TransactionBuilder.T0;
+import static dev.argus.model.TransactionBuilder.payment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.argus.model.Location;
+import dev.argus.model.Transaction;
+import dev.argus.model.TransactionType;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Conditions as flink-cep evaluates them: the CEL environment, its helpers and its errors. */
+class CelConditionTest {
+    private static final Map<String, List<String>> LISTS =
+            Map.of("high_risk_mcc", List.of("7995", "6051"));
+
+    private static final Location PARIS = new Location(48.8566, 2.3522, "FR");
+    private static final Location LONDON = new Location(51.5074, -0.1278, "GB");
+
+    private static boolean eval(String condition, Transaction txn, StageEvents ctx) {
+        return new CelCondition(
+                        "r",
+                        "s",
+                        condition,
+                        "test.yaml",
+                        List.copyOf(ctx.asMatch().keySet()),
+                        LISTS)
+                .filter(txn, ctx);
+    }
+
+    private static boolean eval(String condition, Transaction txn) {
+        return eval(condition, txn, new StageEvents());
+    }
+
+    @Test
+    void seesEveryFieldOfTheTransactionWithEnumsAsStringsAndTimesInMillis() {
+        Transaction t = payment("t1").amount("12.50", "EUR").secondsAfterT0(60).build();
+        assertThat(eval("txn.transaction_id == 't1' && txn.type == 'CARD_PAYMENT'", t)).isTrue();
+        assertThat(eval("txn.amount.amount_minor == 1250 && txn.amount.currency == 'EUR'", t))
+                .isTrue();
+        assertThat(eval("txn.event_time == " + T0.plusSeconds(60).toEpochMilli(), t)).isTrue();
+        assertThat(eval("txn.merchant.category_code in lists.high_risk_mcc", t)).isFalse();
+    }
+
+    @Test
+    void absentOptionalFieldsAreTestedWithHas() {
+        Transaction login = payment("l").type(TransactionType.LOGIN).noAmount().build();
+        assertThat(eval("has(txn.amount)", login)).isFalse();
+        assertThat(eval("!has(txn.counterparty_id) && has(txn.device_id)", login)).isTrue();
+    }
+
+    @Test
+    void aConditionThatFailsOnAnEventCountsAsFalse() {
+        Transaction login = payment("l").type(TransactionType.LOGIN).noAmount().build();
+        // reading an absent field is an evaluation error, not a crash of the job
+        assertThat(eval("txn.amount.amount_minor > 0", login)).isFalse();
+        assertThat(eval("!(txn.amount.amount_minor > 0)", login)).isFalse();
+    }
+
+    @Test
+    void readsTheEventsMatchedByEarlierStages() {
+        StageEvents ctx =
+                new StageEvents()
+                        .with(
+                                "small",
+                                payment("s1").amount("1.00", "EUR").build(),
+                                payment("s2").amount("2.50", "EUR").build());
+        Transaction big = payment("big").amount("500.00", "EUR").secondsAfterT0(90).build();
+        assertThat(eval("size(matched.small) == 2 && sum_amount(matched.small) == 350", big, ctx))
+                .isTrue();
+        assertThat(eval("max_amount(matched.small) == 250", big, ctx)).isTrue();
+        assertThat(eval("last(matched.small).transaction_id == 's2'", big, ctx)).isTrue();
+        assertThat(eval("minutes_between(matched.small[0], txn) == 1.5", big, ctx)).isTrue();
+    }
+
+    @Test
+    void measuresDistanceAndSpeedBetweenEvents() {
+        Transaction paris =
+                payment("p").location(PARIS.getLatitude(), PARIS.getLongitude(), "FR").build();
+        Transaction london =
+                payment("l")
+                        .location(LONDON.getLatitude(), LONDON.getLongitude(), "GB")
+                        .secondsAfterT0(3600)
+                        .build();
+        StageEvents ctx = new StageEvents().with("first", paris);
+        // Paris to London is 344 km on the great circle
+        assertThat(eval("distance_km(matched.first[0], txn) > 340.0", london, ctx)).isTrue();
+        assertThat(eval("distance_km(matched.first[0], txn) < 348.0", london, ctx)).isTrue();
+        assertThat(
+                        eval(
+                                "distance_km(matched.first[0].location, txn.location)"
+                                        + " == distance_km(matched.first[0], txn)",
+                                london,
+                                ctx))
+                .isTrue();
+        assertThat(eval("speed_kmh(matched.first[0], txn) > 340", london, ctx)).isTrue();
+        assertThat(eval("speed_kmh(matched.first[0], txn) < 348", london, ctx)).isTrue();
+        assertThat(eval("hours_between(matched.first[0], txn) == 1.0", london, ctx)).isTrue();
+    }
+
+    @Test
+    void comparesIntegersWithDecimals() {
+        Transaction t = payment("t").amount("12.50", "EUR").build();
+        assertThat(eval("txn.amount.amount_minor > 1249.5", t)).isTrue();
+    }
+
+    @Test
+    void explanationsFillPlaceholdersFromTheMatch() {
+        StageEvents match =
+                new StageEvents()
+                        .with(
+                                "small",
+                                payment("s1").amount("1.00", "EUR").build(),
+                                payment("s2").amount("2.50", "EUR").secondsAfterT0(20).build())
+                        .with(
+                                "large",
+                                payment("big").amount("750.00", "EUR").secondsAfterT0(200).build());
+        ExplanationTemplate template =
+                new ExplanationTemplate(
+                        "{{ size(matched.small) }} small ({{ money(sum_amount(matched.small), 'EUR')"
+                                + " }}) then {{ money(txn.amount) }} after {{"
+                                + " minutes_between(matched.small[0], txn) }} min;"
+                                + " {{ matched.small[5].transaction_id }}",
+                        "test.yaml",
+                        List.of("small", "large"),
+                        LISTS,
+                        (expression, error) -> {
+                            throw new AssertionError(expression);
+                        });
+        assertThat(template.render(match.asMatch()))
+                .isEqualTo("2 small (3.50 EUR) then 750.00 EUR after 3.33 min; ?");
+    }
+
+    @Test
+    void formatsNumbersForPeople() {
+        assertThat(ExplanationTemplate.format(3.0)).isEqualTo("3");
+        assertThat(ExplanationTemplate.format(2.5)).isEqualTo("2.5");
+        assertThat(ExplanationTemplate.format(1.0 / 3)).isEqualTo("0.33");
+        assertThat(ExplanationTemplate.format(List.of(1L, 2L))).isEqualTo("1, 2");
+        assertThat(Geo.distanceKm(0, 0, 0, 1)).isCloseTo(111.2, within(0.1));
+    }
+}
