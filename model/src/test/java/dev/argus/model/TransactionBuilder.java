@@ -85,6 +85,11 @@ public final class TransactionBuilder {
         return this;
     }
 
+    public TransactionBuilder deviceId(String deviceId) {
+        b.setDeviceId(deviceId);
+        return this;
+    }
+
     public TransactionBuilder noAmount() {
         b.setAmount(null);
         return this;

@@ -184,6 +184,15 @@ public final class RulePackLoader {
                         "duplicate rule id '" + s.id() + "': " + other + " has it too",
                         "rule ids are unique: they name the rule's alerts and its state");
             }
+            Path testFile = sibling(file, stem(file.getFileName().toString()) + TEST_SUFFIX);
+            if (withTests && !Files.exists(testFile)) {
+                p.add(
+                        0,
+                        "the rule has no test file",
+                        "write its cases in "
+                                + testFile.getFileName()
+                                + ": at least one that alerts and one that does not");
+            }
             boolean valid = p.count() == before;
             Rule rule = RuleCompiler.compile(s, lists, version, valid, p);
             if (rule != null) {
@@ -207,25 +216,6 @@ public final class RulePackLoader {
             Problems p = new Problems(file.toString(), problems);
             p.ruleId(rule.id());
             parse(file, p).ifPresent(root -> tests.addAll(RuleTestReader.read(root, rule.id(), p)));
-        }
-        if (withTests) {
-            for (Map.Entry<Path, Rule> e : ruleOfFile.entrySet()) {
-                Path test =
-                        sibling(
-                                e.getKey(),
-                                stem(e.getKey().getFileName().toString()) + TEST_SUFFIX);
-                if (!Files.exists(test)) {
-                    problems.add(
-                            new Problem(
-                                    e.getKey().toString(),
-                                    0,
-                                    e.getValue().id(),
-                                    "the rule has no test file",
-                                    "write its cases in "
-                                            + test.getFileName()
-                                            + ": at least one that alerts and one that does not"));
-                }
-            }
         }
         String where = paths.size() == 1 ? paths.get(0).toString() : paths.toString();
         List<Problem> sorted = Problems.sorted(problems);

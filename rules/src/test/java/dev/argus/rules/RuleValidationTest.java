@@ -265,9 +265,14 @@ class RuleValidationTest {
                                 .replace("txn.amount.amount_minor <= 500", "txn.amont <= 500"));
         assertThat(problems)
                 .extracting(p -> p.file().replace(dir.toString(), ""))
-                .containsExactly("/other.yaml", "/small-then-large.yaml", "/small-then-large.yaml");
+                .containsExactly(
+                        "/other.yaml",
+                        "/other.yaml",
+                        "/small-then-large.yaml",
+                        "/small-then-large.yaml");
         assertThat(problems)
                 .extracting(Problem::message)
+                .anyMatch(m -> m.contains("has no test file"))
                 .anyMatch(m -> m.contains("'score' is 'x'"))
                 .anyMatch(m -> m.contains("no 'within'"))
                 .anyMatch(m -> m.contains("undefined field 'amont'"));

@@ -8,9 +8,13 @@ import dev.argus.model.Alert;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Severity;
 import dev.argus.model.Transaction;
+import dev.argus.model.TransactionBuilder;
 import dev.argus.model.TransactionStatus;
+import dev.argus.model.TransactionType;
 import dev.argus.rules.Rule;
+import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
@@ -29,8 +33,9 @@ import org.junit.jupiter.api.Test;
  * RocksDB, asserting on output, timers and what survives a snapshot and restore.
  */
 class RuleOperatorHarnessTest {
-    private static final Rule RULE =
-            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).rule("card-testing").orElseThrow();
+    private static final RulePack PACK = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+    private static final Rule RULE = PACK.rule("card-testing").orElseThrow();
+    private static final Rule ABSENCE = PACK.rule("new-device-owner-silent").orElseThrow();
 
     private KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> harness;
 
@@ -154,17 +159,76 @@ class RuleOperatorHarnessTest {
                                         .containsExactly("s1", "s2", "s3", "big"));
     }
 
+    @Test
+    void alertsWhenTheAwaitedEventOfAnAbsenceRuleDoesNotComeInTime() throws Exception {
+        harness = open(ABSENCE, null);
+        process(account("enrol", 0).type(TransactionType.NEW_DEVICE).noAmount().build());
+        process(account("t", 600).type(TransactionType.TRANSFER).amount("900.00", "EUR").build());
+        harness.processWatermark(T0.plusSeconds(3600).toEpochMilli());
+        assertThat(harness.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)).isNull();
+        // the partial match waits for the window's end on an event-time timer
+        assertThat(harness.numEventTimeTimers()).isPositive();
+
+        harness.processWatermark(T0.plus(Duration.ofHours(25)).toEpochMilli());
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(AbsenceToAlertFunction.TIMED_OUT))
+                .singleElement()
+                .satisfies(
+                        r -> {
+                            Alert a = r.getValue();
+                            assertThat(a.getRuleId()).isEqualTo("new-device-owner-silent");
+                            assertThat(a.getMatchedEvents())
+                                    .extracting(MatchedEvent::getTransactionId)
+                                    .containsExactly("enrol", "t");
+                            assertThat(a.getExplanation())
+                                    .isEqualTo(
+                                            "Device dev-new was enrolled and sent 900.00 EUR; no"
+                                                    + " other device signed in within 24 hours.");
+                        });
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void staysSilentWhenTheAwaitedEventOfAnAbsenceRuleComes() throws Exception {
+        harness = open(ABSENCE, null);
+        process(account("enrol", 0).type(TransactionType.NEW_DEVICE).noAmount().build());
+        process(account("t", 600).type(TransactionType.TRANSFER).amount("900.00", "EUR").build());
+        process(
+                account("owner", 3600)
+                        .type(TransactionType.LOGIN)
+                        .noAmount()
+                        .deviceId("dev-old")
+                        .build());
+        harness.processWatermark(T0.plus(Duration.ofHours(25)).toEpochMilli());
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)).isNull();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    private static TransactionBuilder account(String id, long secondsAfterT0) {
+        return payment(id).deviceId("dev-new").secondsAfterT0(secondsAfterT0);
+    }
+
     private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> open(
             OperatorSubtaskState restoreFrom) throws Exception {
-        Pattern<Transaction, Transaction> pattern = RULE.pattern();
+        return open(RULE, restoreFrom);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> open(
+            Rule rule, OperatorSubtaskState restoreFrom) throws Exception {
+        Pattern<Transaction, Transaction> pattern = rule.pattern();
         CepOperator<Transaction, String, Alert> operator =
                 new CepOperator<>(
                         new AvroSerializer<>(Transaction.class),
                         false,
-                        NFACompiler.compileFactory(pattern, false),
+                        NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()),
                         null,
                         pattern.getAfterMatchSkipStrategy(),
-                        new MatchToAlertFunction(RULE),
+                        rule.alertsOnTimeout()
+                                ? new AbsenceToAlertFunction(rule)
+                                : new MatchToAlertFunction(rule),
                         null);
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
