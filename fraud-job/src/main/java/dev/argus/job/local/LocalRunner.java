@@ -103,7 +103,7 @@ public final class LocalRunner {
             return new Options(
                     Double.parseDouble(v.get("rate")),
                     Integer.parseInt(v.get("accounts")),
-                    TimeUtils.parseDuration(v.get("duration")),
+                    seconds(v.get("duration")),
                     Double.parseDouble(v.get("fraud-ratio")),
                     Double.parseDouble(v.get("bad-ratio")),
                     Integer.parseInt(v.get("ui-port")),
@@ -431,6 +431,14 @@ public final class LocalRunner {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** A duration; a bare number is seconds (Flink's parser would read it as milliseconds). */
+    private static Duration seconds(String text) {
+        String t = text.trim();
+        return t.matches("\\d+")
+                ? Duration.ofSeconds(Long.parseLong(t))
+                : TimeUtils.parseDuration(t);
     }
 
     private static void say(String line) {
