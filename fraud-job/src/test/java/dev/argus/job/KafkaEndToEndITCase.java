@@ -167,7 +167,6 @@ class KafkaEndToEndITCase {
         values.put("kafka.group.id", prefix + "-job");
         values.put("sink.transactional-id-prefix", prefix);
         values.put("checkpoint.interval", "1 s");
-        values.put("events.idle-timeout", "1 s");
         return JobConfig.of(values);
     }
 

@@ -62,13 +62,19 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
     @Override
     public void open(OpenContext openContext) throws Exception {
         super.open(openContext);
-        errors =
-                getRuntimeContext()
-                        .getMetricGroup()
-                        .addGroup("argus")
-                        .addGroup("rule", ruleId)
-                        .counter("condition_errors");
-        compile();
+        // flink-cep opens a condition once per NFA transition that uses it
+        if (errors == null) {
+            errors =
+                    getRuntimeContext()
+                            .getMetricGroup()
+                            .addGroup("argus")
+                            .addGroup("rule", ruleId)
+                            .addGroup("stage", stage)
+                            .counter("condition_errors");
+        }
+        if (program == null) {
+            compile();
+        }
     }
 
     private void compile() {
