@@ -19,6 +19,7 @@ public final class RulesCommand {
             """
             usage: argus rules validate [PATH...]   check rules, lists and test files; report every problem
                    argus rules test [-v] [PATH...]  run the rules' test cases on Flink
+                   argus rules bench [PATH...]      measure what each rule's conditions cost per event
             PATH: a rule file, a test file or a directory (default: rules/pack)""";
 
     private RulesCommand() {}
@@ -28,7 +29,7 @@ public final class RulesCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length == 0 || !(args[0].equals("validate") || args[0].equals("test"))) {
+        if (args.length == 0 || !List.of("validate", "test", "bench").contains(args[0])) {
             err.println(USAGE);
             return 2;
         }
@@ -77,6 +78,10 @@ public final class RulesCommand {
                             + " lists, "
                             + result.tests().size()
                             + " test cases");
+            return 0;
+        }
+        if (args[0].equals("bench")) {
+            ConditionBenchmark.run(result.pack(), out);
             return 0;
         }
         out.println(

@@ -2,41 +2,37 @@ package dev.argus.rules.cel;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.IndexedRecord;
 
 /**
- * Avro values as CEL runtime values: records become maps from field name to value (absent when
- * null, so {@code has()} works), enums their symbol, timestamps epoch milliseconds, numbers {@code
- * long} or {@code double}. Reads fields by position: no reflection on the hot path.
+ * Avro values as CEL runtime values: a record is a read-only map from field name to value (absent
+ * when null, so {@code has()} works), enums are their symbol, timestamps epoch milliseconds,
+ * numbers {@code long} or {@code double}. The map is a lazy view: a field is converted only when an
+ * expression reads it, by position (no reflection).
  */
 public final class AvroValues {
     private AvroValues() {}
 
     public static Map<String, Object> of(IndexedRecord record) {
-        Schema schema = record.getSchema();
-        List<Schema.Field> fields = schema.getFields();
-        Map<String, Object> out = new HashMap<>(fields.size() * 2);
-        for (Schema.Field field : fields) {
-            Object value = record.get(field.pos());
-            if (value != null) {
-                out.put(field.name(), value(value));
-            }
-        }
-        return out;
+        return new RecordView(record);
     }
 
-    private static Object value(Object value) {
+    static Object value(Object value) {
         if (value instanceof IndexedRecord record) {
-            return of(record);
+            return new RecordView(record);
         }
         if (value instanceof CharSequence
                 || value instanceof Enum<?>
-                || value instanceof org.apache.avro.generic.GenericEnumSymbol<?>) {
+                || value instanceof GenericEnumSymbol<?>) {
             return value.toString();
         }
         if (value instanceof Instant instant) {
@@ -62,5 +58,64 @@ public final class AvroValues {
             return out;
         }
         return value; // Long, Double, Boolean
+    }
+
+    /** A record's fields by name, converted on first read. */
+    private static final class RecordView extends AbstractMap<String, Object> {
+        private final IndexedRecord record;
+        private final Schema schema;
+        private Object[] converted;
+
+        RecordView(IndexedRecord record) {
+            this.record = record;
+            this.schema = record.getSchema();
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return get(key) != null;
+        }
+
+        @Override
+        public Object get(Object key) {
+            if (!(key instanceof String name)) {
+                return null;
+            }
+            Schema.Field field = schema.getField(name);
+            if (field == null) {
+                return null;
+            }
+            if (converted == null) {
+                converted = new Object[schema.getFields().size()];
+            }
+            int pos = field.pos();
+            Object v = converted[pos];
+            if (v == null) {
+                Object raw = record.get(pos);
+                if (raw == null) {
+                    return null;
+                }
+                v = value(raw);
+                converted[pos] = v;
+            }
+            return v;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            Map<String, Object> all = new LinkedHashMap<>();
+            for (Schema.Field f : schema.getFields()) {
+                Object v = get(f.name());
+                if (v != null) {
+                    all.put(f.name(), v);
+                }
+            }
+            return all.entrySet();
+        }
+
+        @Override
+        public int size() {
+            return entrySet().size();
+        }
     }
 }

@@ -41,6 +41,7 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
     private transient boolean errorLogged;
     private transient Transaction lastEvent;
     private transient Map<String, Object> lastValues;
+    private transient Map<String, Object> activation;
 
     public CelCondition(
             String ruleId,
@@ -98,10 +99,12 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
             lastEvent = value;
             lastValues = AvroValues.of(value);
         }
-        Map<String, Object> activation = new HashMap<>(8);
+        if (activation == null) {
+            activation = new HashMap<>(8);
+            activation.put("lists", lists);
+            activation.put("profile", Map.of());
+        }
         activation.put("txn", lastValues);
-        activation.put("lists", lists);
-        activation.put("profile", Map.of());
         if (readsMatched) {
             activation.put("matched", new MatchedView(ctx, visibleStages));
         }
