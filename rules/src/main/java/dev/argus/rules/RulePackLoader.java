@@ -127,11 +127,7 @@ public final class RulePackLoader {
                     packFile = file;
                 } else if (name.endsWith(TEST_SUFFIX)) {
                     testFiles.add(file);
-                    ruleFiles.add(
-                            sibling(
-                                    file,
-                                    name.substring(0, name.length() - TEST_SUFFIX.length())
-                                            + ".yaml"));
+                    ruleFiles.add(ruleFileOf(file));
                 } else {
                     ruleFiles.add(file);
                     Path test = sibling(file, stem(name) + TEST_SUFFIX);
@@ -203,13 +199,7 @@ public final class RulePackLoader {
 
         List<RuleTestCase> tests = new ArrayList<>();
         for (Path file : testFiles) {
-            String name = file.getFileName().toString();
-            Rule rule =
-                    ruleOfFile.get(
-                            sibling(
-                                    file,
-                                    name.substring(0, name.length() - TEST_SUFFIX.length())
-                                            + ".yaml"));
+            Rule rule = ruleOfFile.get(ruleFileOf(file));
             if (rule == null) {
                 continue; // its rule's problems are reported already
             }
@@ -301,6 +291,12 @@ public final class RulePackLoader {
             dir = dir.getParent();
         }
         return null;
+    }
+
+    /** The rule file beside a test file: {@code x.test.yaml} tests {@code x.yaml}. */
+    private static Path ruleFileOf(Path testFile) {
+        String name = testFile.getFileName().toString();
+        return sibling(testFile, name.substring(0, name.length() - TEST_SUFFIX.length()) + ".yaml");
     }
 
     private static Path sibling(Path file, String name) {
