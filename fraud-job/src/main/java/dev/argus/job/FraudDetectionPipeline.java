@@ -5,16 +5,21 @@ import dev.argus.job.functions.AlertRoutingFunction;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
 import dev.argus.job.functions.MatchToAlertFunction;
 import dev.argus.job.io.Decoded;
+import dev.argus.job.profile.AccountProfile;
+import dev.argus.job.profile.ProfileFunction;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.PatternStream;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -26,7 +31,7 @@ import org.apache.flink.util.OutputTag;
  * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
  *
  * <pre>
- * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ one CEP operator per rule ─▶ alert routing ─▶ alerts
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ one CEP operator per rule ─▶ alert routing ─▶ alerts
  *              │                                                                        └─ shadow ─▶ shadow alerts
  *              └─ undecodable, invalid, late ───────────────────────────────────────────────────▶ dead letters
  * </pre>
@@ -70,13 +75,27 @@ public final class FraudDetectionPipeline {
         DataStream<DeadLetter> deadLetters =
                 valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
 
-        KeyedStream<Transaction, String> byAccount = valid.keyBy(Transaction::getAccountId);
+        // the profile and the rules share the keying: no shuffle between them
+        AvroTypeInfo<EnrichedTransaction> enrichedType =
+                new AvroTypeInfo<>(EnrichedTransaction.class);
+        SingleOutputStreamOperator<EnrichedTransaction> enriched =
+                valid.keyBy(Transaction::getAccountId)
+                        .process(
+                                new ProfileFunction(
+                                        new AccountProfile(config.profileMaxSeen()),
+                                        config.profileRetention()),
+                                enrichedType)
+                        .uid(Uids.ACCOUNT_PROFILE)
+                        .name("account profile");
+        KeyedStream<EnrichedTransaction, String> byAccount =
+                DataStreamUtils.reinterpretAsKeyedStream(
+                        enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
 
         DataStream<Alert> matches = null; // PipelineConfig guarantees at least one rule
         for (Rule rule : config.rules()) {
-            OutputTag<Transaction> lateForRule =
-                    new OutputTag<>("late-" + rule.id(), transactionType);
-            PatternStream<Transaction> patternStream =
+            OutputTag<EnrichedTransaction> lateForRule =
+                    new OutputTag<>("late-" + rule.id(), enrichedType);
+            PatternStream<EnrichedTransaction> patternStream =
                     CEP.pattern(byAccount, rule.pattern())
                             .inEventTime()
                             .sideOutputLateData(lateForRule);
@@ -95,7 +114,9 @@ public final class FraudDetectionPipeline {
                             ruleAlerts
                                     .getSideOutput(lateForRule)
                                     .map(
-                                            t -> DeadLetterRoutingFunction.lateAtRule(t, rule.id()),
+                                            e ->
+                                                    DeadLetterRoutingFunction.lateAtRule(
+                                                            e.getTransaction(), rule.id()),
                                             new AvroTypeInfo<>(DeadLetter.class))
                                     .uid(Uids.lateAtRule(rule.id()))
                                     .name("late at rule " + rule.id()));

@@ -51,6 +51,8 @@ public final class JobConfig {
         d.put("sink.transactional-id-prefix", "argus");
         d.put("sink.transaction-timeout", "15 min");
         d.put("rules.path", RulePackLoader.BUILT_IN);
+        d.put("profile.retention", "400 d");
+        d.put("profile.max-seen", "50");
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 
@@ -129,6 +131,15 @@ public final class JobConfig {
         }
     }
 
+    public int integer(String key) {
+        try {
+            return Integer.parseInt(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    key + " = '" + get(key) + "' is not a whole number", e);
+        }
+    }
+
     public String bootstrapServers() {
         return get("kafka.bootstrap.servers");
     }
@@ -166,7 +177,9 @@ public final class JobConfig {
         return new PipelineConfig(
                 duration("events.max-out-of-orderness"),
                 duration("events.idle-timeout"),
-                pack.active());
+                pack.active(),
+                duration("profile.retention"),
+                integer("profile.max-seen"));
     }
 
     @Override

@@ -13,9 +13,29 @@ import java.util.List;
  * @param idleTimeout after how long without records a source partition stops holding back the
  *     watermark
  * @param rules the rules to run, one CEP operator each; their modes route their alerts
+ * @param profileRetention after how long without events an account's profile is forgotten
+ * @param profileMaxSeen how many values each first-seen set of the profile keeps
  */
-public record PipelineConfig(Duration maxOutOfOrderness, Duration idleTimeout, List<Rule> rules)
+public record PipelineConfig(
+        Duration maxOutOfOrderness,
+        Duration idleTimeout,
+        List<Rule> rules,
+        Duration profileRetention,
+        int profileMaxSeen)
         implements Serializable {
+
+    public static final Duration DEFAULT_PROFILE_RETENTION = Duration.ofDays(400);
+    public static final int DEFAULT_PROFILE_MAX_SEEN = 50;
+
+    /** With the default profile settings. */
+    public PipelineConfig(Duration maxOutOfOrderness, Duration idleTimeout, List<Rule> rules) {
+        this(
+                maxOutOfOrderness,
+                idleTimeout,
+                rules,
+                DEFAULT_PROFILE_RETENTION,
+                DEFAULT_PROFILE_MAX_SEEN);
+    }
 
     public PipelineConfig {
         if (maxOutOfOrderness.isNegative()) {
@@ -23,6 +43,12 @@ public record PipelineConfig(Duration maxOutOfOrderness, Duration idleTimeout, L
         }
         if (idleTimeout.isZero() || idleTimeout.isNegative()) {
             throw new IllegalArgumentException("events.idle-timeout must be positive");
+        }
+        if (profileRetention.isZero() || profileRetention.isNegative()) {
+            throw new IllegalArgumentException("profile.retention must be positive");
+        }
+        if (profileMaxSeen < 1) {
+            throw new IllegalArgumentException("profile.max-seen must be at least 1");
         }
         rules = List.copyOf(rules);
         if (rules.isEmpty()) {

@@ -10,6 +10,7 @@ import dev.argus.rules.Rule;
 public final class Uids {
     public static final String TRANSACTIONS_SOURCE = "kafka-transactions-source";
     public static final String DEAD_LETTER_ROUTING = "dead-letter-routing";
+    public static final String ACCOUNT_PROFILE = "account-profile";
     public static final String ALERT_ROUTING = "alert-routing";
     public static final String ALERTS_SINK = "kafka-alerts-sink";
     public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";

@@ -1,7 +1,7 @@
 package dev.argus.rules;
 
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Severity;
-import dev.argus.model.Transaction;
 import dev.argus.rules.RuleSpec.Stage;
 import dev.argus.rules.cel.CelCondition;
 import dev.argus.rules.cel.ExplanationTemplate;
@@ -99,7 +99,7 @@ public final class Rule implements Serializable {
      * Whether a timed-out partial match is an absence alert: every stage before the awaited last
      * one that is not optional or negated has matched.
      */
-    public boolean isAbsence(Map<String, List<Transaction>> partial) {
+    public boolean isAbsence(Map<String, ? extends List<?>> partial) {
         List<Stage> stages = spec.stages();
         for (Stage s : stages.subList(0, stages.size() - 1)) {
             if (!s.optional() && !s.follows().negated() && !partial.containsKey(s.name())) {
@@ -136,8 +136,8 @@ public final class Rule implements Serializable {
     }
 
     /** A new flink-cep pattern for this rule, with CEL conditions compiled lazily on the task. */
-    public Pattern<Transaction, Transaction> pattern() {
-        Pattern<Transaction, Transaction> p = null;
+    public Pattern<EnrichedTransaction, EnrichedTransaction> pattern() {
+        Pattern<EnrichedTransaction, EnrichedTransaction> p = null;
         List<Stage> stages = spec.stages();
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
@@ -203,7 +203,7 @@ public final class Rule implements Serializable {
     }
 
     /** The rule's explanation of a match, placeholders filled. */
-    public String explain(Map<String, List<Transaction>> match) {
+    public String explain(Map<String, List<EnrichedTransaction>> match) {
         if (explanation == null) {
             explanation =
                     new ExplanationTemplate(

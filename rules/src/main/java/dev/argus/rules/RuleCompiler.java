@@ -152,7 +152,9 @@ final class RuleCompiler {
                 case "profile" -> {
                     return "the profile has no feature '"
                             + field
-                            + "'. Features: "
+                            + "'. "
+                            + Problems.didYouMean(field, RuleEnvironment.profileFields())
+                            + "Features are listed in docs/rules.md: "
                             + RuleEnvironment.profileFields();
                 }
                 default -> {

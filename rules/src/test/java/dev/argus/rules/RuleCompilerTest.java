@@ -2,7 +2,7 @@ package dev.argus.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.model.Transaction;
+import dev.argus.model.EnrichedTransaction;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,9 +72,10 @@ class RuleCompilerTest {
         return result.pack().rule(id).orElseThrow();
     }
 
-    private static List<Pattern<Transaction, ?>> stages(Pattern<Transaction, ?> last) {
-        List<Pattern<Transaction, ?>> out = new ArrayList<>();
-        for (Pattern<Transaction, ?> p = last; p != null; p = p.getPrevious()) {
+    private static List<Pattern<EnrichedTransaction, ?>> stages(
+            Pattern<EnrichedTransaction, ?> last) {
+        List<Pattern<EnrichedTransaction, ?>> out = new ArrayList<>();
+        for (Pattern<EnrichedTransaction, ?> p = last; p != null; p = p.getPrevious()) {
             out.add(0, p);
         }
         return out;
@@ -83,8 +84,8 @@ class RuleCompilerTest {
     @Test
     void compilesEveryQuantifierContiguityAndNegation() {
         Rule rule = compile(EVERY_CONSTRUCT);
-        Pattern<Transaction, Transaction> pattern = rule.pattern();
-        List<Pattern<Transaction, ?>> s = stages(pattern);
+        Pattern<EnrichedTransaction, EnrichedTransaction> pattern = rule.pattern();
+        List<Pattern<EnrichedTransaction, ?>> s = stages(pattern);
         assertThat(s)
                 .extracting(Pattern::getName)
                 .containsExactly("a", "b", "c", "not_d", "e", "f", "not_g", "h");

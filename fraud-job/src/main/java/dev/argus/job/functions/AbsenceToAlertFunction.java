@@ -1,7 +1,7 @@
 package dev.argus.job.functions;
 
 import dev.argus.model.Alert;
-import dev.argus.model.Transaction;
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +17,7 @@ import org.apache.flink.util.OutputTag;
  * matched is the alert. flink-cep hands timeouts to a side output, {@link #TIMED_OUT}.
  */
 public final class AbsenceToAlertFunction extends MatchToAlertFunction
-        implements TimedOutPartialMatchHandler<Transaction> {
+        implements TimedOutPartialMatchHandler<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<Alert> TIMED_OUT =
@@ -29,12 +29,12 @@ public final class AbsenceToAlertFunction extends MatchToAlertFunction
 
     @Override
     public void processMatch(
-            Map<String, List<Transaction>> match, Context ctx, Collector<Alert> out) {
+            Map<String, List<EnrichedTransaction>> match, Context ctx, Collector<Alert> out) {
         // the awaited event arrived in time
     }
 
     @Override
-    public void processTimedOutMatch(Map<String, List<Transaction>> match, Context ctx) {
+    public void processTimedOutMatch(Map<String, List<EnrichedTransaction>> match, Context ctx) {
         if (rule.isAbsence(match)) {
             ctx.output(
                     TIMED_OUT,

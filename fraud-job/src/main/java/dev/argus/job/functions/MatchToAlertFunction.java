@@ -1,6 +1,7 @@
 package dev.argus.job.functions;
 
 import dev.argus.model.Alert;
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
@@ -19,7 +20,7 @@ import org.apache.flink.util.Collector;
  * and score, its explanation of the match, and the matched events by stage in event-time order. For
  * absence rules see {@link AbsenceToAlertFunction}.
  */
-public class MatchToAlertFunction extends PatternProcessFunction<Transaction, Alert> {
+public class MatchToAlertFunction extends PatternProcessFunction<EnrichedTransaction, Alert> {
     private static final long serialVersionUID = 1L;
 
     protected final Rule rule;
@@ -41,18 +42,19 @@ public class MatchToAlertFunction extends PatternProcessFunction<Transaction, Al
 
     @Override
     public void processMatch(
-            Map<String, List<Transaction>> match, Context ctx, Collector<Alert> out) {
+            Map<String, List<EnrichedTransaction>> match, Context ctx, Collector<Alert> out) {
         out.collect(toAlert(rule, match, Instant.ofEpochMilli(ctx.currentProcessingTime())));
         alerts.inc();
     }
 
     /** The alert for one match; pure apart from the detection time given. */
     public static Alert toAlert(
-            Rule rule, Map<String, List<Transaction>> match, Instant detectionTime) {
+            Rule rule, Map<String, List<EnrichedTransaction>> match, Instant detectionTime) {
         List<MatchedEvent> events = new ArrayList<>();
         Transaction any = null;
-        for (Map.Entry<String, List<Transaction>> stage : match.entrySet()) {
-            for (Transaction t : stage.getValue()) {
+        for (Map.Entry<String, List<EnrichedTransaction>> stage : match.entrySet()) {
+            for (EnrichedTransaction e : stage.getValue()) {
+                Transaction t = e.getTransaction();
                 any = t;
                 events.add(
                         new MatchedEvent(

@@ -1,6 +1,9 @@
 package dev.argus.job.rules;
 
 import dev.argus.job.local.TransactionGenerator;
+import dev.argus.job.profile.AccountProfile;
+import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.ProfileState;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
@@ -24,12 +27,19 @@ final class ConditionBenchmark {
 
     static void run(RulePack pack, java.io.PrintStream out) {
         TransactionGenerator generator = new TransactionGenerator(42, 1_000, 0.01, 0.0);
-        List<Transaction> events = new ArrayList<>();
+        // each event carries its account's features, computed along the stream as in the job
+        AccountProfile profile = new AccountProfile(50);
+        java.util.Map<String, ProfileState> states = new java.util.HashMap<>();
+        List<EnrichedTransaction> events = new ArrayList<>();
         long now = System.currentTimeMillis();
         while (events.size() < EVENTS) {
             TransactionGenerator.Generated g = generator.next(now + events.size() * 20L);
-            if (g.transaction() != null) {
-                events.add(g.transaction());
+            Transaction t = g.transaction();
+            if (t != null) {
+                ProfileState s =
+                        states.computeIfAbsent(t.getAccountId(), a -> AccountProfile.empty());
+                events.add(new EnrichedTransaction(t, profile.features(s, t)));
+                profile.update(s, t);
             }
         }
         PreviousEvent previous = new PreviousEvent();
@@ -75,9 +85,9 @@ final class ConditionBenchmark {
     }
 
     private static int evaluate(
-            CelCondition condition, List<Transaction> events, PreviousEvent previous) {
+            CelCondition condition, List<EnrichedTransaction> events, PreviousEvent previous) {
         int hits = 0;
-        for (Transaction t : events) {
+        for (EnrichedTransaction t : events) {
             if (condition.filter(t, previous)) {
                 hits++;
             }
@@ -87,11 +97,12 @@ final class ConditionBenchmark {
     }
 
     /** A partial match in which every earlier stage holds the stream's previous event. */
-    private static final class PreviousEvent implements IterativeCondition.Context<Transaction> {
-        Transaction event;
+    private static final class PreviousEvent
+            implements IterativeCondition.Context<EnrichedTransaction> {
+        EnrichedTransaction event;
 
         @Override
-        public Iterable<Transaction> getEventsForPattern(String name) {
+        public Iterable<EnrichedTransaction> getEventsForPattern(String name) {
             return event == null ? List.of() : List.of(event);
         }
 

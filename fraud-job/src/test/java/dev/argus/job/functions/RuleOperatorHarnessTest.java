@@ -5,7 +5,9 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.model.Alert;
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.MatchedEvent;
+import dev.argus.model.ProfileFeatures;
 import dev.argus.model.Severity;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionBuilder;
@@ -37,7 +39,7 @@ class RuleOperatorHarnessTest {
     private static final Rule RULE = PACK.rule("card-testing").orElseThrow();
     private static final Rule ABSENCE = PACK.rule("new-device-owner-silent").orElseThrow();
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> harness;
 
     @AfterEach
     void close() throws Exception {
@@ -211,17 +213,17 @@ class RuleOperatorHarnessTest {
         return payment(id).deviceId("dev-new").secondsAfterT0(secondsAfterT0);
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> open(
+    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
             OperatorSubtaskState restoreFrom) throws Exception {
         return open(RULE, restoreFrom);
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, Alert> open(
+    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
             Rule rule, OperatorSubtaskState restoreFrom) throws Exception {
-        Pattern<Transaction, Transaction> pattern = rule.pattern();
-        CepOperator<Transaction, String, Alert> operator =
+        Pattern<EnrichedTransaction, EnrichedTransaction> pattern = rule.pattern();
+        CepOperator<EnrichedTransaction, String, Alert> operator =
                 new CepOperator<>(
-                        new AvroSerializer<>(Transaction.class),
+                        new AvroSerializer<>(EnrichedTransaction.class),
                         false,
                         NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()),
                         null,
@@ -232,7 +234,7 @@ class RuleOperatorHarnessTest {
                         null);
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        operator, Transaction::getAccountId, Types.STRING);
+                        operator, e -> e.getTransaction().getAccountId(), Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         if (restoreFrom != null) {
             h.initializeState(restoreFrom);
@@ -253,6 +255,9 @@ class RuleOperatorHarnessTest {
     }
 
     private void process(Transaction t) throws Exception {
-        harness.processElement(new StreamRecord<>(t, t.getEventTime().toEpochMilli()));
+        harness.processElement(
+                new StreamRecord<>(
+                        new EnrichedTransaction(t, ProfileFeatures.newBuilder().build()),
+                        t.getEventTime().toEpochMilli()));
     }
 }

@@ -1,6 +1,6 @@
 package dev.argus.rules.cel;
 
-import dev.argus.model.Transaction;
+import dev.argus.model.EnrichedTransaction;
 import dev.cel.common.CelValidationResult;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * lacks without {@code has()}) counts as false, is counted in {@code condition_errors} and logged
  * once per task.
  */
-public final class CelCondition extends RichIterativeCondition<Transaction> {
+public final class CelCondition extends RichIterativeCondition<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(CelCondition.class);
 
@@ -39,8 +39,9 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
     private transient CelRuntime.Program program;
     private transient Counter errors;
     private transient boolean errorLogged;
-    private transient Transaction lastEvent;
+    private transient EnrichedTransaction lastEvent;
     private transient Map<String, Object> lastValues;
+    private transient Map<String, Object> lastProfile;
     private transient Map<String, Object> activation;
 
     public CelCondition(
@@ -91,20 +92,21 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
     }
 
     @Override
-    public boolean filter(Transaction value, Context<Transaction> ctx) {
+    public boolean filter(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
         if (program == null) {
             compile();
         }
         if (value != lastEvent) {
             lastEvent = value;
-            lastValues = AvroValues.of(value);
+            lastValues = AvroValues.of(value.getTransaction());
+            lastProfile = AvroValues.of(value.getProfile());
         }
         if (activation == null) {
             activation = new HashMap<>(8);
             activation.put("lists", lists);
-            activation.put("profile", Map.of());
         }
         activation.put("txn", lastValues);
+        activation.put("profile", lastProfile);
         if (readsMatched) {
             activation.put("matched", new MatchedView(ctx, visibleStages));
         }
@@ -121,7 +123,7 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
                                 + " (further failures are only counted in condition_errors): {}",
                         ruleId,
                         stage,
-                        value.getTransactionId(),
+                        value.getTransaction().getTransactionId(),
                         e.getMessage());
             }
             return false;
@@ -130,11 +132,11 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
 
     /** The events matched so far, read from the partial match only for the stages asked for. */
     private static final class MatchedView extends AbstractMap<String, Object> {
-        private final Context<Transaction> ctx;
+        private final Context<EnrichedTransaction> ctx;
         private final List<String> stages;
         private final Map<String, Object> cache = new HashMap<>();
 
-        MatchedView(Context<Transaction> ctx, List<String> stages) {
+        MatchedView(Context<EnrichedTransaction> ctx, List<String> stages) {
             this.ctx = ctx;
             this.stages = stages;
         }
@@ -155,8 +157,8 @@ public final class CelCondition extends RichIterativeCondition<Transaction> {
         private Object events(String name) {
             List<Map<String, Object>> out = new ArrayList<>();
             try {
-                for (Transaction t : ctx.getEventsForPattern(name)) {
-                    out.add(AvroValues.of(t));
+                for (EnrichedTransaction e : ctx.getEventsForPattern(name)) {
+                    out.add(AvroValues.of(e.getTransaction()));
                 }
             } catch (Exception e) {
                 throw new IllegalStateException("cannot read the events of stage " + name, e);

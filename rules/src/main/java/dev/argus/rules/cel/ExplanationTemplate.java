@@ -1,6 +1,6 @@
 package dev.argus.rules.cel;
 
-import dev.argus.model.Transaction;
+import dev.argus.model.EnrichedTransaction;
 import dev.cel.common.CelValidationResult;
 import dev.cel.runtime.CelRuntime;
 import java.util.ArrayList;
@@ -11,9 +11,9 @@ import java.util.function.BiConsumer;
 
 /**
  * An explanation with {@code {{ expression }}} placeholders, each a CEL expression over the match:
- * {@code matched} (events by stage), {@code txn} (the last matched event), {@code lists} and the
- * helpers, for example {@code {{ size(matched.small) }} payments under {{
- * money(sum_amount(matched.small), 'EUR') }}}.
+ * {@code matched} (events by stage), {@code txn} (the last matched event), {@code profile} (the
+ * account's features before that event), {@code lists} and the helpers, for example {@code {{
+ * size(matched.small) }} payments under {{ money(sum_amount(matched.small), 'EUR') }}}.
  */
 public final class ExplanationTemplate {
     private final List<String> texts = new ArrayList<>();
@@ -62,15 +62,18 @@ public final class ExplanationTemplate {
     }
 
     /** The explanation of one match; a placeholder that fails to evaluate shows as '?'. */
-    public String render(Map<String, List<Transaction>> match) {
+    public String render(Map<String, List<EnrichedTransaction>> match) {
         Map<String, Object> matched = new HashMap<>();
-        Transaction last = null;
-        for (Map.Entry<String, List<Transaction>> stage : match.entrySet()) {
+        EnrichedTransaction last = null;
+        for (Map.Entry<String, List<EnrichedTransaction>> stage : match.entrySet()) {
             List<Object> events = new ArrayList<>();
-            for (Transaction t : stage.getValue()) {
-                events.add(AvroValues.of(t));
-                if (last == null || t.getEventTime().isAfter(last.getEventTime())) {
-                    last = t;
+            for (EnrichedTransaction e : stage.getValue()) {
+                events.add(AvroValues.of(e.getTransaction()));
+                if (last == null
+                        || e.getTransaction()
+                                .getEventTime()
+                                .isAfter(last.getTransaction().getEventTime())) {
+                    last = e;
                 }
             }
             matched.put(stage.getKey(), events);
@@ -78,9 +81,9 @@ public final class ExplanationTemplate {
         Map<String, Object> activation = new HashMap<>();
         activation.put("matched", new DefaultingMap(matched));
         activation.put("lists", lists);
-        activation.put("profile", Map.of());
         if (last != null) {
-            activation.put("txn", AvroValues.of(last));
+            activation.put("txn", AvroValues.of(last.getTransaction()));
+            activation.put("profile", AvroValues.of(last.getProfile()));
         }
         StringBuilder out = new StringBuilder(texts.get(0));
         for (int i = 0; i < programs.size(); i++) {

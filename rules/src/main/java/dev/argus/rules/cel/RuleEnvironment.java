@@ -1,8 +1,10 @@
 package dev.argus.rules.cel;
 
 import dev.argus.model.Amounts;
+import dev.argus.model.Geo;
 import dev.argus.model.Location;
 import dev.argus.model.Money;
+import dev.argus.model.ProfileFeatures;
 import dev.argus.model.Transaction;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelOptions;
@@ -117,9 +119,9 @@ public final class RuleEnvironment {
         return Transaction.getClassSchema().getFields().stream().map(f -> f.name()).toList();
     }
 
-    /** The features of {@code profile}, for hints; none until the profile stage lands. */
+    /** The features of {@code profile}, for hints. */
     public static List<String> profileFields() {
-        return List.of();
+        return ProfileFeatures.getClassSchema().getFields().stream().map(f -> f.name()).toList();
     }
 
     private CelCompiler compiler(List<String> stages, CelType resultType) {
@@ -127,7 +129,7 @@ public final class RuleEnvironment {
         StructType txn = types.record(Transaction.getClassSchema());
         StructType location = types.record(Location.getClassSchema());
         StructType money = types.record(Money.getClassSchema());
-        StructType profile = types.struct("argus.Profile", Map.of());
+        StructType profile = types.record(ProfileFeatures.getClassSchema());
         Map<String, CelType> listFields = new LinkedHashMap<>();
         listNames.forEach(n -> listFields.put(n, ListType.create(SimpleType.STRING)));
         StructType lists = types.struct("argus.Lists", listFields);
@@ -236,10 +238,7 @@ public final class RuleEnvironment {
                         Map.class,
                         (x, y) -> {
                             double km = Geo.distanceKm(location(x), location(y));
-                            double hours = Math.abs(millisBetween(x, y)) / 3_600_000.0;
-                            return hours == 0
-                                    ? (km == 0 ? 0.0 : Double.POSITIVE_INFINITY)
-                                    : km / hours;
+                            return Geo.speedKmh(km, (long) millisBetween(x, y));
                         }));
         b.add(
                 CelFunctionBinding.from(

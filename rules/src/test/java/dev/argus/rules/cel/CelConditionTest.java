@@ -5,7 +5,9 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Location;
+import dev.argus.model.ProfileFeatures;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionType;
 import java.util.List;
@@ -21,6 +23,10 @@ class CelConditionTest {
     private static final Location LONDON = new Location(51.5074, -0.1278, "GB");
 
     private static boolean eval(String condition, Transaction txn, StageEvents ctx) {
+        return eval(condition, StageEvents.enriched(txn), ctx);
+    }
+
+    private static boolean eval(String condition, EnrichedTransaction event, StageEvents ctx) {
         return new CelCondition(
                         "r",
                         "s",
@@ -28,7 +34,7 @@ class CelConditionTest {
                         "test.yaml",
                         List.copyOf(ctx.asMatch().keySet()),
                         LISTS)
-                .filter(txn, ctx);
+                .filter(event, ctx);
     }
 
     private static boolean eval(String condition, Transaction txn) {
@@ -102,6 +108,33 @@ class CelConditionTest {
     }
 
     @Test
+    void seesTheAccountsFeaturesAsProfile() {
+        EnrichedTransaction event =
+                new EnrichedTransaction(
+                        payment("t").build(),
+                        ProfileFeatures.newBuilder()
+                                .setNewDevice(true)
+                                .setAmountZscore(4.5)
+                                .setCount24h(7)
+                                .setLastLocation(PARIS)
+                                .build());
+        assertThat(
+                        eval(
+                                "profile.new_device && profile.amount_zscore > 4"
+                                        + " && profile.count_24h == 7"
+                                        + " && profile.last_location.country == 'FR'",
+                                event,
+                                new StageEvents()))
+                .isTrue();
+        assertThat(
+                        eval(
+                                "profile.new_ip || profile.days_since_last_event >= 0",
+                                event,
+                                new StageEvents()))
+                .isFalse();
+    }
+
+    @Test
     void comparesIntegersWithDecimals() {
         Transaction t = payment("t").amount("12.50", "EUR").build();
         assertThat(eval("txn.amount.amount_minor > 1249.5", t)).isTrue();
@@ -140,6 +173,6 @@ class CelConditionTest {
         assertThat(ExplanationTemplate.format(2.5)).isEqualTo("2.5");
         assertThat(ExplanationTemplate.format(1.0 / 3)).isEqualTo("0.33");
         assertThat(ExplanationTemplate.format(List.of(1L, 2L))).isEqualTo("1, 2");
-        assertThat(Geo.distanceKm(0, 0, 0, 1)).isCloseTo(111.2, within(0.1));
+        assertThat(dev.argus.model.Geo.distanceKm(0, 0, 0, 1)).isCloseTo(111.2, within(0.1));
     }
 }
