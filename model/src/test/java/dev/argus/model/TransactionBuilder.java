@@ -90,6 +90,26 @@ public final class TransactionBuilder {
         return this;
     }
 
+    public TransactionBuilder merchant(String merchantId, String categoryCode) {
+        b.setMerchant(new Merchant(merchantId, null, categoryCode, null));
+        return this;
+    }
+
+    public TransactionBuilder ipAddress(String ip) {
+        b.setIpAddress(ip);
+        return this;
+    }
+
+    public TransactionBuilder counterparty(String counterpartyId) {
+        b.setCounterpartyId(counterpartyId);
+        return this;
+    }
+
+    public TransactionBuilder cardPresent() {
+        b.setCardPresent(true);
+        return this;
+    }
+
     public TransactionBuilder noAmount() {
         b.setAmount(null);
         return this;
