@@ -68,6 +68,24 @@ public final class FraudDetectionJob {
         return conf;
     }
 
+    /**
+     * {@link #flinkConfiguration} for a job in this JVM (local runs, rule tests, benchmarks):
+     * checkpoints go to a new temporary directory. Without a checkpoint directory Flink keeps
+     * checkpoints in the JobManager's memory, which refuses state over 5 MB: a few thousand account
+     * profiles.
+     */
+    public static Configuration localFlinkConfiguration(JobConfig config) {
+        Configuration conf = flinkConfiguration(config);
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("argus-checkpoints-");
+            dir.toFile().deleteOnExit();
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a checkpoint directory", e);
+        }
+        return conf;
+    }
+
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
     public static FraudDetectionPipeline.Outputs attach(
             StreamExecutionEnvironment env, JobConfig config, boolean bounded) {

@@ -166,7 +166,7 @@ public final class LocalRunner {
                     4, transactionsTopic, alertsTopic, shadowAlertsTopic, deadLettersTopic);
             int uiPort = freePortOr(options.uiPort());
 
-            Configuration flink = FraudDetectionJob.flinkConfiguration(config);
+            Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
             flink.set(RestOptions.PORT, uiPort);
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             StreamExecutionEnvironment env =

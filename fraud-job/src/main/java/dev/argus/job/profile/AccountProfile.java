@@ -12,7 +12,6 @@ import dev.argus.model.TransactionStatus;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -202,33 +201,49 @@ public final class AccountProfile implements Serializable {
         set.put(value, new Seen(at, at));
     }
 
-    /** A ring that covers {@code window} plus the bucket in progress. */
+    /**
+     * Sparse time buckets covering {@code window} plus the bucket in progress: only buckets that
+     * hold events are stored, so a quiet account costs a few bytes, and buckets older than the
+     * window are dropped, so a busy one holds at most {@code window / bucketMillis + 1}.
+     */
     static Buckets buckets(long bucketMillis, long window) {
-        int n = (int) (window / bucketMillis) + 1;
-        List<Long> starts = new ArrayList<>(Collections.nCopies(n, Long.MIN_VALUE));
         return Buckets.newBuilder()
                 .setBucketMillis(bucketMillis)
-                .setStarts(starts)
-                .setCounts(new ArrayList<>(Collections.nCopies(n, 0L)))
-                .setSums(new ArrayList<>(Collections.nCopies(n, 0L)))
+                .setWindowMillis(window)
+                .setStarts(new ArrayList<>())
+                .setCounts(new ArrayList<>())
+                .setSums(new ArrayList<>())
                 .build();
     }
 
     static void add(Buckets b, long at, long amount) {
         long size = b.getBucketMillis();
         long start = Math.floorDiv(at, size) * size;
-        int i = (int) Math.floorMod(Math.floorDiv(at, size), (long) b.getStarts().size());
-        long current = b.getStarts().get(i);
-        if (current > start) {
-            return; // older than what the ring still covers
+        List<Long> starts = b.getStarts();
+        long newest = start;
+        for (long s : starts) {
+            newest = Math.max(newest, s);
         }
-        if (current < start) {
-            b.getStarts().set(i, start);
-            b.getCounts().set(i, 0L);
-            b.getSums().set(i, 0L);
+        long oldestKept = newest - b.getWindowMillis();
+        if (start < oldestKept) {
+            return; // older than anything the windows still cover
         }
-        b.getCounts().set(i, b.getCounts().get(i) + 1);
-        b.getSums().set(i, b.getSums().get(i) + amount);
+        for (int i = starts.size() - 1; i >= 0; i--) {
+            if (starts.get(i) < oldestKept) {
+                starts.remove(i);
+                b.getCounts().remove(i);
+                b.getSums().remove(i);
+            }
+        }
+        int i = starts.indexOf(start);
+        if (i < 0) {
+            starts.add(start);
+            b.getCounts().add(1L);
+            b.getSums().add(amount);
+        } else {
+            b.getCounts().set(i, b.getCounts().get(i) + 1);
+            b.getSums().set(i, b.getSums().get(i) + amount);
+        }
     }
 
     /** Buckets that overlap (at - window, at]. */
@@ -245,7 +260,7 @@ public final class AccountProfile implements Serializable {
         long total = 0;
         for (int i = 0; i < values.size(); i++) {
             long start = b.getStarts().get(i);
-            if (start != Long.MIN_VALUE && start <= at && start + size > at - window) {
+            if (start <= at && start + size > at - window) {
                 total += values.get(i);
             }
         }

@@ -182,7 +182,7 @@ public final class RuleTestRunner {
                         rules);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        FraudDetectionJob.flinkConfiguration(config));
+                        FraudDetectionJob.localFlinkConfiguration(config));
         env.setParallelism(1); // one source subtask keeps the stream in time order
         List<Decoded> data = List.copyOf(input);
         DataGeneratorSource<Decoded> source =

@@ -159,14 +159,15 @@ class ProfileFunctionTest {
             // every event brings a new device, IP, merchant and payee
             process(
                     payment("t" + i)
-                            .secondsAfterT0(i * 30L)
+                            .secondsAfterT0(i * 120L)
                             .amount("12.00", "EUR")
                             .deviceId("dev-" + i)
                             .merchant("m-" + i, String.valueOf(5000 + i % 1000))
                             .ipAddress("10.0." + (i / 250) + "." + (i % 250))
                             .counterparty("p-" + i)
                             .build());
-            if (i == 1_999 || i == 9_999) {
+            // the 7-day window is full after 5,040 events two minutes apart
+            if (i == 5_999 || i == 9_999) {
                 sizes.add(serializedSize(state("acc-1")));
             }
         }
