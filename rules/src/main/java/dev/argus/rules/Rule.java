@@ -110,15 +110,19 @@ public final class Rule implements Serializable {
     }
 
     /**
-     * A digest of the pattern's structure: stage names, order, contiguity, quantifiers, window and
-     * skip strategy, but not the conditions' text. The rule's operator UID includes it: a restore
-     * keeps the partial matches of a rule whose structure is unchanged (thresholds in conditions
-     * may be tuned), and starts a rule whose structure changed clean, because its old partial
-     * matches would not fit the new automaton.
+     * A digest of the pattern's structure: the type of event it matches, stage names, order,
+     * contiguity, quantifiers, window and skip strategy, but not the conditions' text. The rule's
+     * operator UID includes it: a restore keeps the partial matches of a rule whose structure is
+     * unchanged (thresholds in conditions may be tuned), and starts a rule whose structure changed
+     * clean, because its old partial matches would not fit the new automaton.
      */
     public String fingerprint() {
         StringBuilder s = new StringBuilder();
-        s.append(spec.within().toMillis()).append('|').append(spec.skip()).append(':');
+        s.append(EnrichedTransaction.getClassSchema().getFullName()).append('|');
+        s.append(spec.within() == null ? 0 : spec.within().toMillis())
+                .append('|')
+                .append(spec.skip())
+                .append(':');
         s.append(spec.skipStage()).append('|').append(spec.alertOn());
         for (Stage stage : spec.stages()) {
             s.append('|').append(stage.name()).append(',').append(stage.follows());
@@ -189,7 +193,7 @@ public final class Rule implements Serializable {
                 p = p.greedy();
             }
         }
-        return p.within(spec.within());
+        return spec.within() == null ? p : p.within(spec.within());
     }
 
     private AfterMatchSkipStrategy skipStrategy() {

@@ -79,15 +79,16 @@ final class RuleReader {
         Optional<Duration> within = rule.duration("within");
         within.filter(d -> d.isZero())
                 .ifPresent(d -> problems.add(rule.line("within"), "'within' is zero", null));
-        if (!rule.has("within")) {
+        List<Stage> stages = stages(rule, problems);
+        // one event matched on its own holds no partial match: only it may go without a window
+        boolean singleEvent = stages.size() == 1 && !stages.get(0).loops();
+        if (!rule.has("within") && !singleEvent) {
             problems.add(
                     rule.line(),
                     "the pattern has no 'within'",
                     "without a window, partial matches wait forever and the account's state grows"
                             + " without bound: add e.g. 'within: 1h'");
         }
-
-        List<Stage> stages = stages(rule, problems);
         Skip skip = Skip.NO_SKIP;
         String skipStage = null;
         Optional<String> skipText = rule.string("skip");
@@ -137,7 +138,7 @@ final class RuleReader {
                         tags,
                         rule.string("explanation").orElse(""),
                         rule.node("explanation").map(YamlMap::textLine).orElse(rule.line()),
-                        within.orElse(Duration.ofHours(1)),
+                        within.orElse(null),
                         skip,
                         skipStage,
                         alertOn,

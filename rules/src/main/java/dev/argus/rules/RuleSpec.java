@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A rule as written in its YAML file, after its keys and values have been checked. {@link
- * RuleCompiler} checks its conditions and turns it into a {@link Rule}.
+ * A rule as written in its YAML file (its {@code within} is null only for a rule of one single
+ * event), after its keys and values have been checked. {@link RuleCompiler} checks its conditions
+ * and turns it into a {@link Rule}.
  */
 public record RuleSpec(
         String file,

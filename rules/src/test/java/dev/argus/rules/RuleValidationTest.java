@@ -158,6 +158,34 @@ class RuleValidationTest {
     }
 
     @Test
+    void acceptsARuleOfOneSingleEventWithoutWithin() {
+        String rule =
+                PackFixture.VALID_RULE
+                        .replace("within: 10m\n", "")
+                        .replace("{{ size(matched.small) }} small then ", "")
+                        .replace(
+                                "  - stage: small\n    where: txn.amount.amount_minor <= 500\n"
+                                        + "    times: 2+\n",
+                                "");
+        assertThat(problemsOf(rule)).isEmpty();
+    }
+
+    @Test
+    void reportsUnknownProfileFeaturesWithTheClosestOne() {
+        assertThat(
+                        problemsOf(
+                                PackFixture.VALID_RULE.replace(
+                                        "txn.amount.amount_minor >= 50000",
+                                        "profile.new_devce && profile.amount_zscore > 4.0")))
+                .singleElement()
+                .satisfies(
+                        p ->
+                                assertThat(p.hint())
+                                        .startsWith("the profile has no feature 'new_devce'.")
+                                        .contains("did you mean 'new_device'?"));
+    }
+
+    @Test
     void reportsDuplicateRuleIdsAcrossFiles() {
         pack.write("more/small-then-large.yaml", PackFixture.VALID_RULE);
         assertThat(problemsOf(PackFixture.VALID_RULE))

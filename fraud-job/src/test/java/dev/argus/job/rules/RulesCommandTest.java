@@ -27,7 +27,7 @@ class RulesCommandTest {
         assertThat(run("validate", "../rules/pack")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .startsWith("valid: pack ")
-                .contains("13 rules");
+                .contains("14 rules");
     }
 
     @Test
