@@ -1,0 +1,83 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.io.Decoded;
+import dev.argus.rules.RulePackLoader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamEdge;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
+import org.junit.jupiter.api.Test;
+
+/** The shape of the job graph: stable UIDs everywhere, and no shuffle after the profile. */
+class TopologyTest {
+
+    private static StreamGraph graph() {
+        JobConfig config =
+                JobConfig.of(
+                        Map.of(
+                                "kafka.bootstrap.servers", "unused:9092",
+                                "schema.registry.url", "http://unused"));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        FraudDetectionJob.flinkConfiguration(config));
+        DataGeneratorSource<Decoded> source =
+                new DataGeneratorSource<>(
+                        i -> Decoded.deadLetter(null),
+                        1,
+                        RateLimiterStrategy.noOp(),
+                        Decoded.typeInfo());
+        FraudDetectionPipeline.Outputs out =
+                FraudDetectionPipeline.build(
+                        env,
+                        source,
+                        new PipelineConfig(
+                                Duration.ofSeconds(5),
+                                Duration.ofSeconds(30),
+                                RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active()));
+        out.alerts().print();
+        out.shadowAlerts().print();
+        out.deadLetters().print();
+        return env.getStreamGraph();
+    }
+
+    @Test
+    void everyOperatorBeforeTheSinksHasAStableUid() {
+        List<StreamNode> nodes =
+                graph().getStreamNodes().stream()
+                        .filter(n -> !n.getOperatorName().startsWith("Sink"))
+                        .toList();
+        assertThat(nodes)
+                .allSatisfy(
+                        n ->
+                                assertThat(n.getTransformationUID())
+                                        .as(n.getOperatorName())
+                                        .isNotNull());
+        assertThat(nodes)
+                .extracting(StreamNode::getTransformationUID)
+                .contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_ROUTING)
+                .anyMatch(uid -> uid.startsWith("rule-card-testing-"));
+    }
+
+    @Test
+    void theRulesReadTheProfileWithoutAShuffle() {
+        StreamGraph graph = graph();
+        StreamNode profile =
+                graph.getStreamNodes().stream()
+                        .filter(n -> Uids.ACCOUNT_PROFILE.equals(n.getTransformationUID()))
+                        .findFirst()
+                        .orElseThrow();
+        List<StreamEdge> toRules = profile.getOutEdges();
+        assertThat(toRules).hasSizeGreaterThanOrEqualTo(14);
+        assertThat(toRules)
+                .allSatisfy(
+                        e -> assertThat(e.getPartitioner()).isInstanceOf(ForwardPartitioner.class));
+    }
+}
