@@ -46,6 +46,8 @@ class RulesCommandTest {
                 pattern:
                   - stage: a
                     where: txn.amount.amount_minor > 'ten'
+                  - stage: b
+                    where: txn.type == 'TRANSFER'
                 """);
         assertThat(run("validate", dir.toString())).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8))
