@@ -1,8 +1,10 @@
 package dev.argus.job;
 
+import dev.argus.job.io.Decoded;
 import dev.argus.job.io.KafkaIo;
 import dev.argus.rules.RulePackException;
 import java.time.Duration;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -89,11 +91,16 @@ public final class FraudDetectionJob {
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
     public static FraudDetectionPipeline.Outputs attach(
             StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
+        return attach(env, config, KafkaIo.transactionsSource(config, bounded));
+    }
+
+    /** Builds the pipeline with the given transactions source and the Kafka sinks. */
+    public static FraudDetectionPipeline.Outputs attach(
+            StreamExecutionEnvironment env, JobConfig config, Source<Decoded, ?, ?> transactions) {
         PipelineConfig pipeline = config.pipeline();
         LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
         FraudDetectionPipeline.Outputs outputs =
-                FraudDetectionPipeline.build(
-                        env, KafkaIo.transactionsSource(config, bounded), pipeline);
+                FraudDetectionPipeline.build(env, transactions, pipeline);
         outputs.alerts()
                 .sinkTo(KafkaIo.alertsSink(config))
                 .uid(Uids.ALERTS_SINK)

@@ -9,6 +9,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /** Builds the job's Kafka source and sinks from its configuration. */
@@ -17,6 +18,21 @@ public final class KafkaIo {
 
     /** The transactions source; {@code bounded} stops at the offsets current at start (tests). */
     public static KafkaSource<Decoded> transactionsSource(JobConfig config, boolean bounded) {
+        return transactionsSource(config, bounded, transactionDeserializer(config));
+    }
+
+    /** The registry-aware deserializer of the transactions topic: a record in, a Decoded out. */
+    public static KafkaRecordDeserializationSchema<Decoded> transactionDeserializer(
+            JobConfig config) {
+        return new TransactionDeserializationSchema(
+                config.registry(), config.duration("events.max-future-skew").toMillis());
+    }
+
+    /** The transactions source with a given deserializer (tests inject failures with it). */
+    public static KafkaSource<Decoded> transactionsSource(
+            JobConfig config,
+            boolean bounded,
+            KafkaRecordDeserializationSchema<Decoded> deserializer) {
         Properties props = config.kafkaProperties();
         // read only committed records of transactional producers upstream
         props.putIfAbsent("isolation.level", "read_committed");
@@ -27,10 +43,7 @@ public final class KafkaIo {
                         .setGroupId(config.get("kafka.group.id"))
                         .setProperties(props)
                         .setStartingOffsets(startingOffsets(config.get("source.starting-offsets")))
-                        .setDeserializer(
-                                new TransactionDeserializationSchema(
-                                        config.registry(),
-                                        config.duration("events.max-future-skew").toMillis()));
+                        .setDeserializer(deserializer);
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }

@@ -21,9 +21,23 @@ public final class TopicReader {
     /** Every committed record of {@code topic}, from the beginning to its current end. */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrapServers, String topic) {
+        return read(bootstrapServers, topic, "read_committed");
+    }
+
+    /**
+     * Every record of {@code topic} as a {@code read_uncommitted} consumer sees it: also those of
+     * open and aborted transactions.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readUncommitted(
+            String bootstrapServers, String topic) {
+        return read(bootstrapServers, topic, "read_uncommitted");
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(
+            String bootstrapServers, String topic, String isolation) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
