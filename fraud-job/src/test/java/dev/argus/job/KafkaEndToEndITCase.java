@@ -13,6 +13,7 @@ import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.registry.SchemaRegistryClient;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -120,6 +121,9 @@ class KafkaEndToEndITCase {
         env.execute("argus-e2e");
 
         RegistryConfig registryConfig = RegistryConfig.of(registry.url());
+        // the alert contract: the alerts subject only takes backward-compatible schemas
+        assertThat(new SchemaRegistryClient(registryConfig).compatibility("e2e-alerts-value"))
+                .contains("BACKWARD");
         List<Alert> alerts =
                 TopicReader.readCommitted(
                         kafka.bootstrapServers(), "e2e-alerts", registryConfig, Alert.class);

@@ -1,6 +1,7 @@
 package dev.argus.rules;
 
 import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.RecommendedAction;
 import dev.argus.model.Severity;
 import dev.argus.rules.RuleSpec.Stage;
 import dev.argus.rules.cel.CelCondition;
@@ -23,16 +24,20 @@ import org.apache.flink.cep.pattern.Pattern;
  */
 public final class Rule implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final java.util.regex.Pattern PROFILE_FEATURE =
+            java.util.regex.Pattern.compile("\\bprofile\\.([a-z_0-9]+)");
 
     private final RuleSpec spec;
     private final HashMap<String, List<String>> lists;
     private final String packVersion;
+    private final ActionBands actions;
     private transient ExplanationTemplate explanation;
 
-    Rule(RuleSpec spec, Map<String, List<String>> lists, String packVersion) {
+    Rule(RuleSpec spec, Map<String, List<String>> lists, String packVersion, ActionBands actions) {
         this.spec = spec;
         this.lists = new HashMap<>(lists);
         this.packVersion = packVersion;
+        this.actions = actions;
     }
 
     public RuleSpec spec() {
@@ -63,6 +68,27 @@ public final class Rule implements Serializable {
         return packVersion;
     }
 
+    /** What the pack recommends for this rule's score. */
+    public RecommendedAction recommendedAction() {
+        return actions.forScore(spec.score());
+    }
+
+    /** The profile features each stage's condition reads, by stage name. */
+    public Map<String, List<String>> featuresUsed() {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (Stage stage : spec.stages()) {
+            java.util.regex.Matcher m = PROFILE_FEATURE.matcher(stage.where());
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+            if (!names.isEmpty()) {
+                out.put(stage.name(), List.copyOf(names));
+            }
+        }
+        return out;
+    }
+
     /** This rule with another mode, e.g. to run an {@code off} rule's test cases. */
     public Rule withMode(RuleSpec.Mode mode) {
         RuleSpec s = spec;
@@ -87,7 +113,8 @@ public final class Rule implements Serializable {
                         s.alertOn(),
                         s.stages()),
                 lists,
-                packVersion);
+                packVersion,
+                actions);
     }
 
     /** Whether the rule alerts when its last stage fails to arrive in time (absence). */

@@ -35,6 +35,7 @@ final class RuleCompiler {
             RuleSpec spec,
             Map<String, List<String>> lists,
             String packVersion,
+            ActionBands actions,
             boolean valid,
             Problems problems) {
         int before = problems.count();
@@ -82,7 +83,7 @@ final class RuleCompiler {
         if (problems.count() > before || !valid) {
             return null;
         }
-        Rule rule = new Rule(spec, lists, packVersion);
+        Rule rule = new Rule(spec, lists, packVersion, actions);
         try {
             NFACompiler.compileFactory(rule.pattern(), rule.alertsOnTimeout());
         } catch (RuntimeException e) {

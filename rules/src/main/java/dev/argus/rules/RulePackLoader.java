@@ -143,8 +143,9 @@ public final class RulePackLoader {
 
         String version = "unversioned";
         Map<String, List<String>> lists = new LinkedHashMap<>();
+        ActionBands[] actions = {ActionBands.DEFAULT};
         if (packFile != null) {
-            version = readPackFile(packFile, lists, problems);
+            version = readPackFile(packFile, lists, actions, problems);
         }
 
         List<Rule> rules = new ArrayList<>();
@@ -190,7 +191,7 @@ public final class RulePackLoader {
                                 + ": at least one that alerts and one that does not");
             }
             boolean valid = p.count() == before;
-            Rule rule = RuleCompiler.compile(s, lists, version, valid, p);
+            Rule rule = RuleCompiler.compile(s, lists, version, actions[0], valid, p);
             if (rule != null) {
                 rules.add(rule);
                 ruleOfFile.put(file, rule);
@@ -217,14 +218,35 @@ public final class RulePackLoader {
     }
 
     private static String readPackFile(
-            Path file, Map<String, List<String>> lists, List<Problem> sink) {
+            Path file, Map<String, List<String>> lists, ActionBands[] actions, List<Problem> sink) {
         Problems p = new Problems(file.toString(), sink);
         Optional<YamlMap> pack =
                 parse(file, p).flatMap(root -> YamlMap.of(root, p, "the pack file"));
         if (pack.isEmpty()) {
             return "invalid";
         }
-        pack.get().checkKeys("the pack file", List.of("version"), List.of("description", "lists"));
+        pack.get()
+                .checkKeys(
+                        "the pack file",
+                        List.of("version"),
+                        List.of("description", "lists", "actions"));
+        pack.get()
+                .node("actions")
+                .flatMap(n -> YamlMap.of(n, p, "'actions'"))
+                .ifPresent(
+                        a -> {
+                            a.checkKeys("'actions'", List.of("step_up", "block"), List.of());
+                            int stepUp = a.integer("step_up", 0, 100).orElse(60);
+                            int block = a.integer("block", 0, 100).orElse(85);
+                            if (stepUp > block) {
+                                p.add(
+                                        a.line(),
+                                        "'actions': step_up " + stepUp + " is above block " + block,
+                                        "scores from step_up recommend STEP_UP, from block BLOCK:"
+                                                + " step_up must not be above block");
+                            }
+                            actions[0] = new ActionBands(stepUp, block);
+                        });
         Optional<YamlMap> listMap =
                 pack.get().node("lists").flatMap(n -> YamlMap.of(n, p, "'lists'"));
         listMap.ifPresent(

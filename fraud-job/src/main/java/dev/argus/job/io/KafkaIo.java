@@ -65,12 +65,14 @@ public final class KafkaIo {
                 config,
                 name,
                 new RegistryRecordSerializationSchema<>(
-                        config.get(topicKey),
-                        config.registry(),
-                        Alert.class,
-                        config.autoRegisterSchemas(),
-                        a -> RegistryRecordSerializationSchema.utf8(a.getAccountId()),
-                        a -> a.getDetectionTime().toEpochMilli()));
+                                config.get(topicKey),
+                                config.registry(),
+                                Alert.class,
+                                config.autoRegisterSchemas(),
+                                a -> RegistryRecordSerializationSchema.utf8(a.getAccountId()),
+                                a -> a.getDetectionTime().toEpochMilli())
+                        // the alert contract: consumers on an older schema keep reading
+                        .withSubjectCompatibility("BACKWARD"));
     }
 
     /** The dead-letter sink: exactly once, keyed by the original record key. */

@@ -1,6 +1,7 @@
 package dev.argus.job.io;
 
 import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.registry.SchemaRegistryClient;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
@@ -24,6 +25,9 @@ public final class RegistryRecordSerializationSchema<T extends SpecificRecord>
     private final ConfluentAvroSerializer<T> serializer;
     private final Field<T, byte[]> key;
     private final Field<T, Long> timestamp;
+    private final RegistryConfig registry;
+    private final boolean autoRegister;
+    private String subjectCompatibility;
 
     public RegistryRecordSerializationSchema(
             String topic,
@@ -36,6 +40,30 @@ public final class RegistryRecordSerializationSchema<T extends SpecificRecord>
         this.serializer = new ConfluentAvroSerializer<>(registry, type, autoRegister);
         this.key = key;
         this.timestamp = timestamp;
+        this.registry = registry;
+        this.autoRegister = autoRegister;
+    }
+
+    /**
+     * The compatibility rule to set on the topic's value subject before registering (only when
+     * auto-registering), so the registry refuses a schema that breaks the contract, e.g. BACKWARD
+     * for the alerts.
+     */
+    public RegistryRecordSerializationSchema<T> withSubjectCompatibility(String level) {
+        this.subjectCompatibility = level;
+        return this;
+    }
+
+    @Override
+    public void open(
+            org.apache.flink.api.common.serialization.SerializationSchema.InitializationContext
+                    context,
+            KafkaSinkContext sinkContext)
+            throws Exception {
+        if (autoRegister && subjectCompatibility != null) {
+            new SchemaRegistryClient(registry)
+                    .setCompatibility(topic + "-value", subjectCompatibility);
+        }
     }
 
     /** UTF-8 bytes of a string key. */

@@ -5,9 +5,11 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.model.Alert;
+import dev.argus.model.AlertMode;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.ProfileFeatures;
+import dev.argus.model.RecommendedAction;
 import dev.argus.model.Severity;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionBuilder;
@@ -75,6 +77,18 @@ class RuleOperatorHarnessTest {
         assertThat(alert.getAlertId())
                 .isEqualTo(
                         AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2", "s3", "big")));
+        assertThat(alert.getPackVersion()).isEqualTo(PACK.version());
+        assertThat(alert.getMode()).isEqualTo(AlertMode.ENFORCE);
+        // score 80 lies in the pack's STEP_UP band (60 to 84)
+        assertThat(alert.getRecommendedAction()).isEqualTo(RecommendedAction.STEP_UP);
+        assertThat(alert.getMatchedEvents())
+                .allSatisfy(
+                        e -> {
+                            assertThat(e.getMerchantCategoryCode()).isEqualTo("5411");
+                            assertThat(e.getDeviceId()).isEqualTo("dev-1");
+                            assertThat(e.getCountry()).isEqualTo("DE");
+                        });
+        assertThat(alert.getFeatures()).isEmpty();
     }
 
     @Test
@@ -207,6 +221,33 @@ class RuleOperatorHarnessTest {
         assertThat(harness.extractOutputValues()).isEmpty();
         assertThat(harness.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)).isNull();
         assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void alertsCarryTheProfileFeaturesTheirConditionsRead() {
+        Rule rule = PACK.rule("large-amount-new-device").orElseThrow();
+        ProfileFeatures profile =
+                ProfileFeatures.newBuilder()
+                        .setNewDevice(true)
+                        .setAmountCount(6)
+                        .setAmountZscore(19.5)
+                        .build();
+        Alert alert =
+                MatchToAlertFunction.toAlert(
+                        rule,
+                        java.util.Map.of(
+                                "payment",
+                                List.of(
+                                        new EnrichedTransaction(
+                                                payment("big").amount("500.00", "EUR").build(),
+                                                profile))),
+                        T0);
+        assertThat(alert.getFeatures())
+                .containsExactly(
+                        java.util.Map.entry("payment.amount_count", "6"),
+                        java.util.Map.entry("payment.amount_zscore", "19.5"),
+                        java.util.Map.entry("payment.new_device", "true"));
+        assertThat(alert.getExplanation()).contains("19.5 standard deviations");
     }
 
     private static TransactionBuilder account(String id, long secondsAfterT0) {

@@ -165,6 +165,20 @@ public final class SchemaRegistryClient {
         send("PUT", "/config/" + encode(subject), body);
     }
 
+    /** The compatibility rule set on {@code subject} itself, empty if it follows the global one. */
+    public Optional<String> compatibility(String subject) {
+        try {
+            JsonNode body = send("GET", "/config/" + encode(subject), null);
+            String level = body.path("compatibilityLevel").asText("");
+            return level.isEmpty() ? Optional.empty() : Optional.of(level);
+        } catch (RegistryException e) {
+            if (e.httpStatus() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     /** Whether {@code schema} may be registered as the next version of {@code subject}. */
     public boolean isCompatible(String subject, Schema schema) {
         JsonNode body =

@@ -114,6 +114,7 @@ public abstract class SchemaRegistryContract {
     void backwardCompatibilityRefusesAFieldWithoutDefault() {
         client.register(subject, V1);
         client.setCompatibility(subject, "BACKWARD");
+        assertThat(client.compatibility(subject)).contains("BACKWARD");
         assertThat(client.isCompatible(subject, V2_WITHOUT_DEFAULT)).isFalse();
         assertThat(client.isCompatible(subject, V2_WITH_DEFAULT)).isTrue();
         assertThatThrownBy(() -> client.register(subject, V2_WITHOUT_DEFAULT))

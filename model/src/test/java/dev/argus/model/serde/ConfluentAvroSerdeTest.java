@@ -76,12 +76,15 @@ class ConfluentAvroSerdeTest {
                         .setExplanation("three small then one large")
                         .setMatchedEvents(
                                 List.of(
-                                        new MatchedEvent(
-                                                "small",
-                                                "t-1",
-                                                TransactionBuilder.T0,
-                                                TransactionType.CARD_PAYMENT,
-                                                new Money(100L, "EUR"))))
+                                        MatchedEvent.newBuilder()
+                                                .setStage("small")
+                                                .setTransactionId("t-1")
+                                                .setEventTime(TransactionBuilder.T0)
+                                                .setType(TransactionType.CARD_PAYMENT)
+                                                .setAmount(new Money(100L, "EUR"))
+                                                .setMerchantCategoryCode("5411")
+                                                .build()))
+                        .setFeatures(java.util.Map.of("small.new_device", "true"))
                         .setLastEventTime(TransactionBuilder.T0)
                         .setDetectionTime(TransactionBuilder.T0.plusMillis(40))
                         .build();
