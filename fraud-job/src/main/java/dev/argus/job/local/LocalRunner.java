@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,6 +65,13 @@ public final class LocalRunner {
     private final Map<DeadLetterReason, Long> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
     private final Map<String, Long> shadowAlerts = new ConcurrentHashMap<>();
+
+    /** When each transaction was appended to the topic (the broker acknowledged it). */
+    private final Map<String, Long> appendedAt = new ConcurrentHashMap<>();
+
+    /** Per isolation level: first sighting of each alert, and its latency. */
+    private final Map<String, Map<String, Long>> latencies = new ConcurrentHashMap<>();
+
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -204,6 +213,13 @@ public final class LocalRunner {
                             options.fraudRatio(),
                             options.badRatio());
             Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
+            Thread uncommitted =
+                    watch(
+                            config,
+                            alertsTopic,
+                            Alert.class,
+                            "read_uncommitted",
+                            a -> seen("read_uncommitted", a));
             Thread shadow =
                     watch(
                             config,
@@ -223,6 +239,7 @@ public final class LocalRunner {
             } finally {
                 stopRequested.set(true);
                 alerts.join(5_000);
+                uncommitted.join(5_000);
                 shadow.join(5_000);
                 dlq.join(5_000);
                 report(generator);
@@ -286,18 +303,42 @@ public final class LocalRunner {
             String topic,
             TransactionGenerator.Generated g) {
         byte[] value;
+        String id = null;
         if (g.transaction() != null) {
             value = serializer.serialize(topic, g.transaction());
+            id = g.transaction().getTransactionId();
             transactionsIn.incrementAndGet();
         } else {
             value = g.rawValue();
             brokenSent.incrementAndGet();
         }
+        String transactionId = id;
         producer.send(
-                new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value));
+                new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value),
+                (metadata, error) -> {
+                    if (error == null && transactionId != null) {
+                        appendedAt.put(transactionId, System.currentTimeMillis());
+                    }
+                });
+    }
+
+    /**
+     * Notes when a consumer of {@code isolation} first saw the alert: the latency from the append
+     * of its last matched transaction.
+     */
+    private void seen(String isolation, Alert alert) {
+        long now = System.currentTimeMillis();
+        List<MatchedEvent> events = alert.getMatchedEvents();
+        Long appended = appendedAt.get(events.get(events.size() - 1).getTransactionId());
+        if (appended != null) {
+            latencies
+                    .computeIfAbsent(isolation, k -> new ConcurrentHashMap<>())
+                    .putIfAbsent(alert.getAlertId(), now - appended);
+        }
     }
 
     private void onAlert(Alert alert) {
+        seen("read_committed", alert);
         if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
             say("DUPLICATE alert " + alert.getAlertId());
             return;
@@ -319,12 +360,17 @@ public final class LocalRunner {
     /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
     private <T extends SpecificRecord> Thread watch(
             JobConfig config, String topic, Class<T> type, Consumer<T> handler) {
+        return watch(config, topic, type, "read_committed", handler);
+    }
+
+    private <T extends SpecificRecord> Thread watch(
+            JobConfig config, String topic, Class<T> type, String isolation, Consumer<T> handler) {
         ConfluentAvroDeserializer<T> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), type);
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic + "-" + isolation);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Thread t =
                 new Thread(
@@ -347,7 +393,7 @@ public final class LocalRunner {
                                 }
                             }
                         },
-                        "argus-local-" + topic);
+                        "argus-local-" + topic + "-" + isolation);
         t.setDaemon(true);
         t.start();
         return t;
@@ -389,6 +435,25 @@ public final class LocalRunner {
         System.out.printf("alerts per rule            %s%n", alertsPerRule);
         System.out.printf("shadow alerts per rule     %s%n", new TreeMap<>(shadowAlerts));
         System.out.printf(
+                "detection latency          transaction appended -> alert seen by a consumer,"
+                        + " checkpoints every %d ms:%n",
+                options.checkpointInterval().toMillis());
+        for (String isolation : List.of("read_uncommitted", "read_committed")) {
+            List<Long> ms = new ArrayList<>(latencies.getOrDefault(isolation, Map.of()).values());
+            Collections.sort(ms);
+            System.out.printf(
+                    "  %-24s %s%n",
+                    isolation,
+                    ms.isEmpty()
+                            ? "no alerts"
+                            : String.format(
+                                    "p50 %.2f s, p99 %.2f s, max %.2f s (%d alerts)",
+                                    percentile(ms, 50) / 1000.0,
+                                    percentile(ms, 99) / 1000.0,
+                                    ms.get(ms.size() - 1) / 1000.0,
+                                    ms.size()));
+        }
+        System.out.printf(
                 "injected card-testing      %d cases (and %d look-alike decoys)%n",
                 cases.size(), generator.decoys());
         System.out.printf("  caught                   %d%n", cases.size() - missed.size());
@@ -408,6 +473,12 @@ public final class LocalRunner {
                     c.accountId(), c.smallIds(), c.largeTransactionId());
         }
         System.out.flush();
+    }
+
+    /** The nearest-rank percentile of sorted values. */
+    static long percentile(List<Long> sorted, int p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
     }
 
     private void onCtrlC() {
