@@ -1,7 +1,7 @@
 package dev.argus.job;
 
 import dev.argus.job.functions.AbsenceToAlertFunction;
-import dev.argus.job.functions.AlertRoutingFunction;
+import dev.argus.job.functions.AlertGateFunction;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
 import dev.argus.job.functions.MatchToAlertFunction;
 import dev.argus.job.io.Decoded;
@@ -31,7 +31,7 @@ import org.apache.flink.util.OutputTag;
  * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
  *
  * <pre>
- * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ one CEP operator per rule ─▶ alert routing ─▶ alerts
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ one CEP operator per rule ─▶ keyBy(account) ─▶ alert gate ─▶ alerts
  *              │                                                                        └─ shadow ─▶ shadow alerts
  *              └─ undecodable, invalid, late ───────────────────────────────────────────────────▶ dead letters
  * </pre>
@@ -127,11 +127,12 @@ public final class FraudDetectionPipeline {
             matches = matches == null ? produced : matches.union(produced);
         }
         SingleOutputStreamOperator<Alert> alerts =
-                matches.process(
-                                new AlertRoutingFunction(config.rules()),
+                matches.keyBy(Alert::getAccountId)
+                        .process(
+                                new AlertGateFunction(config.rules()),
                                 new AvroTypeInfo<>(Alert.class))
-                        .uid(Uids.ALERT_ROUTING)
-                        .name("route alerts by rule mode");
-        return new Outputs(alerts, alerts.getSideOutput(AlertRoutingFunction.SHADOW), deadLetters);
+                        .uid(Uids.ALERT_GATE)
+                        .name("snoozes, quiet periods and routing by rule mode");
+        return new Outputs(alerts, alerts.getSideOutput(AlertGateFunction.SHADOW), deadLetters);
     }
 }

@@ -11,7 +11,7 @@ public final class Uids {
     public static final String TRANSACTIONS_SOURCE = "kafka-transactions-source";
     public static final String DEAD_LETTER_ROUTING = "dead-letter-routing";
     public static final String ACCOUNT_PROFILE = "account-profile";
-    public static final String ALERT_ROUTING = "alert-routing";
+    public static final String ALERT_GATE = "alert-gate";
     public static final String ALERTS_SINK = "kafka-alerts-sink";
     public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";
     public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";

@@ -62,7 +62,7 @@ class TopologyTest {
                                         .isNotNull());
         assertThat(nodes)
                 .extracting(StreamNode::getTransformationUID)
-                .contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_ROUTING)
+                .contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_GATE)
                 .anyMatch(uid -> uid.startsWith("rule-card-testing-"));
     }
 

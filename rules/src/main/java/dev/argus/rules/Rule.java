@@ -29,15 +29,13 @@ public final class Rule implements Serializable {
 
     private final RuleSpec spec;
     private final HashMap<String, List<String>> lists;
-    private final String packVersion;
-    private final ActionBands actions;
+    private final PackSettings pack;
     private transient ExplanationTemplate explanation;
 
-    Rule(RuleSpec spec, Map<String, List<String>> lists, String packVersion, ActionBands actions) {
+    Rule(RuleSpec spec, Map<String, List<String>> lists, PackSettings pack) {
         this.spec = spec;
         this.lists = new HashMap<>(lists);
-        this.packVersion = packVersion;
-        this.actions = actions;
+        this.pack = pack;
     }
 
     public RuleSpec spec() {
@@ -65,12 +63,25 @@ public final class Rule implements Serializable {
     }
 
     public String packVersion() {
-        return packVersion;
+        return pack.version();
+    }
+
+    /** How long after an alert this rule stays silent on the same account; zero for never. */
+    public java.time.Duration quietPeriod() {
+        return spec.quietPeriod() != null ? spec.quietPeriod() : pack.quietPeriod();
+    }
+
+    /** Until when this rule is snoozed for {@code account}, if the risk team snoozed it. */
+    public java.util.Optional<java.time.Instant> snoozedUntil(String account) {
+        return pack.snoozes().stream()
+                .filter(s -> s.ruleId().equals(spec.id()) && s.account().equals(account))
+                .map(PackSettings.Snooze::until)
+                .max(java.util.Comparator.naturalOrder());
     }
 
     /** What the pack recommends for this rule's score. */
     public RecommendedAction recommendedAction() {
-        return actions.forScore(spec.score());
+        return pack.actions().forScore(spec.score());
     }
 
     /** The profile features each stage's condition reads, by stage name. */
@@ -111,10 +122,10 @@ public final class Rule implements Serializable {
                         s.skip(),
                         s.skipStage(),
                         s.alertOn(),
+                        s.quietPeriod(),
                         s.stages()),
                 lists,
-                packVersion,
-                actions);
+                pack);
     }
 
     /** Whether the rule alerts when its last stage fails to arrive in time (absence). */

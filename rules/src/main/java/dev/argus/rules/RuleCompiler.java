@@ -34,8 +34,7 @@ final class RuleCompiler {
     static Rule compile(
             RuleSpec spec,
             Map<String, List<String>> lists,
-            String packVersion,
-            ActionBands actions,
+            PackSettings pack,
             boolean valid,
             Problems problems) {
         int before = problems.count();
@@ -83,7 +82,7 @@ final class RuleCompiler {
         if (problems.count() > before || !valid) {
             return null;
         }
-        Rule rule = new Rule(spec, lists, packVersion, actions);
+        Rule rule = new Rule(spec, lists, pack);
         try {
             NFACompiler.compileFactory(rule.pattern(), rule.alertsOnTimeout());
         } catch (RuntimeException e) {

@@ -37,6 +37,7 @@ public final class RulePackLoader {
 
     static final String PACK_FILE = "pack.yaml";
     static final String TEST_SUFFIX = ".test.yaml";
+    static final String SNOOZE_FILE = "snoozes.yaml";
     private static final Pattern LIST_NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private RulePackLoader() {}
@@ -125,6 +126,8 @@ public final class RulePackLoader {
                 String name = file.getFileName().toString();
                 if (name.equals(PACK_FILE)) {
                     packFile = file;
+                } else if (name.equals(SNOOZE_FILE)) {
+                    continue; // read with the pack file
                 } else if (name.endsWith(TEST_SUFFIX)) {
                     testFiles.add(file);
                     ruleFiles.add(ruleFileOf(file));
@@ -144,9 +147,16 @@ public final class RulePackLoader {
         String version = "unversioned";
         Map<String, List<String>> lists = new LinkedHashMap<>();
         ActionBands[] actions = {ActionBands.DEFAULT};
+        java.time.Duration[] quiet = {PackSettings.DEFAULT_QUIET_PERIOD};
+        List<PackSettings.Snooze> snoozes = new ArrayList<>();
         if (packFile != null) {
-            version = readPackFile(packFile, lists, actions, problems);
+            version = readPackFile(packFile, lists, actions, quiet, problems);
+            Path snoozeFile = sibling(packFile, SNOOZE_FILE);
+            if (Files.exists(snoozeFile)) {
+                readSnoozes(snoozeFile, snoozes, problems);
+            }
         }
+        PackSettings settings = new PackSettings(version, actions[0], quiet[0], snoozes);
 
         List<Rule> rules = new ArrayList<>();
         Map<String, String> fileOfId = new LinkedHashMap<>();
@@ -191,10 +201,25 @@ public final class RulePackLoader {
                                 + ": at least one that alerts and one that does not");
             }
             boolean valid = p.count() == before;
-            Rule rule = RuleCompiler.compile(s, lists, version, actions[0], valid, p);
+            Rule rule = RuleCompiler.compile(s, lists, settings, valid, p);
             if (rule != null) {
                 rules.add(rule);
                 ruleOfFile.put(file, rule);
+            }
+        }
+
+        for (PackSettings.Snooze snooze : snoozes) {
+            if (!fileOfId.containsKey(snooze.ruleId())) {
+                problems.add(
+                        new Problem(
+                                sibling(packFile, SNOOZE_FILE).toString(),
+                                0,
+                                snooze.ruleId(),
+                                "a snooze of account '"
+                                        + snooze.account()
+                                        + "' names a rule the pack does not have",
+                                Problems.didYouMean(snooze.ruleId(), fileOfId.keySet())
+                                        + "use a rule id from the pack"));
             }
         }
 
@@ -218,7 +243,11 @@ public final class RulePackLoader {
     }
 
     private static String readPackFile(
-            Path file, Map<String, List<String>> lists, ActionBands[] actions, List<Problem> sink) {
+            Path file,
+            Map<String, List<String>> lists,
+            ActionBands[] actions,
+            java.time.Duration[] quiet,
+            List<Problem> sink) {
         Problems p = new Problems(file.toString(), sink);
         Optional<YamlMap> pack =
                 parse(file, p).flatMap(root -> YamlMap.of(root, p, "the pack file"));
@@ -229,7 +258,8 @@ public final class RulePackLoader {
                 .checkKeys(
                         "the pack file",
                         List.of("version"),
-                        List.of("description", "lists", "actions"));
+                        List.of("description", "lists", "actions", "quiet_period"));
+        pack.get().duration("quiet_period").ifPresent(d -> quiet[0] = d);
         pack.get()
                 .node("actions")
                 .flatMap(n -> YamlMap.of(n, p, "'actions'"))
@@ -273,6 +303,41 @@ public final class RulePackLoader {
                     }
                 });
         return pack.get().string("version").orElse("invalid");
+    }
+
+    /** snoozes.yaml: accounts silenced for a rule until a time. */
+    private static void readSnoozes(
+            Path file, List<PackSettings.Snooze> snoozes, List<Problem> sink) {
+        Problems p = new Problems(file.toString(), sink);
+        parse(file, p)
+                .flatMap(root -> YamlMap.of(root, p, "the snooze file"))
+                .ifPresent(
+                        f -> {
+                            f.checkKeys("the snooze file", List.of("snoozes"), List.of());
+                            for (YamlMap s : f.maps("snoozes", "snooze")) {
+                                s.checkKeys(
+                                        "a snooze",
+                                        List.of("account", "rule", "until", "reason"),
+                                        List.of("by"));
+                                java.time.Instant until = null;
+                                try {
+                                    until = java.time.Instant.parse(s.string("until").orElse(""));
+                                } catch (java.time.format.DateTimeParseException e) {
+                                    p.add(
+                                            s.line("until"),
+                                            "'until' is not a UTC time",
+                                            "write it like 2026-12-01T00:00:00Z");
+                                }
+                                if (until != null) {
+                                    snoozes.add(
+                                            new PackSettings.Snooze(
+                                                    s.string("account").orElse(""),
+                                                    s.string("rule").orElse(""),
+                                                    until,
+                                                    s.string("reason").orElse("")));
+                                }
+                            }
+                        });
     }
 
     private static Optional<Node> parse(Path file, Problems problems) {

@@ -34,7 +34,7 @@ final class RuleReader {
                     "pattern");
     // 'within' is required too, with a message of its own: see read()
     static final List<String> OPTIONAL =
-            List.of("within", "description", "tags", "skip", "alert_on");
+            List.of("within", "description", "tags", "skip", "alert_on", "quiet_period");
     static final List<String> STAGE_REQUIRED = List.of("stage", "where");
     static final List<String> STAGE_OPTIONAL =
             List.of("follows", "times", "optional", "greedy", "loop");
@@ -142,6 +142,9 @@ final class RuleReader {
                         skip,
                         skipStage,
                         alertOn,
+                        rule.has("quiet_period")
+                                ? rule.duration("quiet_period").orElse(null)
+                                : null,
                         stages));
     }
 

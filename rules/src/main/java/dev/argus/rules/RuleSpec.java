@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * A rule as written in its YAML file (its {@code within} is null only for a rule of one single
- * event), after its keys and values have been checked. {@link RuleCompiler} checks its conditions
- * and turns it into a {@link Rule}.
+ * event, its {@code quietPeriod} null when the pack's applies), after its keys and values have been
+ * checked. {@link RuleCompiler} checks its conditions and turns it into a {@link Rule}.
  */
 public record RuleSpec(
         String file,
@@ -28,6 +28,7 @@ public record RuleSpec(
         Skip skip,
         String skipStage,
         AlertOn alertOn,
+        Duration quietPeriod,
         List<Stage> stages)
         implements Serializable {
 

@@ -43,7 +43,7 @@ public class MatchToAlertFunction extends PatternProcessFunction<EnrichedTransac
                         .getMetricGroup()
                         .addGroup("argus")
                         .addGroup("rule", rule.id())
-                        .counter("alerts");
+                        .counter("matches");
     }
 
     @Override
