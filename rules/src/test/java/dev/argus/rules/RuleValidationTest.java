@@ -186,6 +186,37 @@ class RuleValidationTest {
     }
 
     @Test
+    void readsSnoozesAndReportsThoseOfUnknownRulesOrTimes() {
+        pack.write(
+                "snoozes.yaml",
+                """
+                snoozes:
+                  - {account: acc-1, rule: small-then-large, until: 2026-12-01T00:00:00Z, reason: trip}
+                  - {account: acc-2, rule: small-then-lrge, until: 2026-12-01T00:00:00Z, reason: x}
+                  - {account: acc-3, rule: small-then-large, until: tomorrow, reason: x}
+                """);
+        List<Problem> problems = problemsOf(PackFixture.VALID_RULE);
+        assertThat(problems)
+                .extracting(Problem::message)
+                .containsExactlyInAnyOrder(
+                        "'until' is not a UTC time",
+                        "a snooze of account 'acc-2' names a rule the pack does not have");
+        assertThat(problems)
+                .filteredOn(p -> p.message().startsWith("a snooze"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.hint()).contains("did you mean 'small-then-large'?"));
+
+        pack.write(
+                "snoozes.yaml",
+                "snoozes:\n  - {account: acc-1, rule: small-then-large,"
+                        + " until: 2026-12-01T00:00:00Z, reason: trip}\n");
+        Rule rule = pack.load().pack().rule("small-then-large").orElseThrow();
+        assertThat(rule.snoozedUntil("acc-1"))
+                .contains(java.time.Instant.parse("2026-12-01T00:00:00Z"));
+        assertThat(rule.snoozedUntil("acc-2")).isEmpty();
+    }
+
+    @Test
     void reportsDuplicateRuleIdsAcrossFiles() {
         pack.write("more/small-then-large.yaml", PackFixture.VALID_RULE);
         assertThat(problemsOf(PackFixture.VALID_RULE))
