@@ -102,15 +102,16 @@ class KafkaEndToEndITCase {
         producer.send("acc-b", small("b-s2", "acc-b", t0, 130));
         producer.send("acc-b", large("b-big", "acc-b", t0, 160));
 
-        // acc-c: four small payments then a large one, then the same again after the window
+        // acc-c: four small payments then a large one, then the same again after the rule's
+        // window and its quiet period of an hour
         for (int i = 1; i <= 4; i++) {
             producer.send("acc-c", small("c-s" + i, "acc-c", t0, 200 + 10L * i));
         }
         producer.send("acc-c", large("c-big", "acc-c", t0, 300));
-        producer.send("acc-c", small("c2-s1", "acc-c", t0, 1000));
-        producer.send("acc-c", small("c2-s2", "acc-c", t0, 1010));
-        producer.send("acc-c", small("c2-s3", "acc-c", t0, 1020));
-        producer.send("acc-c", large("c2-big", "acc-c", t0, 1030));
+        producer.send("acc-c", small("c2-s1", "acc-c", t0, 4000));
+        producer.send("acc-c", small("c2-s2", "acc-c", t0, 4010));
+        producer.send("acc-c", small("c2-s3", "acc-c", t0, 4020));
+        producer.send("acc-c", large("c2-big", "acc-c", t0, 4030));
         producer.close();
 
         StreamExecutionEnvironment env =
