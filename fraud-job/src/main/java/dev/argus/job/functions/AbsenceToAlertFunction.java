@@ -39,7 +39,7 @@ public final class AbsenceToAlertFunction extends MatchToAlertFunction
             ctx.output(
                     TIMED_OUT,
                     toAlert(rule, match, Instant.ofEpochMilli(ctx.currentProcessingTime())));
-            alerts.inc();
+            matches.inc();
         }
     }
 }

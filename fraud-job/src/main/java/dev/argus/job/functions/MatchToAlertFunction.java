@@ -30,7 +30,7 @@ public class MatchToAlertFunction extends PatternProcessFunction<EnrichedTransac
     private static final long serialVersionUID = 1L;
 
     protected final Rule rule;
-    protected transient Counter alerts;
+    protected transient Counter matches;
 
     public MatchToAlertFunction(Rule rule) {
         this.rule = rule;
@@ -38,7 +38,7 @@ public class MatchToAlertFunction extends PatternProcessFunction<EnrichedTransac
 
     @Override
     public void open(OpenContext openContext) {
-        alerts =
+        matches =
                 getRuntimeContext()
                         .getMetricGroup()
                         .addGroup("argus")
@@ -50,7 +50,7 @@ public class MatchToAlertFunction extends PatternProcessFunction<EnrichedTransac
     public void processMatch(
             Map<String, List<EnrichedTransaction>> match, Context ctx, Collector<Alert> out) {
         out.collect(toAlert(rule, match, Instant.ofEpochMilli(ctx.currentProcessingTime())));
-        alerts.inc();
+        matches.inc();
     }
 
     private static MatchedEvent matchedEvent(String stage, Transaction t) {
