@@ -108,6 +108,19 @@ public final class JobConfig {
         return new JobConfig(values);
     }
 
+    /**
+     * The configuration of a job that runs in this JVM on in-memory input and output (rule tests,
+     * pipeline tests, benchmarks): it contacts no broker or registry, so those keys hold
+     * placeholders.
+     */
+    public static JobConfig inProcess(String checkpointInterval) {
+        return of(
+                Map.of(
+                        "kafka.bootstrap.servers", "in-process:9092",
+                        "schema.registry.url", "http://in-process",
+                        "checkpoint.interval", checkpointInterval));
+    }
+
     private static Map<String, String> readFile(Path file) throws IOException {
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {

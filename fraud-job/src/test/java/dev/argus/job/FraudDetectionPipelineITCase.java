@@ -4,6 +4,7 @@ import static dev.argus.model.TransactionBuilder.cardPayment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.io.Decoded;
+import dev.argus.job.io.Sources;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
@@ -14,8 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -63,24 +62,13 @@ class FraudDetectionPipelineITCase {
         input.add(valid(small("4-s3", "acc-4", 910)));
         input.add(valid(large("4-big", "acc-4", 915)));
 
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                "kafka.bootstrap.servers", "unused:9092",
-                                "schema.registry.url", "http://unused",
-                                "checkpoint.interval", "500 ms"));
+        JobConfig config = JobConfig.inProcess("500 ms");
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         FraudDetectionJob.flinkConfiguration(config));
         // one source subtask keeps the input order; the rules run in parallel
         env.setParallelism(1);
-        List<Decoded> events = List.copyOf(input);
-        DataGeneratorSource<Decoded> source =
-                new DataGeneratorSource<>(
-                        i -> events.get(i.intValue()),
-                        events.size(),
-                        RateLimiterStrategy.noOp(),
-                        Decoded.typeInfo());
+        DataGeneratorSource<Decoded> source = Sources.of(input, Decoded.typeInfo());
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(
                         env,

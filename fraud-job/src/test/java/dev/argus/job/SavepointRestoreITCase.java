@@ -2,8 +2,6 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.io.TopicReader;
-import dev.argus.job.local.EmbeddedKafka;
 import dev.argus.job.rules.RuleTestRunner;
 import dev.argus.model.Alert;
 import dev.argus.model.Channel;
@@ -11,17 +9,12 @@ import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
-import dev.argus.model.registry.InProcessSchemaRegistry;
-import dev.argus.model.registry.RegistryConfig;
-import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.RuleTestCase;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,32 +47,14 @@ class SavepointRestoreITCase {
         RulePackLoader.Result pack = RulePackLoader.load(List.of(Path.of("../rules/pack")), true);
         assertThat(pack.problems()).isEmpty();
         List<RuleTestCase> cases = pack.tests();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
-                InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(0)) {
-            JobConfig config =
-                    JobConfig.of(
-                            Map.of(
-                                    "kafka.bootstrap.servers",
-                                    kafka.bootstrapServers(),
-                                    "schema.registry.url",
-                                    registry.url(),
-                                    "kafka.group.id",
-                                    "savepoint-itcase",
-                                    "checkpoint.interval",
-                                    "1 s"));
-            String transactions = config.get("topic.transactions");
-            kafka.createTopics(
-                    2,
-                    transactions,
-                    config.get("topic.alerts"),
-                    config.get("topic.shadow-alerts"),
-                    config.get("topic.dead-letters"));
-            Instant start = Instant.now().minus(Duration.ofDays(400)).truncatedTo(ChronoUnit.DAYS);
+        try (KafkaTestBed bed = KafkaTestBed.start()) {
+            JobConfig config = bed.config("savepoint-itcase", "1 s");
+            Instant start = KafkaTestBed.labelledStreamStart();
             List<Transaction> stream = RuleTestRunner.stream(cases, start);
             List<Transaction> firstHalf = stream.subList(0, stream.size() / 2);
             List<Transaction> secondHalf = stream.subList(stream.size() / 2, stream.size());
 
-            produce(config, firstHalf, null);
+            bed.produce(config, firstHalf);
             JobClient first = run(config, null);
             awaitConsumed(config, "savepoint-itcase", Duration.ofSeconds(90));
             String savepoint =
@@ -94,15 +65,20 @@ class SavepointRestoreITCase {
 
             // the rest of the stream, then one late event per partition so that every pending
             // match and absence window closes in event time
-            produce(config, secondHalf, start.plus(Duration.ofDays(300)));
+            bed.produce(config, secondHalf);
+            for (int partition = 0; partition < 2; partition++) {
+                bed.produce(
+                        config,
+                        List.of(closing(partition, start.plus(Duration.ofDays(300)))),
+                        partition);
+            }
             JobClient second = run(config, savepoint);
 
-            RegistryConfig registryConfig = RegistryConfig.of(registry.url());
             long expected = cases.stream().mapToLong(c -> c.expected().size()).sum();
             List<Alert> alerts = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (System.nanoTime() < deadline) {
-                alerts = alerts(kafka, config, registryConfig);
+                alerts = bed.committedAlerts(config);
                 if (alerts.stream().filter(a -> a.getAccountId().startsWith("c")).count()
                         >= expected) {
                     break;
@@ -111,22 +87,11 @@ class SavepointRestoreITCase {
             }
             // two more checkpoints: anything duplicated would show by now
             Thread.sleep(2_500);
-            alerts = alerts(kafka, config, registryConfig);
+            alerts = bed.committedAlerts(config);
             second.cancel().get(30, TimeUnit.SECONDS);
 
-            List<DeadLetter> deadLetters =
-                    TopicReader.readCommitted(
-                            kafka.bootstrapServers(),
-                            config.get("topic.dead-letters"),
-                            registryConfig,
-                            DeadLetter.class);
-            assertThat(deadLetters).isEmpty();
-            assertThat(alerts).extracting(Alert::getAlertId).doesNotHaveDuplicates();
-            List<RuleTestRunner.CaseResult> results =
-                    RuleTestRunner.compare(cases, alerts, deadLetters);
-            assertThat(results)
-                    .as(RuleTestRunner.report(results, false))
-                    .allMatch(RuleTestRunner.CaseResult::passed);
+            KafkaTestBed.assertAlertsOfCases(
+                    cases, alerts, bed.committed(config, "topic.dead-letters", DeadLetter.class));
         }
     }
 
@@ -139,17 +104,6 @@ class SavepointRestoreITCase {
         env.setParallelism(2);
         FraudDetectionJob.attach(env, config, false);
         return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
-    }
-
-    private static List<Alert> alerts(
-            EmbeddedKafka kafka, JobConfig config, RegistryConfig registry) throws Exception {
-        List<Alert> alerts = new ArrayList<>();
-        for (String topic : List.of("topic.alerts", "topic.shadow-alerts")) {
-            alerts.addAll(
-                    TopicReader.readCommitted(
-                            kafka.bootstrapServers(), config.get(topic), registry, Alert.class));
-        }
-        return alerts;
     }
 
     /** Waits until the job's consumer group has committed the end of every partition. */
@@ -189,44 +143,16 @@ class SavepointRestoreITCase {
         }
     }
 
-    /** Produces in order; with {@code closingTime}, ends with one event per partition at it. */
-    private static void produce(JobConfig config, List<Transaction> events, Instant closingTime) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        String topic = config.get("topic.transactions");
-        ConfluentAvroSerializer<Transaction> serializer =
-                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Transaction t : events) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(topic, t)));
-            }
-            if (closingTime != null) {
-                for (int partition = 0; partition < 2; partition++) {
-                    Transaction closing =
-                            Transaction.newBuilder()
-                                    .setTransactionId("closing-" + partition)
-                                    .setAccountId("closing-" + partition)
-                                    .setEventTime(closingTime)
-                                    .setType(TransactionType.LOGIN)
-                                    .setChannel(Channel.MOBILE)
-                                    .setStatus(TransactionStatus.APPROVED)
-                                    .setCardPresent(false)
-                                    .build();
-                    producer.send(
-                            new ProducerRecord<>(
-                                    topic,
-                                    partition,
-                                    closing.getAccountId().getBytes(StandardCharsets.UTF_8),
-                                    serializer.serialize(topic, closing)));
-                }
-            }
-            producer.flush();
-        }
+    /** A quiet event late in event time, which moves its partition's watermark past the stream. */
+    private static Transaction closing(int partition, Instant at) {
+        return Transaction.newBuilder()
+                .setTransactionId("closing-" + partition)
+                .setAccountId("closing-" + partition)
+                .setEventTime(at)
+                .setType(TransactionType.LOGIN)
+                .setChannel(Channel.MOBILE)
+                .setStatus(TransactionStatus.APPROVED)
+                .setCardPresent(false)
+                .build();
     }
 }

@@ -3,11 +3,10 @@ package dev.argus.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.io.Decoded;
+import dev.argus.job.io.Sources;
 import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
@@ -20,20 +19,11 @@ import org.junit.jupiter.api.Test;
 class TopologyTest {
 
     private static StreamGraph graph() {
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                "kafka.bootstrap.servers", "unused:9092",
-                                "schema.registry.url", "http://unused"));
+        JobConfig config = JobConfig.inProcess("10 s");
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         FraudDetectionJob.flinkConfiguration(config));
-        DataGeneratorSource<Decoded> source =
-                new DataGeneratorSource<>(
-                        i -> Decoded.deadLetter(null),
-                        1,
-                        RateLimiterStrategy.noOp(),
-                        Decoded.typeInfo());
+        DataGeneratorSource<Decoded> source = Sources.of(List.of(), Decoded.typeInfo());
         FraudDetectionPipeline.Outputs out =
                 FraudDetectionPipeline.build(
                         env,

@@ -12,7 +12,8 @@ import java.util.Set;
 public final class TransactionValidator implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    private static final Set<TransactionType> MONEY_MOVEMENTS =
+    /** The types that move money: they carry an amount. */
+    public static final Set<TransactionType> MONEY_MOVEMENTS =
             Set.of(
                     TransactionType.CARD_PAYMENT,
                     TransactionType.TRANSFER,

@@ -31,6 +31,7 @@ public final class Rule implements Serializable {
     private final HashMap<String, List<String>> lists;
     private final PackSettings pack;
     private transient ExplanationTemplate explanation;
+    private transient Map<String, List<String>> featuresUsed;
 
     Rule(RuleSpec spec, Map<String, List<String>> lists, PackSettings pack) {
         this.spec = spec;
@@ -86,6 +87,9 @@ public final class Rule implements Serializable {
 
     /** The profile features each stage's condition reads, by stage name. */
     public Map<String, List<String>> featuresUsed() {
+        if (featuresUsed != null) {
+            return featuresUsed;
+        }
         Map<String, List<String>> out = new java.util.LinkedHashMap<>();
         for (Stage stage : spec.stages()) {
             java.util.regex.Matcher m = PROFILE_FEATURE.matcher(stage.where());
@@ -97,7 +101,8 @@ public final class Rule implements Serializable {
                 out.put(stage.name(), List.copyOf(names));
             }
         }
-        return out;
+        featuresUsed = java.util.Collections.unmodifiableMap(out);
+        return featuresUsed;
     }
 
     /** This rule with another mode, e.g. to run an {@code off} rule's test cases. */
@@ -183,11 +188,7 @@ public final class Rule implements Serializable {
         List<Stage> stages = spec.stages();
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
-            List<String> visible =
-                    stages.subList(0, stage.follows().negated() ? i : i + 1).stream()
-                            .filter(s -> !s.follows().negated())
-                            .map(Stage::name)
-                            .toList();
+            List<String> visible = spec.visibleStages(i);
             if (p == null) {
                 p = Pattern.begin(stage.name(), skipStrategy());
             } else {

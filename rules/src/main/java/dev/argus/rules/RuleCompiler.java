@@ -42,11 +42,7 @@ final class RuleCompiler {
         List<Stage> stages = spec.stages();
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
-            List<String> visible =
-                    stages.subList(0, stage.follows().negated() ? i : i + 1).stream()
-                            .filter(s -> !s.follows().negated())
-                            .map(Stage::name)
-                            .toList();
+            List<String> visible = spec.visibleStages(i);
             CelValidationResult result = env.compileCondition(stage.where(), spec.file(), visible);
             report(
                     result,

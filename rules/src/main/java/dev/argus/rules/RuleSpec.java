@@ -119,6 +119,18 @@ public record RuleSpec(
         }
     }
 
+    /**
+     * The stages whose events the condition of stage {@code i} can read in {@code matched}: the
+     * positive stages before it, and itself unless it is negated.
+     */
+    public List<String> visibleStages(int i) {
+        Stage stage = stages.get(i);
+        return stages.subList(0, stage.follows().negated() ? i : i + 1).stream()
+                .filter(s -> !s.follows().negated())
+                .map(Stage::name)
+                .toList();
+    }
+
     /** The stages whose events an alert carries: all but the negated ones. */
     public List<String> positiveStages() {
         return stages.stream().filter(s -> !s.follows().negated()).map(Stage::name).toList();

@@ -109,12 +109,7 @@ public final class ProfileBenchmark {
         SEEN.set(0);
         WARM_AT.set(0);
         LAST_AT.set(0);
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                "kafka.bootstrap.servers", "unused:9092",
-                                "schema.registry.url", "http://unused",
-                                "checkpoint.interval", "10 s"));
+        JobConfig config = JobConfig.inProcess("10 s");
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         FraudDetectionJob.localFlinkConfiguration(config));

@@ -5,6 +5,7 @@ import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
 import dev.argus.job.PipelineConfig;
 import dev.argus.job.io.Decoded;
+import dev.argus.job.io.Sources;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.MatchedEvent;
@@ -22,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -169,12 +169,7 @@ public final class RuleTestRunner {
             }
         }
 
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                "kafka.bootstrap.servers", "unused:9092",
-                                "schema.registry.url", "http://unused",
-                                "checkpoint.interval", "1 s"));
+        JobConfig config = JobConfig.inProcess("1 s");
         PipelineConfig pipeline =
                 new PipelineConfig(
                         config.duration("events.max-out-of-orderness"),
@@ -184,13 +179,7 @@ public final class RuleTestRunner {
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         FraudDetectionJob.localFlinkConfiguration(config));
         env.setParallelism(1); // one source subtask keeps the stream in time order
-        List<Decoded> data = List.copyOf(input);
-        DataGeneratorSource<Decoded> source =
-                new DataGeneratorSource<>(
-                        i -> data.get(i.intValue()),
-                        data.size(),
-                        RateLimiterStrategy.noOp(),
-                        Decoded.typeInfo());
+        DataGeneratorSource<Decoded> source = Sources.of(input, Decoded.typeInfo());
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(env, source, pipeline);
         CloseableIterator<Alert> alertIt =

@@ -3,6 +3,7 @@ package dev.argus.job.functions;
 import static dev.argus.model.TransactionBuilder.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.RocksDbHarness;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
 import dev.argus.model.MatchedEvent;
@@ -15,9 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -125,16 +124,9 @@ class AlertGateFunctionTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Alert, Alert> open(
             OperatorSubtaskState restoreFrom) throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new AlertGateFunction(PACK.active())),
-                        Alert::getAccountId,
-                        Types.STRING);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        if (restoreFrom != null) {
-            h.initializeState(restoreFrom);
-        }
-        h.open();
-        return h;
+        return RocksDbHarness.open(
+                new KeyedProcessOperator<>(new AlertGateFunction(PACK.active())),
+                Alert::getAccountId,
+                restoreFrom);
     }
 }

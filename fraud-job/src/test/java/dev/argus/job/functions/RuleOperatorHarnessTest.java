@@ -4,6 +4,7 @@ import static dev.argus.model.TransactionBuilder.T0;
 import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.RocksDbHarness;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
 import dev.argus.model.EnrichedTransaction;
@@ -20,13 +21,11 @@ import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -273,15 +272,7 @@ class RuleOperatorHarnessTest {
                                 ? new AbsenceToAlertFunction(rule)
                                 : new MatchToAlertFunction(rule),
                         null);
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        operator, e -> e.getTransaction().getAccountId(), Types.STRING);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        if (restoreFrom != null) {
-            h.initializeState(restoreFrom);
-        }
-        h.open();
-        return h;
+        return RocksDbHarness.open(operator, e -> e.getTransaction().getAccountId(), restoreFrom);
     }
 
     /** Small payments of 1.00 EUR named s1, s2, ... at the given seconds after T0. */

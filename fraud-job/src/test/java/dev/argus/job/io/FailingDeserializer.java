@@ -21,6 +21,7 @@ public final class FailingDeserializer implements KafkaRecordDeserializationSche
     public static final AtomicInteger FAILURES = new AtomicInteger();
     public static final AtomicLong LAST_FAILURE_MILLIS = new AtomicLong();
     private static final AtomicLong CHECKPOINT_AT_LAST_FAILURE = new AtomicLong();
+    private static final long RESTARTING = Long.MAX_VALUE;
 
     private final KafkaRecordDeserializationSchema<Decoded> delegate;
     private final long[] failAt;
@@ -54,13 +55,18 @@ public final class FailingDeserializer implements KafkaRecordDeserializationSche
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Decoded> out)
             throws IOException {
         long n = RECORDS.incrementAndGet();
+        if (CHECKPOINT_AT_LAST_FAILURE.get() == RESTARTING) {
+            // the first record after a restart: the newest checkpoint is the one restored (one
+            // may complete between the failure and the restart), so the next failure waits for
+            // a checkpoint taken after this restart
+            CHECKPOINT_AT_LAST_FAILURE.compareAndSet(RESTARTING, latestCheckpoint());
+        }
         int failed = FAILURES.get();
-        long checkpoint;
         if (failed < failAt.length
                 && record.offset() >= failAt[failed]
-                && (checkpoint = latestCheckpoint()) > CHECKPOINT_AT_LAST_FAILURE.get()
+                && latestCheckpoint() > CHECKPOINT_AT_LAST_FAILURE.get()
                 && FAILURES.compareAndSet(failed, failed + 1)) {
-            CHECKPOINT_AT_LAST_FAILURE.set(checkpoint);
+            CHECKPOINT_AT_LAST_FAILURE.set(RESTARTING);
             LAST_FAILURE_MILLIS.set(System.currentTimeMillis());
             throw new IOException(
                     "injected failure "

@@ -5,6 +5,7 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.argus.job.RocksDbHarness;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
@@ -15,14 +16,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -263,17 +262,10 @@ class ProfileFunctionTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, EnrichedTransaction>
             open(OperatorSubtaskState restoreFrom) throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(
-                                new ProfileFunction(new AccountProfile(MAX_SEEN), RETENTION)),
-                        Transaction::getAccountId,
-                        Types.STRING);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        if (restoreFrom != null) {
-            h.initializeState(restoreFrom);
-        }
-        h.open();
-        return h;
+        return RocksDbHarness.open(
+                new KeyedProcessOperator<>(
+                        new ProfileFunction(new AccountProfile(MAX_SEEN), RETENTION)),
+                Transaction::getAccountId,
+                restoreFrom);
     }
 }

@@ -42,6 +42,23 @@ public final class RuleEnvironment {
     /** Each helper's signature and meaning, for docs and hints. */
     public static final Map<String, String> HELPERS = new LinkedHashMap<>();
 
+    /** Helpers of two transactions (as CEL maps) that give a number: time and travel. */
+    @SuppressWarnings("rawtypes")
+    private static final Map<String, java.util.function.BiFunction<Map, Map, Double>>
+            TIME_AND_PLACE = new LinkedHashMap<>();
+
+    static {
+        TIME_AND_PLACE.put("minutes_between", (x, y) -> millisBetween(x, y) / 60_000.0);
+        TIME_AND_PLACE.put("hours_between", (x, y) -> millisBetween(x, y) / 3_600_000.0);
+        TIME_AND_PLACE.put("days_between", (x, y) -> millisBetween(x, y) / 86_400_000.0);
+        TIME_AND_PLACE.put(
+                "speed_kmh",
+                (x, y) ->
+                        Geo.speedKmh(
+                                Geo.distanceKm(location(x), location(y)),
+                                (long) millisBetween(x, y)));
+    }
+
     private static final CelOptions OPTIONS =
             CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
 
@@ -148,6 +165,18 @@ public final class RuleEnvironment {
                 .addVar("matched", matched)
                 .setResultType(resultType)
                 .addFunctionDeclarations(
+                        TIME_AND_PLACE.keySet().stream()
+                                .map(
+                                        name ->
+                                                fn(
+                                                        name,
+                                                        CelOverloadDecl.newGlobalOverload(
+                                                                name + "_txn",
+                                                                SimpleType.DOUBLE,
+                                                                txn,
+                                                                txn)))
+                                .toList())
+                .addFunctionDeclarations(
                         fn(
                                 "distance_km",
                                 CelOverloadDecl.newGlobalOverload(
@@ -157,22 +186,6 @@ public final class RuleEnvironment {
                                         location),
                                 CelOverloadDecl.newGlobalOverload(
                                         "distance_km_txn", SimpleType.DOUBLE, txn, txn)),
-                        fn(
-                                "minutes_between",
-                                CelOverloadDecl.newGlobalOverload(
-                                        "minutes_between_txn", SimpleType.DOUBLE, txn, txn)),
-                        fn(
-                                "hours_between",
-                                CelOverloadDecl.newGlobalOverload(
-                                        "hours_between_txn", SimpleType.DOUBLE, txn, txn)),
-                        fn(
-                                "days_between",
-                                CelOverloadDecl.newGlobalOverload(
-                                        "days_between_txn", SimpleType.DOUBLE, txn, txn)),
-                        fn(
-                                "speed_kmh",
-                                CelOverloadDecl.newGlobalOverload(
-                                        "speed_kmh_txn", SimpleType.DOUBLE, txn, txn)),
                         fn(
                                 "sum_amount",
                                 CelOverloadDecl.newGlobalOverload(
@@ -213,33 +226,14 @@ public final class RuleEnvironment {
                         Map.class,
                         Map.class,
                         (x, y) -> Geo.distanceKm(location(x), location(y))));
-        b.add(
-                CelFunctionBinding.from(
-                        "minutes_between_txn",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> millisBetween(x, y) / 60_000.0));
-        b.add(
-                CelFunctionBinding.from(
-                        "hours_between_txn",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> millisBetween(x, y) / 3_600_000.0));
-        b.add(
-                CelFunctionBinding.from(
-                        "days_between_txn",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> millisBetween(x, y) / 86_400_000.0));
-        b.add(
-                CelFunctionBinding.from(
-                        "speed_kmh_txn",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> {
-                            double km = Geo.distanceKm(location(x), location(y));
-                            return Geo.speedKmh(km, (long) millisBetween(x, y));
-                        }));
+        TIME_AND_PLACE.forEach(
+                (name, f) ->
+                        b.add(
+                                CelFunctionBinding.from(
+                                        name + "_txn",
+                                        Map.class,
+                                        Map.class,
+                                        (x, y) -> f.apply(x, y))));
         b.add(
                 CelFunctionBinding.from(
                         "sum_amount_list",

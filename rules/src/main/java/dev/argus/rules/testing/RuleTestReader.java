@@ -7,6 +7,7 @@ import dev.argus.model.Merchant;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
+import dev.argus.model.TransactionValidator;
 import dev.argus.rules.yaml.Problems;
 import dev.argus.rules.yaml.YamlMap;
 import java.time.Duration;
@@ -51,14 +52,6 @@ public final class RuleTestReader {
 
     /** The account of events that do not name one. */
     public static final String DEFAULT_ACCOUNT = "a";
-
-    private static final Set<TransactionType> MONEY =
-            Set.of(
-                    TransactionType.CARD_PAYMENT,
-                    TransactionType.TRANSFER,
-                    TransactionType.WITHDRAWAL,
-                    TransactionType.DEPOSIT,
-                    TransactionType.REFUND);
 
     private RuleTestReader() {}
 
@@ -137,7 +130,7 @@ public final class RuleTestReader {
                         .setCardPresent(cardPresent);
         String currency = e.string("currency").orElse("EUR");
         Optional<String> amount = e.string("amount");
-        if (amount.isPresent() || MONEY.contains(type)) {
+        if (amount.isPresent() || TransactionValidator.MONEY_MOVEMENTS.contains(type)) {
             try {
                 t.setAmount(Amounts.of(amount.orElse("10.00"), currency));
             } catch (RuntimeException ex) {

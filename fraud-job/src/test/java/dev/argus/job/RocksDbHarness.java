@@ -1,0 +1,30 @@
+package dev.argus.job;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/** Opens an operator keyed by account in a test harness on RocksDB, as the job runs it. */
+public final class RocksDbHarness {
+    private RocksDbHarness() {}
+
+    /**
+     * @param restoreFrom a snapshot of an earlier harness to restore, or null to start empty
+     */
+    public static <IN, OUT> KeyedOneInputStreamOperatorTestHarness<String, IN, OUT> open(
+            OneInputStreamOperator<IN, OUT> operator,
+            KeySelector<IN, String> account,
+            OperatorSubtaskState restoreFrom)
+            throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, account, Types.STRING);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
+        harness.open();
+        return harness;
+    }
+}
