@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,5 +33,16 @@ public final class CommandLine {
             }
         }
         return options;
+    }
+
+    /**
+     * A duration option such as {@code 90s}, {@code 5 min} or {@code 2s}; a bare number is seconds
+     * (Flink's parser would read it as milliseconds).
+     */
+    public static Duration duration(String text) {
+        String t = text.trim();
+        return t.matches("\\d+")
+                ? Duration.ofSeconds(Long.parseLong(t))
+                : org.apache.flink.util.TimeUtils.parseDuration(t);
     }
 }

@@ -97,7 +97,15 @@ public final class FraudDetectionJob {
     /** Builds the pipeline with the given transactions source and the Kafka sinks. */
     public static FraudDetectionPipeline.Outputs attach(
             StreamExecutionEnvironment env, JobConfig config, Source<Decoded, ?, ?> transactions) {
-        PipelineConfig pipeline = config.pipeline();
+        return attach(env, config, config.pipeline(), transactions);
+    }
+
+    /** Builds the pipeline with the given settings and source, and the Kafka sinks. */
+    public static FraudDetectionPipeline.Outputs attach(
+            StreamExecutionEnvironment env,
+            JobConfig config,
+            PipelineConfig pipeline,
+            Source<Decoded, ?, ?> transactions) {
         LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(env, transactions, pipeline);

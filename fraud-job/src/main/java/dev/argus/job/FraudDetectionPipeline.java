@@ -54,24 +54,8 @@ public final class FraudDetectionPipeline {
             StreamExecutionEnvironment env,
             Source<Decoded, ?, ?> transactions,
             PipelineConfig config) {
-        WatermarkStrategy<Decoded> watermarks =
-                WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
-                        .withTimestampAssigner(
-                                // dead letters carry no event time and must not move the watermark
-                                (d, recordTime) ->
-                                        d.transaction != null
-                                                ? d.transaction.getEventTime().toEpochMilli()
-                                                : Long.MIN_VALUE)
-                        .withIdleness(config.idleTimeout());
-
-        AvroTypeInfo<Transaction> transactionType = new AvroTypeInfo<>(Transaction.class);
         SingleOutputStreamOperator<Transaction> valid =
-                env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
-                        .uid(Uids.TRANSACTIONS_SOURCE)
-                        .process(new DeadLetterRoutingFunction(), transactionType)
-                        .uid(Uids.DEAD_LETTER_ROUTING)
-                        .name("route invalid and late events to dead letters");
-
+                validTransactions(env, transactions, config);
         DataStream<DeadLetter> deadLetters =
                 valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
 
@@ -134,5 +118,33 @@ public final class FraudDetectionPipeline {
                         .uid(Uids.ALERT_GATE)
                         .name("snoozes, quiet periods and routing by rule mode");
         return new Outputs(alerts, alerts.getSideOutput(AlertGateFunction.SHADOW), deadLetters);
+    }
+
+    /**
+     * The front of the topology: the source with event time and watermarks, and dead-letter
+     * routing. Valid transactions come out; undecodable, invalid and late records leave through the
+     * {@link DeadLetterRoutingFunction#DEAD_LETTERS} side output. The benchmark's ceiling job
+     * shares it, so that both pay the same for reading and decoding.
+     */
+    public static SingleOutputStreamOperator<Transaction> validTransactions(
+            StreamExecutionEnvironment env,
+            Source<Decoded, ?, ?> transactions,
+            PipelineConfig config) {
+        WatermarkStrategy<Decoded> watermarks =
+                WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+                        .withTimestampAssigner(
+                                // dead letters carry no event time and must not move the watermark
+                                (d, recordTime) ->
+                                        d.transaction != null
+                                                ? d.transaction.getEventTime().toEpochMilli()
+                                                : Long.MIN_VALUE)
+                        .withIdleness(config.idleTimeout());
+
+        AvroTypeInfo<Transaction> transactionType = new AvroTypeInfo<>(Transaction.class);
+        return env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
+                .uid(Uids.TRANSACTIONS_SOURCE)
+                .process(new DeadLetterRoutingFunction(), transactionType)
+                .uid(Uids.DEAD_LETTER_ROUTING)
+                .name("route invalid and late events to dead letters");
     }
 }

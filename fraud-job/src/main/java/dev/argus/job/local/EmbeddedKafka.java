@@ -74,12 +74,18 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public void createTopics(int partitions, String... topics)
             throws InterruptedException, ExecutionException {
+        createTopics(partitions, Map.of(), topics);
+    }
+
+    /** {@link #createTopics(int, String...)} with further topic configuration. */
+    public void createTopics(int partitions, Map<String, String> configs, String... topics)
+            throws InterruptedException, ExecutionException {
+        Map<String, String> all = new java.util.HashMap<>(configs);
+        all.putIfAbsent("retention.ms", "-1");
         try (Admin admin = admin()) {
             List<NewTopic> newTopics = new ArrayList<>();
             for (String topic : topics) {
-                newTopics.add(
-                        new NewTopic(topic, partitions, (short) 1)
-                                .configs(Map.of("retention.ms", "-1")));
+                newTopics.add(new NewTopic(topic, partitions, (short) 1).configs(all));
             }
             for (var entry : admin.createTopics(newTopics).values().entrySet()) {
                 try {

@@ -3,6 +3,7 @@ package dev.argus.job.local;
 import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
+import dev.argus.job.bench.Stats;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
@@ -112,7 +113,7 @@ public final class LocalRunner {
             return new Options(
                     Double.parseDouble(v.get("rate")),
                     Integer.parseInt(v.get("accounts")),
-                    seconds(v.get("duration")),
+                    CommandLine.duration(v.get("duration")),
                     Double.parseDouble(v.get("fraud-ratio")),
                     Double.parseDouble(v.get("bad-ratio")),
                     Integer.parseInt(v.get("ui-port")),
@@ -448,8 +449,8 @@ public final class LocalRunner {
                             ? "no alerts"
                             : String.format(
                                     "p50 %.2f s, p99 %.2f s, max %.2f s (%d alerts)",
-                                    percentile(ms, 50) / 1000.0,
-                                    percentile(ms, 99) / 1000.0,
+                                    Stats.percentile(ms, 50) / 1000.0,
+                                    Stats.percentile(ms, 99) / 1000.0,
                                     ms.get(ms.size() - 1) / 1000.0,
                                     ms.size()));
         }
@@ -475,12 +476,6 @@ public final class LocalRunner {
         System.out.flush();
     }
 
-    /** The nearest-rank percentile of sorted values. */
-    static long percentile(List<Long> sorted, int p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, rank - 1));
-    }
-
     private void onCtrlC() {
         stopSignal.countDown();
         try {
@@ -502,14 +497,6 @@ public final class LocalRunner {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    /** A duration; a bare number is seconds (Flink's parser would read it as milliseconds). */
-    private static Duration seconds(String text) {
-        String t = text.trim();
-        return t.matches("\\d+")
-                ? Duration.ofSeconds(Long.parseLong(t))
-                : TimeUtils.parseDuration(t);
     }
 
     private static void say(String line) {

@@ -3,6 +3,8 @@ package dev.argus.job.profile;
 import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
+import dev.argus.job.bench.PlainKeyedFunction;
+import dev.argus.job.bench.Stats;
 import dev.argus.job.local.TransactionGenerator;
 import dev.argus.model.Channel;
 import dev.argus.model.EnrichedTransaction;
@@ -17,9 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -30,8 +29,6 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
 
 /**
  * {@code argus profile-bench}: what the account profile costs.
@@ -76,8 +73,8 @@ public final class ProfileBenchmark {
                     "  run %d: profile %,.0f events/s, plain keyed read+write %,.0f events/s%n",
                     r + 1, profile[r], plain[r]);
         }
-        double p = median(profile);
-        double k = median(plain);
+        double p = Stats.median(profile);
+        double k = Stats.median(plain);
         System.out.printf(
                 "median: profile %,.0f events/s = %.2f of the plain keyed function's %,.0f%n",
                 p, p / k, k);
@@ -177,30 +174,6 @@ public final class ProfileBenchmark {
             t.setCounterpartyId("p-" + h % 12);
         }
         return t.build();
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    /** The ceiling: one keyed state read and one write per event, nothing else. */
-    static final class PlainKeyedFunction extends KeyedProcessFunction<String, Transaction, Long> {
-        private transient ValueState<Long> count;
-
-        @Override
-        public void open(OpenContext openContext) {
-            count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
-        }
-
-        @Override
-        public void processElement(Transaction t, Context ctx, Collector<Long> out)
-                throws Exception {
-            Long c = count.value();
-            count.update(c == null ? 1L : c + 1);
-            out.collect(1L);
-        }
     }
 
     /** Counts records and notes the time of the warm-up's end and of the last record. */
