@@ -53,7 +53,7 @@ public final class FraudDetectionJob {
 
     /**
      * The Flink settings Argus relies on: RocksDB state with incremental checkpoints, exactly-once
-     * checkpoints at the configured interval, and no Kryo fallback for any type.
+     * checkpoints at the configured interval, no Kryo fallback for any type, and object reuse.
      */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration conf = new Configuration();
@@ -67,6 +67,11 @@ public final class FraudDetectionJob {
                 CheckpointingMode.EXACTLY_ONCE);
         conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMillis(500));
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // Without object reuse Flink deep-copies every record for every chained operator: each
+        // event once per rule (a fifth of the job's CPU in `argus bench`). Reuse is safe here
+        // because no function keeps or changes a record it was given; state is on RocksDB, which
+        // stores serialized copies. It would not be safe on the heap state backend.
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
         return conf;
     }
 

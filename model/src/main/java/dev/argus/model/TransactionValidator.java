@@ -3,6 +3,7 @@ package dev.argus.model;
 import java.util.Currency;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The checks a decoded {@link Transaction} must pass before Argus acts on it: what Avro's schema
@@ -10,6 +11,11 @@ import java.util.Set;
  * the dead-letter topic with the {@link Violation}'s reason and detail.
  */
 public final class TransactionValidator implements java.io.Serializable {
+    /** Compiled once: {@code String.matches} compiles its pattern on every call, per event. */
+    private static final Pattern MCC = Pattern.compile("\\d{4}");
+
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
     private static final long serialVersionUID = 1L;
 
     /** The types that move money: they carry an amount. */
@@ -81,7 +87,7 @@ public final class TransactionValidator implements java.io.Serializable {
                 && t.getMerchant() == null) {
             return missing("merchant is required for " + t.getType());
         }
-        if (t.getMerchant() != null && !t.getMerchant().getCategoryCode().matches("\\d{4}")) {
+        if (t.getMerchant() != null && !MCC.matcher(t.getMerchant().getCategoryCode()).matches()) {
             return invalid(
                     "merchant category_code '"
                             + t.getMerchant().getCategoryCode()
@@ -103,7 +109,7 @@ public final class TransactionValidator implements java.io.Serializable {
     }
 
     private static boolean isCurrency(String code) {
-        if (code == null || !code.matches("[A-Z]{3}")) {
+        if (code == null || !CURRENCY.matcher(code).matches()) {
             return false;
         }
         try {

@@ -235,13 +235,7 @@ public final class Bench {
                 harnessCpu = w.harnessCpu;
                 inputBound = progress.minBacklog == 0;
                 if (plan.profile()) {
-                    Path jfr =
-                            logDir.resolve("bench-run" + n + "-" + plan.variant().key() + ".jfr");
-                    job.call(
-                            "profile-stop " + jfr.toAbsolutePath(),
-                            "PROFILE",
-                            Duration.ofMinutes(2));
-                    profile = JfrSummary.summarize(jfr, 15);
+                    profile += "unthrottled window: " + stopProfile(job, log, "unthrottled");
                 }
             }
             traffic.pause();
@@ -257,9 +251,18 @@ public final class Bench {
                 traffic.offered();
                 progress.run(Duration.ofSeconds(5));
                 long fromSequence = traffic.lastSequence() + 1;
+                if (plan.profile()) {
+                    job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
+                }
                 Window w = new Window(job);
                 progress.run(options.latencyDuration());
                 w.end(job);
+                if (plan.profile()) {
+                    profile +=
+                            String.format(
+                                    "offered window (%,.0f transactions/s): %s",
+                                    options.rate(), stopProfile(job, log, "offered"));
+                }
                 long toSequence = traffic.lastSequence() + 1;
                 // keep the traffic flowing until the watermark has passed the window's last events
                 // and two checkpoints have completed since: the second began after them, so it
@@ -329,6 +332,15 @@ public final class Bench {
                 admin.deleteTopics(topics).all().get();
             }
         }
+    }
+
+    /** Ends the job process's recording and summarizes it; the recording stays beside the log. */
+    private static String stopProfile(JobProcess job, Path log, String window) throws Exception {
+        Path jfr =
+                log.resolveSibling(
+                        log.getFileName().toString().replace(".log", "-" + window + ".jfr"));
+        job.call("profile-stop " + jfr.toAbsolutePath(), "PROFILE", Duration.ofMinutes(2));
+        return JfrSummary.summarize(jfr, 15);
     }
 
     /** Waits until the job has read everything produced. */
@@ -476,8 +488,11 @@ public final class Bench {
                 bytes(r.lastCheckpointFullBytes()));
         out.printf(
                 "state                       %,d accounts; canonical savepoint %s = %,.0f bytes per"
-                        + " account%n",
-                r.accounts(), bytes(r.savepointBytes()), r.bytesPerAccount());
+                        + " account; last checkpoint (RocksDB files) %,.0f bytes per account%n",
+                r.accounts(),
+                bytes(r.savepointBytes()),
+                r.bytesPerAccount(),
+                r.checkpointBytesPerAccount());
         out.printf(
                 "memory                      peak RSS %s, peak heap used %s (heap %s, managed"
                         + " memory %s)%n",
@@ -491,7 +506,7 @@ public final class Bench {
                     r.alerts(), r.duplicates());
         }
         if (!r.profile().isEmpty()) {
-            out.print("where the job's CPU time went, unthrottled window: " + r.profile());
+            out.print("where the job's CPU time went, " + r.profile());
         }
         out.flush();
     }
@@ -542,7 +557,13 @@ public final class Bench {
                 r -> r.checkpointBytes() / 1e6,
                 "%.1f");
         row("checkpoint full size, MB", argus, cep, r -> r.lastCheckpointFullBytes() / 1e6, "%.1f");
-        row("state bytes per account", argus, cep, RunResult::bytesPerAccount, "%,.0f");
+        row("state bytes per account, savepoint", argus, cep, RunResult::bytesPerAccount, "%,.0f");
+        row(
+                "state bytes per account, checkpoint",
+                argus,
+                cep,
+                RunResult::checkpointBytesPerAccount,
+                "%,.0f");
         row("peak RSS, MB", argus, cep, r -> r.peakRssBytes() / 1e6, "%,.0f");
         out.printf("each run's throughput: argus %s; stock cep %s%n", each(argus), each(cep));
 

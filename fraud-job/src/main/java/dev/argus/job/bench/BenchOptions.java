@@ -128,8 +128,8 @@ record BenchOptions(
                 "  --parallelism N           (default 2)",
                 "  --job-heap S              the job process's heap (default 2g)",
                 "  --managed-memory S        Flink managed memory, RocksDB's budget (default 512m)",
-                "  --profile                 record where the job's CPU time goes (JFR) in the first run",
-                "                            of each variant's measured unthrottled window, and summarize it",
+                "  --profile                 record where the job's CPU time goes (JFR) in the measured",
+                "                            windows of each variant's first run, and summarize it",
                 "  --seed N                  seed of the traffic (default 7)");
     }
 }

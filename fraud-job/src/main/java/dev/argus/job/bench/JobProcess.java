@@ -26,6 +26,26 @@ import org.slf4j.LoggerFactory;
 final class JobProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobProcess.class);
 
+    /** The job process logs to its file: warnings, the job's state and its checkpoints. */
+    private static final String LOGGING =
+            String.join(
+                    "\n",
+                    "rootLogger.level = WARN",
+                    "rootLogger.appenderRef.file.ref = file",
+                    "appender.file.type = File",
+                    "appender.file.name = file",
+                    "appender.file.fileName = FILE",
+                    "appender.file.append = false",
+                    "appender.file.layout.type = PatternLayout",
+                    "appender.file.layout.pattern = %d{HH:mm:ss.SSS} %-5p [%t] %c{1} - %m%n",
+                    "logger.job.name = org.apache.flink.runtime.jobmaster.JobMaster",
+                    "logger.job.level = INFO",
+                    "logger.checkpoints.name = org.apache.flink.runtime.checkpoint.CheckpointCoordinator",
+                    "logger.checkpoints.level = INFO",
+                    "logger.metricnames.name = org.apache.flink.metrics.MetricGroup",
+                    "logger.metricnames.level = ERROR",
+                    "");
+
     /** One METRICS line of the job process. */
     record Sample(
             long atMillis,
@@ -61,19 +81,19 @@ final class JobProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // the module openings, trusted Avro packages and logging setup of this JVM
-            if (arg.startsWith("--add-opens")
-                    || arg.startsWith("-Dorg.apache.avro")
-                    || arg.startsWith("-Dlog4j")) {
+            // the module openings and trusted Avro packages of this JVM
+            if (arg.startsWith("--add-opens") || arg.startsWith("-Dorg.apache.avro")) {
                 command.add(arg);
             }
         }
-        command.add("-Dargus.log.file=" + logFile);
+        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        Path logging = logFile.resolveSibling(logFile.getFileName() + ".log4j2.properties");
+        Files.writeString(logging, LOGGING.replace("FILE", logFile.toAbsolutePath().toString()));
+        command.add("-Dlog4j.configurationFile=" + logging.toAbsolutePath());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(BenchJob.class.getName());
         command.addAll(jobArgs);
-        Files.createDirectories(logFile.toAbsolutePath().getParent());
         Path errors = Path.of(logFile + ".out");
         Process p =
                 new ProcessBuilder(command)

@@ -52,6 +52,13 @@ record RunResult(
         return accounts > 0 && savepointBytes > 0 ? (double) savepointBytes / accounts : Double.NaN;
     }
 
+    /** The last checkpoint's full size (RocksDB's own, compressed files) per account. */
+    double checkpointBytesPerAccount() {
+        return accounts > 0 && lastCheckpointFullBytes > 0
+                ? (double) lastCheckpointFullBytes / accounts
+                : Double.NaN;
+    }
+
     /** A latency percentile in seconds; NaN without alerts. */
     double latency(boolean committed, double percentile) {
         List<Long> l = committed ? latencyCommitted : latencyUncommitted;
