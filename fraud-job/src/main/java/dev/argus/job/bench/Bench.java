@@ -215,6 +215,7 @@ public final class Bench {
             progress.run(options.warmup());
 
             long unthrottledRecords = 0;
+            long unthrottledEvaluations = 0;
             double unthrottledSeconds = 0;
             double unthrottledCpu = 0;
             double harnessCpu = 0;
@@ -230,6 +231,7 @@ public final class Bench {
                 progress.run(options.duration());
                 w.end(job);
                 unthrottledRecords = w.records;
+                unthrottledEvaluations = w.evaluations;
                 unthrottledSeconds = w.seconds;
                 unthrottledCpu = w.jobCpu;
                 harnessCpu = w.harnessCpu;
@@ -308,6 +310,7 @@ public final class Bench {
                     ruleCount,
                     runOfVariant,
                     unthrottledRecords,
+                    unthrottledEvaluations,
                     unthrottledSeconds,
                     unthrottledCpu,
                     harnessCpu,
@@ -361,7 +364,9 @@ public final class Bench {
         private final long startRecords;
         private final long startCpu;
         private final long startHarnessCpu = harnessCpuNanos();
+        private final long startEvaluations;
         long records;
+        long evaluations;
         double seconds;
         double jobCpu;
         double harnessCpu;
@@ -369,10 +374,12 @@ public final class Bench {
         Window(JobProcess job) {
             startRecords = job.records();
             startCpu = job.cpuNanos();
+            startEvaluations = job.sample().conditionEvaluations();
         }
 
         void end(JobProcess job) {
             records = job.records() - startRecords;
+            evaluations = job.sample().conditionEvaluations() - startEvaluations;
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
             harnessCpu = (harnessCpuNanos() - startHarnessCpu) / 1e9;
@@ -454,6 +461,11 @@ public final class Bench {
             out.printf(
                     "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
                     r.unthrottledHarnessCpu() / r.unthrottledSeconds());
+            if (r.variant().alerts()) {
+                out.printf(
+                        "  rule conditions           %,.1f evaluations per transaction%n",
+                        r.evaluationsPerTransaction());
+            }
         }
         if (r.offeredSeconds() > 0) {
             out.printf(
@@ -537,6 +549,12 @@ public final class Bench {
         out.printf("%-40s %14s %14s %12s%n", "", "argus", "stock cep", "argus / cep");
         row("throughput, transactions/s", argus, cep, RunResult::throughput, "%,.0f");
         row("transactions per CPU-second", argus, cep, RunResult::perCpuSecond, "%,.0f");
+        row(
+                "condition evaluations per transaction",
+                argus,
+                cep,
+                RunResult::evaluationsPerTransaction,
+                "%,.1f");
         row("  at the offered rate", argus, cep, RunResult::offeredPerCpuSecond, "%,.0f");
         for (boolean committed : new boolean[] {false, true}) {
             String name = committed ? "read_committed" : "read_uncommitted";

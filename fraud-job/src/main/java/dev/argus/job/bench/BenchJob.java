@@ -40,9 +40,9 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  *
  * <p>It talks over its standard streams. Out, one line each: {@code READY <job id>}, every half
  * second {@code METRICS <epoch ms> <source records> <completed checkpoints> <last checkpoint ms>
- * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes>}, and replies. In, one
- * command per line: {@code savepoint <dir>}, {@code profile-start}, {@code profile-stop <file>},
- * {@code stop}. When its input closes (the benchmark ended or died) it exits.
+ * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>},
+ * and replies. In, one command per line: {@code savepoint <dir>}, {@code profile-start}, {@code
+ * profile-stop <file>}, {@code stop}. When its input closes (the benchmark ended or died) it exits.
  */
 public final class BenchJob {
     private BenchJob() {}
@@ -107,14 +107,15 @@ public final class BenchJob {
             BenchMetrics.Snapshot s = BenchMetrics.snapshot();
             reply(
                     String.format(
-                            "METRICS %d %d %d %d %d %d %d",
+                            "METRICS %d %d %d %d %d %d %d %d",
                             System.currentTimeMillis(),
                             s.sourceRecords(),
                             s.completedCheckpoints(),
                             s.lastCheckpointMillis(),
                             s.lastCheckpointBytes(),
                             s.lastCheckpointFullBytes(),
-                            memory.getHeapMemoryUsage().getUsed()));
+                            memory.getHeapMemoryUsage().getUsed(),
+                            s.conditionEvaluations()));
             Thread.sleep(500);
         }
     }

@@ -13,9 +13,9 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
 
 /**
  * A metric reporter for the benchmark's job process: it keeps the few metrics the benchmark reads
- * (records the source emitted, and the job's checkpoint statistics) so that the process can print
- * them. Registered as {@code metrics.reporter.bench.factory.class} by {@link BenchJob} only; the
- * cluster job never loads it.
+ * (records the source emitted, rule condition evaluations, and the job's checkpoint statistics) so
+ * that the process can print them. Registered as {@code metrics.reporter.bench.factory.class} by
+ * {@link BenchJob} only; the cluster job never loads it.
  */
 public final class BenchMetrics implements MetricReporter {
     /** The configuration key that activates it. */
@@ -23,6 +23,7 @@ public final class BenchMetrics implements MetricReporter {
 
     private static final Map<String, Counter> SOURCE_RECORDS = new ConcurrentHashMap<>();
     private static final Map<String, Gauge<?>> CHECKPOINTS = new ConcurrentHashMap<>();
+    private static final Map<String, Counter> EVALUATIONS = new ConcurrentHashMap<>();
 
     /** The source operator's name in the topology, as Flink reports it. */
     static final String SOURCE_OPERATOR = "transactions";
@@ -33,19 +34,25 @@ public final class BenchMetrics implements MetricReporter {
             long completedCheckpoints,
             long lastCheckpointMillis,
             long lastCheckpointBytes,
-            long lastCheckpointFullBytes) {}
+            long lastCheckpointFullBytes,
+            long conditionEvaluations) {}
 
     static Snapshot snapshot() {
         long records = 0;
         for (Counter c : SOURCE_RECORDS.values()) {
             records += c.getCount();
         }
+        long evaluations = 0;
+        for (Counter c : EVALUATIONS.values()) {
+            evaluations += c.getCount();
+        }
         return new Snapshot(
                 records,
                 gauge("numberOfCompletedCheckpoints"),
                 gauge("lastCheckpointDuration"),
                 gauge("lastCheckpointSize"),
-                gauge("lastCheckpointFullSize"));
+                gauge("lastCheckpointFullSize"),
+                evaluations);
     }
 
     private static long gauge(String name) {
@@ -70,6 +77,9 @@ public final class BenchMetrics implements MetricReporter {
                 && operator.endsWith(SOURCE_OPERATOR)
                 && vars.containsKey("<operator_id>")) {
             SOURCE_RECORDS.put(vars.get("<subtask_index>") + "/" + operator, c);
+        } else if (metric instanceof Counter c && name.equals("evaluations")) {
+            // argus.rule.<id>.stage.<stage>.evaluations of every rule operator's subtasks
+            EVALUATIONS.put(group.getMetricIdentifier(name), c);
         } else if (metric instanceof Gauge<?> g
                 && (name.equals("numberOfCompletedCheckpoints")
                         || name.startsWith("lastCheckpoint"))) {

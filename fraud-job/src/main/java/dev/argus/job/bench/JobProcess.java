@@ -54,7 +54,8 @@ final class JobProcess implements AutoCloseable {
             long checkpointMillis,
             long checkpointBytes,
             long checkpointFullBytes,
-            long heapUsed) {}
+            long heapUsed,
+            long conditionEvaluations) {}
 
     /** A completed checkpoint, as first seen by the sampler. */
     record Checkpoint(long seenAtMillis, long millis, long bytes, long fullBytes) {}
@@ -63,7 +64,7 @@ final class JobProcess implements AutoCloseable {
     private final PrintWriter commands;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
-    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0);
+    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0, 0);
     private volatile long peakHeap;
     private volatile String ended;
 
@@ -141,7 +142,8 @@ final class JobProcess implements AutoCloseable {
                         Long.parseLong(f[4]),
                         Long.parseLong(f[5]),
                         Long.parseLong(f[6]),
-                        Long.parseLong(f[7]));
+                        Long.parseLong(f[7]),
+                        Long.parseLong(f[8]));
         if (s.checkpoints() > last.checkpoints()) {
             checkpoints.add(
                     new Checkpoint(

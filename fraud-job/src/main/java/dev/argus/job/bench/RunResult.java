@@ -12,6 +12,7 @@ record RunResult(
         int rules,
         int run,
         long unthrottledRecords,
+        long unthrottledEvaluations,
         double unthrottledSeconds,
         double unthrottledJobCpu,
         double unthrottledHarnessCpu,
@@ -38,6 +39,13 @@ record RunResult(
 
     double perCpuSecond() {
         return unthrottledJobCpu > 0 ? unthrottledRecords / unthrottledJobCpu : Double.NaN;
+    }
+
+    /** Rule condition evaluations per transaction in the unthrottled window. */
+    double evaluationsPerTransaction() {
+        return unthrottledRecords > 0
+                ? (double) unthrottledEvaluations / unthrottledRecords
+                : Double.NaN;
     }
 
     double offeredThroughput() {

@@ -41,6 +41,8 @@ class BenchITCase {
 
         assertThat(number(out, "throughput +([\\d,.]+) transactions/s")).isPositive();
         assertThat(number(out, "cores: ([\\d,.]+) transactions per CPU-second")).isPositive();
+        assertThat(number(out, "rule conditions +([\\d,.]+) evaluations per transaction"))
+                .isPositive();
         assertThat(number(out, "achieved +([\\d,.]+) transactions/s")).isPositive();
         for (String isolation : new String[] {"read_uncommitted", "read_committed"}) {
             double p50 = number(out, isolation + " +p50 ([\\d.]+) s");

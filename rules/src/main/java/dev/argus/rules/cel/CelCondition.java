@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.cep.pattern.conditions.RichIterativeCondition;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
 
     private transient CelRuntime.Program program;
     private transient Counter errors;
+    private transient Counter evaluations;
     private transient boolean errorLogged;
     private transient EnrichedTransaction lastEvent;
     private transient Map<String, Object> lastValues;
@@ -66,13 +68,14 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         super.open(openContext);
         // flink-cep opens a condition once per NFA transition that uses it
         if (errors == null) {
-            errors =
+            MetricGroup group =
                     getRuntimeContext()
                             .getMetricGroup()
                             .addGroup("argus")
                             .addGroup("rule", ruleId)
-                            .addGroup("stage", stage)
-                            .counter("condition_errors");
+                            .addGroup("stage", stage);
+            errors = group.counter("condition_errors");
+            evaluations = group.counter("evaluations");
         }
         if (program == null) {
             compile();
@@ -95,6 +98,9 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     public boolean filter(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
         if (program == null) {
             compile();
+        }
+        if (evaluations != null) {
+            evaluations.inc();
         }
         if (value != lastEvent) {
             lastEvent = value;
