@@ -3,6 +3,8 @@ package dev.argus.job;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -26,5 +28,14 @@ public final class RocksDbHarness {
         }
         harness.open();
         return harness;
+    }
+
+    /** How many keys hold a value in the keyed state {@code name} (RocksDB counts no entries). */
+    public static long keysWithState(
+            KeyedOneInputStreamOperatorTestHarness<String, ?, ?> harness, String name) {
+        KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+        try (var keys = backend.getKeys(name, VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
     }
 }

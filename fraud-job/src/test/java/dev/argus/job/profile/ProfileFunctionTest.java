@@ -237,10 +237,7 @@ class ProfileFunctionTest {
 
     /** Accounts with a profile in RocksDB (the harness counts entries of heap backends only). */
     private long accountsWithState() {
-        KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
-        try (var keys = backend.getKeys(ProfileFunction.STATE_NAME, VoidNamespace.INSTANCE)) {
-            return keys.count();
-        }
+        return RocksDbHarness.keysWithState(harness, ProfileFunction.STATE_NAME);
     }
 
     private ProfileState state(String account) throws Exception {

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.cep.pattern.conditions.RichIterativeCondition;
 import org.apache.flink.metrics.Counter;
@@ -28,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class CelCondition extends RichIterativeCondition<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(CelCondition.class);
+
+    /** Compiled programs by source, description, visible stages and list names. */
+    private static final Map<List<Object>, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
 
     private final String ruleId;
     private final String stage;
@@ -83,15 +88,27 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     }
 
     private void compile() {
-        CelValidationResult result =
-                new RuleEnvironment(lists.keySet())
-                        .compileCondition(source, description, visibleStages);
-        if (result.hasError()) {
-            // the pack was validated before the job started, so this is a bug, not user input
-            throw new IllegalStateException(
-                    "rule " + ruleId + " stage " + stage + ": " + result.getErrorString());
-        }
-        program = RuleEnvironment.program(result);
+        // the same condition compiles to the same immutable program: once per JVM, not once per
+        // operator instance (a job with many subtasks or a rule engine restored often)
+        program =
+                PROGRAMS.computeIfAbsent(
+                        List.of(source, description, visibleStages, new TreeSet<>(lists.keySet())),
+                        key -> {
+                            CelValidationResult result =
+                                    new RuleEnvironment(lists.keySet())
+                                            .compileCondition(source, description, visibleStages);
+                            if (result.hasError()) {
+                                // the pack was validated before the job started: a bug, not input
+                                throw new IllegalStateException(
+                                        "rule "
+                                                + ruleId
+                                                + " stage "
+                                                + stage
+                                                + ": "
+                                                + result.getErrorString());
+                            }
+                            return RuleEnvironment.program(result);
+                        });
     }
 
     @Override
