@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import dev.argus.job.engine.RuleEngineFunction;
 import dev.argus.job.functions.AbsenceToAlertFunction;
 import dev.argus.job.functions.AlertGateFunction;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
@@ -75,40 +76,65 @@ public final class FraudDetectionPipeline {
                 DataStreamUtils.reinterpretAsKeyedStream(
                         enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
 
-        DataStream<Alert> matches = null; // PipelineConfig guarantees at least one rule
-        for (Rule rule : config.rules()) {
-            OutputTag<EnrichedTransaction> lateForRule =
-                    new OutputTag<>("late-" + rule.id(), enrichedType);
-            PatternStream<EnrichedTransaction> patternStream =
-                    CEP.pattern(byAccount, rule.pattern())
-                            .inEventTime()
-                            .sideOutputLateData(lateForRule);
-            MatchToAlertFunction toAlert =
-                    rule.alertsOnTimeout()
-                            ? new AbsenceToAlertFunction(rule)
-                            : new MatchToAlertFunction(rule);
-            SingleOutputStreamOperator<Alert> ruleAlerts =
-                    patternStream
-                            .process(toAlert, new AvroTypeInfo<>(Alert.class))
-                            .uid(Uids.rule(rule))
-                            .name("rule " + rule.id() + " v" + rule.version());
-            // routing drops late events before the rules, so this is a safety net, not a path
+        DataStream<Alert> matches;
+        if (config.engine() == PipelineConfig.Engine.ARGUS) {
+            SingleOutputStreamOperator<Alert> engine =
+                    byAccount
+                            .process(
+                                    new RuleEngineFunction(
+                                            config.rules(),
+                                            config.ordering(),
+                                            config.maxPartialMatches()),
+                                    new AvroTypeInfo<>(Alert.class))
+                            .uid(Uids.RULE_ENGINE)
+                            .name("rule engine: " + config.rules().size() + " rules");
             deadLetters =
                     deadLetters.union(
-                            ruleAlerts
-                                    .getSideOutput(lateForRule)
+                            engine.getSideOutput(RuleEngineFunction.LATE)
                                     .map(
                                             e ->
                                                     DeadLetterRoutingFunction.lateAtRule(
-                                                            e.getTransaction(), rule.id()),
+                                                            e.getTransaction(), "rule engine"),
                                             new AvroTypeInfo<>(DeadLetter.class))
-                                    .uid(Uids.lateAtRule(rule.id()))
-                                    .name("late at rule " + rule.id()));
-            DataStream<Alert> produced =
-                    rule.alertsOnTimeout()
-                            ? ruleAlerts.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)
-                            : ruleAlerts;
-            matches = matches == null ? produced : matches.union(produced);
+                                    .uid(Uids.LATE_AT_RULE_ENGINE)
+                                    .name("late at the rule engine"));
+            matches = engine;
+        } else {
+            matches = null; // PipelineConfig guarantees at least one rule
+            for (Rule rule : config.rules()) {
+                OutputTag<EnrichedTransaction> lateForRule =
+                        new OutputTag<>("late-" + rule.id(), enrichedType);
+                PatternStream<EnrichedTransaction> patternStream =
+                        CEP.pattern(byAccount, rule.pattern())
+                                .inEventTime()
+                                .sideOutputLateData(lateForRule);
+                MatchToAlertFunction toAlert =
+                        rule.alertsOnTimeout()
+                                ? new AbsenceToAlertFunction(rule)
+                                : new MatchToAlertFunction(rule);
+                SingleOutputStreamOperator<Alert> ruleAlerts =
+                        patternStream
+                                .process(toAlert, new AvroTypeInfo<>(Alert.class))
+                                .uid(Uids.rule(rule))
+                                .name("rule " + rule.id() + " v" + rule.version());
+                // routing drops late events before the rules, so this is a safety net, not a path
+                deadLetters =
+                        deadLetters.union(
+                                ruleAlerts
+                                        .getSideOutput(lateForRule)
+                                        .map(
+                                                e ->
+                                                        DeadLetterRoutingFunction.lateAtRule(
+                                                                e.getTransaction(), rule.id()),
+                                                new AvroTypeInfo<>(DeadLetter.class))
+                                        .uid(Uids.lateAtRule(rule.id()))
+                                        .name("late at rule " + rule.id()));
+                DataStream<Alert> produced =
+                        rule.alertsOnTimeout()
+                                ? ruleAlerts.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)
+                                : ruleAlerts;
+                matches = matches == null ? produced : matches.union(produced);
+            }
         }
         SingleOutputStreamOperator<Alert> alerts =
                 matches.keyBy(Alert::getAccountId)

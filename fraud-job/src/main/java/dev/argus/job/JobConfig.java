@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import dev.argus.job.engine.RuleEngineFunction;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
@@ -51,6 +52,9 @@ public final class JobConfig {
         d.put("sink.transactional-id-prefix", "argus");
         d.put("sink.transaction-timeout", "15 min");
         d.put("rules.path", RulePackLoader.BUILT_IN);
+        d.put("rules.engine", "argus");
+        d.put("rules.ordering", "event-time");
+        d.put("rules.max-partial-matches", "1000");
         d.put("profile.retention", "400 d");
         d.put("profile.max-seen", "50");
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
@@ -153,6 +157,28 @@ public final class JobConfig {
         }
     }
 
+    /** A value among an enum's constants, written in lower case with dashes (event-time). */
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String value = get(key).trim();
+        for (E e : type.getEnumConstants()) {
+            if (e.name().replace('_', '-').equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(
+                key
+                        + " = '"
+                        + value
+                        + "' is not one of "
+                        + java.util.Arrays.stream(type.getEnumConstants())
+                                .map(
+                                        e ->
+                                                e.name()
+                                                        .replace('_', '-')
+                                                        .toLowerCase(java.util.Locale.ROOT))
+                                .toList());
+    }
+
     public String bootstrapServers() {
         return get("kafka.bootstrap.servers");
     }
@@ -192,7 +218,10 @@ public final class JobConfig {
                 duration("events.idle-timeout"),
                 pack.active(),
                 duration("profile.retention"),
-                integer("profile.max-seen"));
+                integer("profile.max-seen"),
+                choice("rules.engine", PipelineConfig.Engine.class),
+                choice("rules.ordering", RuleEngineFunction.Ordering.class),
+                integer("rules.max-partial-matches"));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import dev.argus.job.engine.RuleEngineFunction;
 import dev.argus.rules.Rule;
 import java.io.Serializable;
 import java.time.Duration;
@@ -15,14 +16,32 @@ import java.util.List;
  * @param rules the rules to run, one CEP operator each; their modes route their alerts
  * @param profileRetention after how long without events an account's profile is forgotten
  * @param profileMaxSeen how many values each first-seen set of the profile keeps
+ * @param engine what runs the rules
+ * @param ordering when the rule engine evaluates an account's events (the stock CEP operators
+ *     always wait for the watermark)
+ * @param maxPartialMatches how many partial matches the rule engine keeps per account and rule
  */
 public record PipelineConfig(
         Duration maxOutOfOrderness,
         Duration idleTimeout,
         List<Rule> rules,
         Duration profileRetention,
-        int profileMaxSeen)
+        int profileMaxSeen,
+        Engine engine,
+        RuleEngineFunction.Ordering ordering,
+        int maxPartialMatches)
         implements Serializable {
+
+    /** What runs the rules. */
+    public enum Engine {
+        /** Argus's rule engine: every rule in one keyed operator ({@link RuleEngineFunction}). */
+        ARGUS,
+        /** Stock flink-cep: one {@code CEP.pattern} operator per rule. */
+        CEP
+    }
+
+    public static final Engine DEFAULT_ENGINE = Engine.ARGUS;
+    public static final int DEFAULT_MAX_PARTIAL_MATCHES = 1_000;
 
     public static final Duration DEFAULT_PROFILE_RETENTION = Duration.ofDays(400);
     public static final int DEFAULT_PROFILE_MAX_SEEN = 50;
@@ -37,6 +56,37 @@ public record PipelineConfig(
                 DEFAULT_PROFILE_MAX_SEEN);
     }
 
+    /** With the default engine and ordering. */
+    public PipelineConfig(
+            Duration maxOutOfOrderness,
+            Duration idleTimeout,
+            List<Rule> rules,
+            Duration profileRetention,
+            int profileMaxSeen) {
+        this(
+                maxOutOfOrderness,
+                idleTimeout,
+                rules,
+                profileRetention,
+                profileMaxSeen,
+                DEFAULT_ENGINE,
+                RuleEngineFunction.Ordering.EVENT_TIME,
+                DEFAULT_MAX_PARTIAL_MATCHES);
+    }
+
+    /** The same settings with another rule engine and ordering. */
+    public PipelineConfig withEngine(Engine engine, RuleEngineFunction.Ordering ordering) {
+        return new PipelineConfig(
+                maxOutOfOrderness,
+                idleTimeout,
+                rules,
+                profileRetention,
+                profileMaxSeen,
+                engine,
+                ordering,
+                maxPartialMatches);
+    }
+
     public PipelineConfig {
         if (maxOutOfOrderness.isNegative()) {
             throw new IllegalArgumentException("events.max-out-of-orderness must not be negative");
@@ -46,6 +96,9 @@ public record PipelineConfig(
         }
         if (profileRetention.isZero() || profileRetention.isNegative()) {
             throw new IllegalArgumentException("profile.retention must be positive");
+        }
+        if (maxPartialMatches < 1) {
+            throw new IllegalArgumentException("rules.max-partial-matches must be at least 1");
         }
         if (profileMaxSeen < 1) {
             throw new IllegalArgumentException("profile.max-seen must be at least 1");

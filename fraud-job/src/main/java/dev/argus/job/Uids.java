@@ -12,6 +12,15 @@ public final class Uids {
     public static final String DEAD_LETTER_ROUTING = "dead-letter-routing";
     public static final String ACCOUNT_PROFILE = "account-profile";
     public static final String ALERT_GATE = "alert-gate";
+
+    /**
+     * The rule engine: every rule in one operator. Its state keeps each rule's partial matches
+     * under the rule's id and pattern fingerprint, so a changed pack restores into the same
+     * operator.
+     */
+    public static final String RULE_ENGINE = "rule-engine";
+
+    public static final String LATE_AT_RULE_ENGINE = "late-at-rule-engine";
     public static final String ALERTS_SINK = "kafka-alerts-sink";
     public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";
     public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";

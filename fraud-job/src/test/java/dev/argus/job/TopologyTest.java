@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.RuleEngineFunction;
 import dev.argus.job.io.Decoded;
 import dev.argus.job.io.Sources;
 import dev.argus.rules.RulePackLoader;
@@ -13,12 +14,13 @@ import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The shape of the job graph: stable UIDs everywhere, and no shuffle after the profile. */
 class TopologyTest {
 
-    private static StreamGraph graph() {
+    private static StreamGraph graph(PipelineConfig.Engine engine) {
         JobConfig config = JobConfig.inProcess("10 s");
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
@@ -29,19 +31,21 @@ class TopologyTest {
                         env,
                         source,
                         new PipelineConfig(
-                                Duration.ofSeconds(5),
-                                Duration.ofSeconds(30),
-                                RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active()));
+                                        Duration.ofSeconds(5),
+                                        Duration.ofSeconds(30),
+                                        RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active())
+                                .withEngine(engine, RuleEngineFunction.Ordering.EVENT_TIME));
         out.alerts().print();
         out.shadowAlerts().print();
         out.deadLetters().print();
         return env.getStreamGraph();
     }
 
-    @Test
-    void everyOperatorBeforeTheSinksHasAStableUid() {
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.Engine.class)
+    void everyOperatorBeforeTheSinksHasAStableUid(PipelineConfig.Engine engine) {
         List<StreamNode> nodes =
-                graph().getStreamNodes().stream()
+                graph(engine).getStreamNodes().stream()
                         .filter(n -> !n.getOperatorName().startsWith("Sink"))
                         .toList();
         assertThat(nodes)
@@ -50,22 +54,27 @@ class TopologyTest {
                                 assertThat(n.getTransformationUID())
                                         .as(n.getOperatorName())
                                         .isNotNull());
-        assertThat(nodes)
-                .extracting(StreamNode::getTransformationUID)
-                .contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_GATE)
-                .anyMatch(uid -> uid.startsWith("rule-card-testing-"));
+        List<String> uids = nodes.stream().map(StreamNode::getTransformationUID).toList();
+        assertThat(uids).contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_GATE);
+        if (engine == PipelineConfig.Engine.ARGUS) {
+            assertThat(uids).contains(Uids.RULE_ENGINE).noneMatch(u -> u.startsWith("rule-card"));
+        } else {
+            assertThat(uids).anyMatch(uid -> uid.startsWith("rule-card-testing-"));
+        }
     }
 
-    @Test
-    void theRulesReadTheProfileWithoutAShuffle() {
-        StreamGraph graph = graph();
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.Engine.class)
+    void theRulesReadTheProfileWithoutAShuffle(PipelineConfig.Engine engine) {
+        StreamGraph graph = graph(engine);
         StreamNode profile =
                 graph.getStreamNodes().stream()
                         .filter(n -> Uids.ACCOUNT_PROFILE.equals(n.getTransformationUID()))
                         .findFirst()
                         .orElseThrow();
         List<StreamEdge> toRules = profile.getOutEdges();
-        assertThat(toRules).hasSizeGreaterThanOrEqualTo(14);
+        // one rule engine, or one stock CEP operator per rule of the pack
+        assertThat(toRules).hasSize(engine == PipelineConfig.Engine.ARGUS ? 1 : 14);
         assertThat(toRules)
                 .allSatisfy(
                         e -> assertThat(e.getPartitioner()).isInstanceOf(ForwardPartitioner.class));

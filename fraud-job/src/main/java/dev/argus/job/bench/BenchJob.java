@@ -72,6 +72,9 @@ public final class BenchJob {
         env.setParallelism(parallelism);
 
         PipelineConfig pipeline = config.pipeline(selectRules(config, ruleSelection));
+        if (variant == Variant.CEP) {
+            pipeline = pipeline.withEngine(PipelineConfig.Engine.CEP, pipeline.ordering());
+        }
         if (variant == Variant.KEYED) {
             SingleOutputStreamOperator<Transaction> valid =
                     FraudDetectionPipeline.validTransactions(

@@ -1,0 +1,295 @@
+package dev.argus.job.engine;
+
+import static dev.argus.model.TransactionBuilder.T0;
+import static dev.argus.model.TransactionBuilder.payment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.engine.RuleEngineFunction.Ordering;
+import dev.argus.model.Alert;
+import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.MatchedEvent;
+import dev.argus.model.ProfileFeatures;
+import dev.argus.model.Transaction;
+import dev.argus.model.TransactionType;
+import dev.argus.rules.Rule;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rule engine in a RocksDB harness: its output, its one value and its one timer per account,
+ * and what a restore with a changed pack keeps.
+ */
+class RuleEngineFunctionTest {
+    /** Three small payments then a large one within ten minutes. */
+    private static final String BURST =
+            rule(
+                    "burst",
+                    "10m",
+                    "skip_past_last_event",
+                    stage("small", "amount_minor <= 500", "3+", "")
+                            + stage("large", "amount_minor >= 50000", "", "followed_by"));
+
+    /** A login then a transfer within an hour. */
+    private static final String LOGIN_TRANSFER =
+            rule(
+                    "login-transfer",
+                    "1h",
+                    "skip_past_last_event",
+                    stageOfType("login", "LOGIN", "")
+                            + stageOfType("transfer", "TRANSFER", "followed_by"));
+
+    private KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> harness;
+
+    @AfterEach
+    void close() throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    @Test
+    void alertsAndThenHoldsNothingForTheAccount() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, null);
+        small("s1", 0);
+        small("s2", 30);
+        small("s3", 60);
+        // partial matches in progress: one value and one timer, at the earliest window end
+        assertThat(accountsWithState()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactly("s1", "s2", "s3", "big"));
+        // skip_past_last_event dropped every partial match: the account holds nothing
+        assertThat(accountsWithState()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void anAccountWhosePartialMatchesExpiredHoldsNoState() throws Exception {
+        harness = open(TestRules.pack(BURST, LOGIN_TRANSFER), Ordering.ARRIVAL, null);
+        small("s1", 0);
+        small("s2", 30);
+        process(event("login", TransactionType.LOGIN, 40));
+        assertThat(accountsWithState()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        // the burst's window ends first: one rule's matches expire, the other's stay
+        harness.processWatermark(T0.plus(Duration.ofMinutes(11)).toEpochMilli());
+        assertThat(accountsWithState()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark(T0.plus(Duration.ofMinutes(61)).toEpochMilli());
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(accountsWithState()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void eventTimeOrderingWaitsForTheWatermarkAndSortsByTime() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        small("s3", 60);
+        small("s1", 0);
+        small("s2", 30);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        // the events wait in the account's value, with one timer at the earliest of them
+        assertThat(accountsWithState()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactly("s1", "s2", "s3", "big"));
+        assertThat(accountsWithState()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void eventTimeOrderingSendsEventsBehindTheWatermarkToTheLateOutput() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        harness.processWatermark(T0.plusSeconds(100).toEpochMilli());
+        small("s1", 50);
+        assertThat(harness.getSideOutput(RuleEngineFunction.LATE)).hasSize(1);
+        assertThat(accountsWithState()).isZero();
+    }
+
+    @Test
+    void aRestoreWithAChangedPackKeepsUnchangedRulesAndDropsTheOthers() throws Exception {
+        String removed =
+                rule(
+                        "logins",
+                        "1h",
+                        "no_skip",
+                        stageOfType("a", "LOGIN", "") + stageOfType("b", "LOGIN", "followed_by"));
+        harness = open(TestRules.pack(BURST, LOGIN_TRANSFER, removed), Ordering.ARRIVAL, null);
+        small("s1", 0);
+        small("s2", 30);
+        small("s3", 60);
+        process(event("login", TransactionType.LOGIN, 70));
+        assertThat(sections()).containsExactlyInAnyOrder("burst", "login-transfer", "logins");
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        harness.close();
+
+        // the burst's threshold is tuned (same structure); login-transfer needs two logins now
+        // (new structure); a third rule is new
+        String tunedBurst = BURST.replace("amount_minor >= 50000", "amount_minor >= 40000");
+        String changedLoginTransfer =
+                rule(
+                        "login-transfer",
+                        "1h",
+                        "skip_past_last_event",
+                        stageOfType("login", "LOGIN", "")
+                                + stageOfType("second_login", "LOGIN", "followed_by")
+                                + stageOfType("transfer", "TRANSFER", "followed_by"));
+        String added =
+                rule(
+                        "transfer-only",
+                        "1h",
+                        "no_skip",
+                        stageOfType("a", "TRANSFER", "")
+                                + stageOfType("b", "TRANSFER", "followed_by"));
+        List<Rule> changed = TestRules.pack(tunedBurst, changedLoginTransfer, added);
+        assertThat(changed.get(0).fingerprint()).isEqualTo(TestRules.compile(BURST).fingerprint());
+        harness = open(changed, Ordering.ARRIVAL, snapshot);
+        // until the account is touched, its value is as it was
+        assertThat(sections()).containsExactlyInAnyOrder("burst", "login-transfer", "logins");
+
+        process(payment("big").account("acc-1").amountMinor(45_000).secondsAfterT0(90).build());
+        process(event("transfer", TransactionType.TRANSFER, 100));
+        process(event("transfer2", TransactionType.TRANSFER, 110));
+
+        assertThat(harness.extractOutputValues())
+                .extracting(a -> EngineDifferential.line(a))
+                .containsExactlyInAnyOrder(
+                        // kept its partial match across the restore, and alerts at the new
+                        // threshold
+                        "burst | small:s1, small:s2, small:s3, large:big",
+                        // the new rule starts with the events after the restore
+                        "transfer-only | a:transfer, b:transfer2");
+        // login-transfer started clean: its old partial match (login) is gone, so no alert;
+        // the removed rule's partial match is gone with it
+        // and the burst, having alerted, holds nothing either
+        assertThat(sections()).containsExactly("transfer-only");
+    }
+
+    @Test
+    void theCapDropsARulesPartialMatchesForTheAccountAndCountsThem() throws Exception {
+        String pile =
+                rule(
+                        "pile",
+                        "1h",
+                        "no_skip",
+                        stageOfType("a", "CARD_PAYMENT", "")
+                                + stageOfType("b", "TRANSFER", "followed_by_any"));
+        harness = EngineDifferential.openEngine(TestRules.pack(pile), Ordering.ARRIVAL, 3, null);
+        small("s1", 0);
+        small("s2", 10);
+        small("s3", 20);
+        assertThat(sections()).containsExactly("pile");
+        // a fourth partial match is one too many: the rule starts over for the account
+        small("s4", 30);
+        assertThat(sections()).isEmpty();
+        assertThat(accountsWithState()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        small("s5", 40);
+        process(event("transfer", TransactionType.TRANSFER, 50));
+        assertThat(harness.extractOutputValues())
+                .extracting(a -> EngineDifferential.line(a))
+                .containsExactly("pile | a:s5, b:transfer");
+    }
+
+    /** The rule ids of the sections in the account's value. */
+    private List<String> sections() throws Exception {
+        harness.getOperator().setCurrentKey("acc-1");
+        byte[] value =
+                harness.getOperator()
+                        .getKeyedStateBackend()
+                        .getPartitionedState(
+                                org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                                org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                                RuleEngineFunction.descriptor())
+                        .value();
+        return RuleEngineFunction.sectionKeys(value).stream()
+                .map(k -> k.substring(0, k.indexOf('@')))
+                .toList();
+    }
+
+    private long accountsWithState() {
+        return dev.argus.job.RocksDbHarness.keysWithState(harness, RuleEngineFunction.STATE);
+    }
+
+    private void small(String id, long seconds) throws Exception {
+        process(payment(id).account("acc-1").amountMinor(100).secondsAfterT0(seconds).build());
+    }
+
+    private static Transaction event(String id, TransactionType type, long seconds) {
+        return payment(id)
+                .account("acc-1")
+                .type(type)
+                .amountMinor(100_000)
+                .secondsAfterT0(seconds)
+                .build();
+    }
+
+    private void process(Transaction t) throws Exception {
+        harness.processElement(
+                new StreamRecord<>(
+                        new EnrichedTransaction(t, ProfileFeatures.newBuilder().build()),
+                        t.getEventTime().toEpochMilli()));
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
+            List<Rule> rules, Ordering ordering, OperatorSubtaskState restore) throws Exception {
+        return EngineDifferential.openEngine(rules, ordering, restore);
+    }
+
+    static String rule(String id, String within, String skip, String stages) {
+        return "id: "
+                + id
+                + "\nversion: 1\ntitle: "
+                + id
+                + "\nowner: tests\nseverity: low\nscore: 1\nmode: enforce\n"
+                + "explanation: \"{{ txn.transaction_id }}\"\nwithin: "
+                + within
+                + "\nskip: "
+                + skip
+                + "\npattern:\n"
+                + stages;
+    }
+
+    private static String stage(String name, String amountCondition, String times, String follows) {
+        return "  - stage: "
+                + name
+                + "\n"
+                + (follows.isEmpty() ? "" : "    follows: " + follows + "\n")
+                + "    where: \"txn.type == 'CARD_PAYMENT' && txn.amount."
+                + amountCondition
+                + "\"\n"
+                + (times.isEmpty() ? "" : "    times: " + times + "\n    greedy: true\n");
+    }
+
+    private static String stageOfType(String name, String type, String follows) {
+        return "  - stage: "
+                + name
+                + "\n"
+                + (follows.isEmpty() ? "" : "    follows: " + follows + "\n")
+                + "    where: \"txn.type == '"
+                + type
+                + "'\"\n";
+    }
+}
