@@ -163,6 +163,7 @@ public final class Bench {
         values.put("topic.dead-letters", prefix + "dead-letters");
         values.put("kafka.group.id", prefix + "job");
         values.put("sink.transactional-id-prefix", prefix + "argus");
+        values.put("rules.ordering", options.ordering());
         JobConfig config = JobConfig.of(values);
         List<String> topics =
                 List.of(

@@ -174,7 +174,7 @@ public final class BenchJob {
                         case "profile-start" -> {
                             recording =
                                     new Recording(
-                                            jdk.jfr.Configuration.getConfiguration("profile"));
+                                            jdk.jfr.Configuration.getConfiguration("default"));
                             recording.start();
                             reply("PROFILING");
                         }

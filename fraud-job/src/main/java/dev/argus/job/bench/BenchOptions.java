@@ -24,6 +24,7 @@ record BenchOptions(
         String jobHeap,
         String managedMemory,
         boolean profile,
+        String ordering,
         long seed) {
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -45,6 +46,7 @@ record BenchOptions(
         DEFAULTS.put("job-heap", "2g");
         DEFAULTS.put("managed-memory", "512m");
         DEFAULTS.put("profile", "false");
+        DEFAULTS.put("ordering", "event-time");
         DEFAULTS.put("seed", "7");
     }
 
@@ -87,6 +89,7 @@ record BenchOptions(
                         v.get("job-heap"),
                         v.get("managed-memory"),
                         Boolean.parseBoolean(v.get("profile")),
+                        v.get("ordering"),
                         Long.parseLong(v.get("seed")));
         if (o.rate <= 0 || o.accounts < 1 || o.runs < 1 || o.parallelism < 1) {
             throw new IllegalArgumentException(
@@ -130,6 +133,7 @@ record BenchOptions(
                 "  --managed-memory S        Flink managed memory, RocksDB's budget (default 512m)",
                 "  --profile                 record where the job's CPU time goes (JFR) in the measured",
                 "                            windows of each variant's first run, and summarize it",
+                "  --ordering O              the rule engine's rules.ordering: event-time (default) or arrival",
                 "  --seed N                  seed of the traffic (default 7)");
     }
 }

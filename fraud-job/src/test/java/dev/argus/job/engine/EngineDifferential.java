@@ -1,8 +1,8 @@
 package dev.argus.job.engine;
 
 import dev.argus.job.RocksDbHarness;
+import dev.argus.job.StockCep;
 import dev.argus.job.functions.AbsenceToAlertFunction;
-import dev.argus.job.functions.MatchToAlertFunction;
 import dev.argus.model.Alert;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
@@ -10,10 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
-import org.apache.flink.cep.pattern.Pattern;
-import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -142,18 +139,7 @@ final class EngineDifferential {
      */
     static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> openStock(
             Rule rule, OperatorSubtaskState restore) throws Exception {
-        Pattern<EnrichedTransaction, EnrichedTransaction> pattern = rule.pattern();
-        CepOperator<EnrichedTransaction, String, Alert> operator =
-                new CepOperator<>(
-                        new AvroSerializer<>(EnrichedTransaction.class),
-                        false,
-                        NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()),
-                        null,
-                        pattern.getAfterMatchSkipStrategy(),
-                        rule.alertsOnTimeout()
-                                ? new AbsenceToAlertFunction(rule)
-                                : new MatchToAlertFunction(rule),
-                        null);
+        CepOperator<EnrichedTransaction, String, Alert> operator = StockCep.operator(rule);
         var harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         operator, e -> e.getTransaction().getAccountId(), Types.STRING);

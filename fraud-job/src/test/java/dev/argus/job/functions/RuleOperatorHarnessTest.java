@@ -5,6 +5,7 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.RocksDbHarness;
+import dev.argus.job.StockCep;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
 import dev.argus.model.EnrichedTransaction;
@@ -21,10 +22,7 @@ import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
-import org.apache.flink.cep.pattern.Pattern;
-import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -260,18 +258,7 @@ class RuleOperatorHarnessTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
             Rule rule, OperatorSubtaskState restoreFrom) throws Exception {
-        Pattern<EnrichedTransaction, EnrichedTransaction> pattern = rule.pattern();
-        CepOperator<EnrichedTransaction, String, Alert> operator =
-                new CepOperator<>(
-                        new AvroSerializer<>(EnrichedTransaction.class),
-                        false,
-                        NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()),
-                        null,
-                        pattern.getAfterMatchSkipStrategy(),
-                        rule.alertsOnTimeout()
-                                ? new AbsenceToAlertFunction(rule)
-                                : new MatchToAlertFunction(rule),
-                        null);
+        CepOperator<EnrichedTransaction, String, Alert> operator = StockCep.operator(rule);
         return RocksDbHarness.open(operator, e -> e.getTransaction().getAccountId(), restoreFrom);
     }
 
