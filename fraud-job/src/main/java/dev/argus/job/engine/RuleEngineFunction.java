@@ -193,7 +193,11 @@ public final class RuleEngineFunction
                             : account.waiting.get(account.waiting.size() - 1).arrival() + 1;
             account.waiting.add(new Waiting(timestamp, arrival, scratch.getCopyOfBuffer()));
             account.dirty = true;
-            schedule(account, ctx);
+            // the rules' sections are not loaded here: keep an earlier timer (a window end or an
+            // earlier event), else wake up for this event
+            if (account.timer == Long.MIN_VALUE || timestamp < account.timer) {
+                replaceTimer(account, timestamp, ctx);
+            }
             write(account);
             return;
         }
@@ -288,7 +292,10 @@ public final class RuleEngineFunction
         }
     }
 
-    /** Keeps one timer: the earliest waiting event or window end of the account. */
+    /**
+     * Keeps one timer: the earliest waiting event or window end of the account. The rules' sections
+     * of the account must be loaded.
+     */
     private void schedule(Account account, Context ctx) {
         long next = Long.MAX_VALUE;
         for (Waiting w : account.waiting) {
@@ -299,7 +306,11 @@ public final class RuleEngineFunction
                 next = Math.min(next, runners.get(i).nextDeadline());
             }
         }
-        long wanted = next == Long.MAX_VALUE ? Long.MIN_VALUE : next;
+        replaceTimer(account, next == Long.MAX_VALUE ? Long.MIN_VALUE : next, ctx);
+    }
+
+    /** Moves the account's one timer to {@code wanted} ({@link Long#MIN_VALUE}: none). */
+    private static void replaceTimer(Account account, long wanted, Context ctx) {
         if (wanted != account.timer) {
             if (account.timer != Long.MIN_VALUE) {
                 ctx.timerService().deleteEventTimeTimer(account.timer);
