@@ -218,10 +218,12 @@ public final class RuleEngineFunction
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
         Account account = read();
-        if (account == null || account.timer != timestamp) {
+        if (account.timer != timestamp) {
             return; // a timer this account no longer wants
         }
+        // the timer has fired: the value must not keep it, even when nothing else changes
         account.timer = Long.MIN_VALUE;
+        account.dirty = true;
         long watermark = ctx.timerService().currentWatermark();
         boolean[] touched = loadAll(account);
         if (ordering == Ordering.EVENT_TIME) {
