@@ -39,11 +39,25 @@ final class JfrSummary {
         {"org.apache.flink.", "Flink runtime (network, tasks, checkpoints)"},
     };
 
+    /** Where the rule stage spends: the share of samples with each of these on the stack. */
+    private static final String[] INSIDE = {
+        "org.apache.flink.cep.operator.CepOperator.onEventTime",
+        "org.apache.flink.cep.operator.CepOperator.processElement",
+        "org.apache.flink.cep.nfa.sharedbuffer.SharedBufferAccessor.advanceTime",
+        "dev.argus.job.engine.RuleEngineFunction.processElement",
+        "dev.argus.job.engine.RuleEngineFunction.onTimer",
+        "dev.argus.job.engine.RuleRunner.load",
+        "dev.argus.job.engine.RuleRunner.save",
+        "dev.argus.rules.cel.CelCondition.filter",
+        "dev.argus.job.profile.ProfileFunction.processElement",
+    };
+
     private JfrSummary() {}
 
     static String summarize(Path recording, int topMethods) throws IOException {
         Map<String, Long> components = new HashMap<>();
         Map<String, Long> methods = new HashMap<>();
+        long[] inside = new long[INSIDE.length];
         long total = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             String type = e.getEventType().getName();
@@ -63,11 +77,30 @@ final class JfrSummary {
             total++;
             methods.merge(top, 1L, Long::sum);
             components.merge(component(frames), 1L, Long::sum);
+            java.util.Set<String> onStack = new java.util.HashSet<>();
+            frames.forEach(f -> onStack.add(name(f)));
+            for (int i = 0; i < INSIDE.length; i++) {
+                if (onStack.contains(INSIDE[i])) {
+                    inside[i]++;
+                }
+            }
         }
         StringBuilder out = new StringBuilder();
         out.append(String.format("%,d CPU samples%n", total));
         out.append("  by component (innermost frame outside the JDK):\n");
         append(out, components, total, components.size());
+        out.append("  inside (samples with the method on the stack):\n");
+        for (int i = 0; i < INSIDE.length; i++) {
+            if (inside[i] > 0) {
+                out.append(
+                        String.format(
+                                "    %5.1f%%  %s%n",
+                                100.0 * inside[i] / Math.max(1, total),
+                                INSIDE[i].substring(
+                                        INSIDE[i].lastIndexOf('.', INSIDE[i].lastIndexOf('.') - 1)
+                                                + 1)));
+            }
+        }
         out.append("  top methods (self):\n");
         append(out, methods, total, topMethods);
         return out.toString();
