@@ -1,23 +1,18 @@
 package dev.argus.job.bench;
 
 import dev.argus.job.JobConfig;
+import dev.argus.job.local.TopicWatcher;
 import dev.argus.model.Alert;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.serde.ConfluentAvroDeserializer;
 import dev.argus.model.serde.WireFormatException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Detection latency as payment systems see it: two consumers of the alerts topic, one {@code
@@ -57,53 +52,35 @@ final class AlertWatch implements AutoCloseable {
     private void watch(JobConfig config, String isolation, ConcurrentLinkedQueue<Seen> into) {
         ConfluentAvroDeserializer<Alert> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), Alert.class);
-        String topic = config.get("topic.alerts");
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-bench-" + topic + "-" + isolation);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         boolean isCommitted = isolation.equals("read_committed");
-        Thread t =
-                new Thread(
-                        () -> {
-                            try (KafkaConsumer<byte[], byte[]> consumer =
-                                    new KafkaConsumer<>(
-                                            props,
-                                            new ByteArrayDeserializer(),
-                                            new ByteArrayDeserializer())) {
-                                consumer.subscribe(List.of(topic));
-                                while (!closed) {
-                                    for (ConsumerRecord<byte[], byte[]> r :
-                                            consumer.poll(Duration.ofMillis(100))) {
-                                        long received = System.currentTimeMillis();
-                                        Alert alert;
-                                        try {
-                                            alert = deserializer.deserialize(r.value());
-                                        } catch (WireFormatException e) {
-                                            unreadable.incrementAndGet();
-                                            continue;
-                                        }
-                                        if (isCommitted && !committedIds.add(alert.getAlertId())) {
-                                            duplicates.incrementAndGet();
-                                        }
-                                        if (timeoutRules.contains(alert.getRuleId())) {
-                                            continue;
-                                        }
-                                        long latest = latestSequence(alert);
-                                        long from = appended.get(latest);
-                                        if (from >= 0) {
-                                            long to = isCommitted ? received : r.timestamp();
-                                            into.add(new Seen(latest, to - from));
-                                        }
-                                    }
-                                }
+        threads.add(
+                TopicWatcher.start(
+                        config,
+                        config.get("topic.alerts"),
+                        isolation,
+                        "argus-bench",
+                        () -> closed,
+                        (r, received) -> {
+                            Alert alert;
+                            try {
+                                alert = deserializer.deserialize(r.value());
+                            } catch (WireFormatException e) {
+                                unreadable.incrementAndGet();
+                                return;
                             }
-                        },
-                        "bench-alerts-" + isolation);
-        t.setDaemon(true);
-        t.start();
-        threads.add(t);
+                            if (isCommitted && !committedIds.add(alert.getAlertId())) {
+                                duplicates.incrementAndGet();
+                            }
+                            if (timeoutRules.contains(alert.getRuleId())) {
+                                return;
+                            }
+                            long latest = latestSequence(alert);
+                            long from = appended.get(latest);
+                            if (from >= 0) {
+                                long to = isCommitted ? received : r.timestamp();
+                                into.add(new Seen(latest, to - from));
+                            }
+                        }));
     }
 
     private static long latestSequence(Alert alert) {

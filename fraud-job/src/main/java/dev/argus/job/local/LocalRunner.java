@@ -42,13 +42,9 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -368,36 +364,19 @@ public final class LocalRunner {
             JobConfig config, String topic, Class<T> type, String isolation, Consumer<T> handler) {
         ConfluentAvroDeserializer<T> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), type);
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "argus-local-" + topic + "-" + isolation);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Thread t =
-                new Thread(
-                        () -> {
-                            try (KafkaConsumer<byte[], byte[]> consumer =
-                                    new KafkaConsumer<>(
-                                            props,
-                                            new ByteArrayDeserializer(),
-                                            new ByteArrayDeserializer())) {
-                                consumer.subscribe(List.of(topic));
-                                while (!stopRequested.get()) {
-                                    for (ConsumerRecord<byte[], byte[]> r :
-                                            consumer.poll(Duration.ofMillis(200))) {
-                                        try {
-                                            handler.accept(deserializer.deserialize(r.value()));
-                                        } catch (WireFormatException e) {
-                                            say("cannot read a record of " + topic + ": " + e);
-                                        }
-                                    }
-                                }
-                            }
-                        },
-                        "argus-local-" + topic + "-" + isolation);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        return TopicWatcher.start(
+                config,
+                topic,
+                isolation,
+                "argus-local",
+                stopRequested::get,
+                (r, received) -> {
+                    try {
+                        handler.accept(deserializer.deserialize(r.value()));
+                    } catch (WireFormatException e) {
+                        say("cannot read a record of " + topic + ": " + e);
+                    }
+                });
     }
 
     private void report(TransactionGenerator generator) {
