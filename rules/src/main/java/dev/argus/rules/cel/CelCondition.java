@@ -32,7 +32,19 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private static final Logger LOG = LoggerFactory.getLogger(CelCondition.class);
 
     /** Compiled programs by source, description, visible stages and list names. */
-    private static final Map<List<Object>, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
+    private static final Map<List<Object>, Compiled> PROGRAMS = new ConcurrentHashMap<>();
+
+    /** CEL's program for a condition, and the plan that evaluates most of it without CEL. */
+    private record Compiled(CelRuntime.Program program, ConditionPlan plan) {}
+
+    /** The current event's CEL views, per thread. */
+    private static final ThreadLocal<Views> VIEWS = ThreadLocal.withInitial(Views::new);
+
+    private static final class Views {
+        EnrichedTransaction event;
+        Map<String, Object> txn;
+        Map<String, Object> profile;
+    }
 
     private final String ruleId;
     private final String stage;
@@ -43,6 +55,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private final boolean readsMatched;
 
     private transient CelRuntime.Program program;
+    private transient ConditionPlan plan;
     private transient Counter errors;
     private transient Counter evaluations;
     private transient boolean errorLogged;
@@ -90,7 +103,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private void compile() {
         // the same condition compiles to the same immutable program: once per JVM, not once per
         // operator instance (a job with many subtasks or a rule engine restored often)
-        program =
+        Compiled compiled =
                 PROGRAMS.computeIfAbsent(
                         List.of(source, description, visibleStages, new TreeSet<>(lists.keySet())),
                         key -> {
@@ -107,8 +120,12 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
                                                 + ": "
                                                 + result.getErrorString());
                             }
-                            return RuleEnvironment.program(result);
+                            return new Compiled(
+                                    RuleEnvironment.program(result),
+                                    ConditionPlan.of(result).orElse(null));
                         });
+        program = compiled.program();
+        plan = compiled.plan();
     }
 
     @Override
@@ -120,9 +137,25 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             evaluations.inc();
         }
         if (value != lastEvent) {
+            Views views = VIEWS.get();
+            if (views.event != value) {
+                // the event's fields as CEL values, converted on first read and shared by all
+                // conditions of the thread that evaluate the same event
+                views.event = value;
+                views.txn = AvroValues.of(value.getTransaction());
+                views.profile = AvroValues.of(value.getProfile());
+            }
             lastEvent = value;
-            lastValues = AvroValues.of(value.getTransaction());
-            lastProfile = AvroValues.of(value.getProfile());
+            lastValues = views.txn;
+            lastProfile = views.profile;
+        }
+        MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
+        if (plan != null) {
+            try {
+                return plan.test(new ConditionPlan.Frame(lastValues, lastProfile, lists, matched));
+            } catch (ConditionPlan.Fallback undecided) {
+                // an error or a value the plan leaves to CEL: CEL decides, and reports errors
+            }
         }
         if (activation == null) {
             activation = new HashMap<>(8);
@@ -130,8 +163,8 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         }
         activation.put("txn", lastValues);
         activation.put("profile", lastProfile);
-        if (readsMatched) {
-            activation.put("matched", new MatchedView(ctx, visibleStages));
+        if (matched != null) {
+            activation.put("matched", matched);
         }
         try {
             return Boolean.TRUE.equals(program.eval(activation));

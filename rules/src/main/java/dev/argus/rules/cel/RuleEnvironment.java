@@ -62,12 +62,6 @@ public final class RuleEnvironment {
     private static final CelOptions OPTIONS =
             CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
 
-    private static final CelRuntime RUNTIME =
-            CelRuntimeFactory.standardCelRuntimeBuilder()
-                    .setOptions(OPTIONS)
-                    .addFunctionBindings(bindings())
-                    .build();
-
     static {
         HELPERS.put(
                 "distance_km(Location, Location) -> double",
@@ -125,7 +119,7 @@ public final class RuleEnvironment {
     /** A program for an expression that compiled without errors. */
     public static CelRuntime.Program program(CelValidationResult compiled) {
         try {
-            return RUNTIME.createProgram(compiled.getAst());
+            return Runtime.INSTANCE.createProgram(compiled.getAst());
         } catch (CelValidationException | CelEvaluationException e) {
             throw new IllegalStateException("cannot plan a checked CEL expression", e);
         }
@@ -211,76 +205,97 @@ public final class RuleEnvironment {
         return CelFunctionDecl.newFunctionDeclaration(name, overloads);
     }
 
+    /**
+     * The helpers' implementations by overload id, over CEL runtime values (records as maps, lists,
+     * {@code Long}, {@code Double}, {@code String}): CEL's bindings and {@link ConditionPlan} call
+     * the same code.
+     */
+    static final Map<String, java.util.function.Function<Object[], Object>> FUNCTIONS = functions();
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Map<String, java.util.function.Function<Object[], Object>> functions() {
+        Map<String, java.util.function.Function<Object[], Object>> f = new LinkedHashMap<>();
+        f.put("distance_km_location", a -> Geo.distanceKm((Map) a[0], (Map) a[1]));
+        f.put("distance_km_txn", a -> Geo.distanceKm(location((Map) a[0]), location((Map) a[1])));
+        TIME_AND_PLACE.forEach(
+                (name, fn) -> f.put(name + "_txn", a -> fn.apply((Map) a[0], (Map) a[1])));
+        f.put(
+                "sum_amount_list",
+                a -> {
+                    long sum = 0;
+                    for (Object t : (List<Object>) a[0]) {
+                        sum += amountMinor((Map) t);
+                    }
+                    return sum;
+                });
+        f.put(
+                "max_amount_list",
+                a -> {
+                    long max = 0;
+                    for (Object t : (List<Object>) a[0]) {
+                        max = Math.max(max, amountMinor((Map) t));
+                    }
+                    return max;
+                });
+        f.put(
+                "last_list",
+                a -> {
+                    List<Object> list = (List<Object>) a[0];
+                    if (list.isEmpty()) {
+                        throw new IllegalArgumentException("last() of an empty list");
+                    }
+                    return list.get(list.size() - 1);
+                });
+        f.put(
+                "money_money",
+                a -> {
+                    Map m = (Map) a[0];
+                    return Amounts.format(
+                            new Money((Long) m.get("amount_minor"), (String) m.get("currency")));
+                });
+        f.put("money_int_string", a -> Amounts.format(new Money((Long) a[0], (String) a[1])));
+        return f;
+    }
+
+    /** The argument types of each overload, as CEL's bindings declare them. */
+    private static final Map<String, List<Class<?>>> ARGUMENTS =
+            Map.of(
+                    "distance_km_location", List.of(Map.class, Map.class),
+                    "distance_km_txn", List.of(Map.class, Map.class),
+                    "sum_amount_list", List.of(List.class),
+                    "max_amount_list", List.of(List.class),
+                    "last_list", List.of(List.class),
+                    "money_money", List.of(Map.class),
+                    "money_int_string", List.of(Long.class, String.class));
+
+    /** Built on first use, after the helpers above. */
+    private static final class Runtime {
+        static final CelRuntime INSTANCE =
+                CelRuntimeFactory.standardCelRuntimeBuilder()
+                        .setOptions(OPTIONS)
+                        .addFunctionBindings(bindings())
+                        .build();
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static List<CelFunctionBinding> bindings() {
         List<CelFunctionBinding> b = new ArrayList<>();
-        b.add(
-                CelFunctionBinding.from(
-                        "distance_km_location",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> Geo.distanceKm(x, y)));
-        b.add(
-                CelFunctionBinding.from(
-                        "distance_km_txn",
-                        Map.class,
-                        Map.class,
-                        (x, y) -> Geo.distanceKm(location(x), location(y))));
-        TIME_AND_PLACE.forEach(
-                (name, f) ->
+        FUNCTIONS.forEach(
+                (id, fn) -> {
+                    List<Class<?>> args = ARGUMENTS.getOrDefault(id, List.of(Map.class, Map.class));
+                    if (args.size() == 1) {
                         b.add(
                                 CelFunctionBinding.from(
-                                        name + "_txn",
-                                        Map.class,
-                                        Map.class,
-                                        (x, y) -> f.apply(x, y))));
-        b.add(
-                CelFunctionBinding.from(
-                        "sum_amount_list",
-                        List.class,
-                        list -> {
-                            long sum = 0;
-                            for (Object t : (List<Object>) list) {
-                                sum += amountMinor((Map) t);
-                            }
-                            return sum;
-                        }));
-        b.add(
-                CelFunctionBinding.from(
-                        "max_amount_list",
-                        List.class,
-                        list -> {
-                            long max = 0;
-                            for (Object t : (List<Object>) list) {
-                                max = Math.max(max, amountMinor((Map) t));
-                            }
-                            return max;
-                        }));
-        b.add(
-                CelFunctionBinding.from(
-                        "last_list",
-                        List.class,
-                        list -> {
-                            if (list.isEmpty()) {
-                                throw new IllegalArgumentException("last() of an empty list");
-                            }
-                            return list.get(list.size() - 1);
-                        }));
-        b.add(
-                CelFunctionBinding.from(
-                        "money_money",
-                        Map.class,
-                        m ->
-                                Amounts.format(
-                                        new Money(
-                                                (Long) m.get("amount_minor"),
-                                                (String) m.get("currency")))));
-        b.add(
-                CelFunctionBinding.from(
-                        "money_int_string",
-                        Long.class,
-                        String.class,
-                        (minor, currency) -> Amounts.format(new Money(minor, currency))));
+                                        id, (Class) args.get(0), x -> fn.apply(new Object[] {x})));
+                    } else {
+                        b.add(
+                                CelFunctionBinding.from(
+                                        id,
+                                        (Class) args.get(0),
+                                        (Class) args.get(1),
+                                        (x, y) -> fn.apply(new Object[] {x, y})));
+                    }
+                });
         return b;
     }
 

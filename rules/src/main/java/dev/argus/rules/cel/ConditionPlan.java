@@ -1,0 +1,391 @@
+package dev.argus.rules.cel;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.ast.CelReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A checked condition compiled to plain Java for the part of CEL that rule conditions use most:
+ * constants, the variables, field selection, {@code has()}, the logical, comparison, arithmetic and
+ * {@code in} operators, list literals, {@code size()} and the fraud helpers. It exists for speed:
+ * CEL's interpreter resolves variables, overloads and types on every evaluation, which made
+ * conditions the largest cost of the rule engine.
+ *
+ * <p>It never decides anything CEL would decide differently. A condition with any other construct
+ * (a macro such as {@code exists}, a string method, a conversion) gets no plan. While evaluating,
+ * anything outside the plan's certain ground (an evaluation error, such as a missing field or an
+ * overflow; a value of a type it does not handle) throws {@link Fallback}, and the caller asks CEL
+ * itself. Only {@code &&} and {@code ||} look past an error, exactly as CEL does: {@code false &&
+ * error} is false and {@code true || error} is true, in either order.
+ */
+public final class ConditionPlan {
+    /** The plan cannot decide this evaluation: evaluate the condition with CEL. */
+    public static final class Fallback extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final Fallback INSTANCE = new Fallback();
+
+        private Fallback() {
+            super("evaluate with CEL", null, false, false);
+        }
+    }
+
+    /** The values of the condition's variables for one evaluation. */
+    public record Frame(Object txn, Object profile, Object lists, Object matched) {}
+
+    private interface Node {
+        Object eval(Frame f);
+    }
+
+    private final Node root;
+
+    private ConditionPlan(Node root) {
+        this.root = root;
+    }
+
+    /** A plan for a checked condition, or empty when it uses what plans do not cover. */
+    public static Optional<ConditionPlan> of(CelValidationResult checked) {
+        try {
+            CelAbstractSyntaxTree ast = checked.getAst();
+            return Optional.of(new ConditionPlan(new Compiler(ast).compile(ast.getExpr())));
+        } catch (UnsupportedOperationException | CelValidationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The condition's value.
+     *
+     * @throws Fallback when CEL must evaluate it
+     */
+    public boolean test(Frame frame) {
+        return root.eval(frame) instanceof Boolean b ? b : fail();
+    }
+
+    private static <T> T fail() {
+        throw Fallback.INSTANCE;
+    }
+
+    private static final class Compiler {
+        private final CelAbstractSyntaxTree ast;
+
+        Compiler(CelAbstractSyntaxTree ast) {
+            this.ast = ast;
+        }
+
+        Node compile(CelExpr e) {
+            return switch (e.getKind()) {
+                case CONSTANT -> constant(e.constant());
+                case IDENT -> ident(e);
+                case SELECT -> select(e.select());
+                case CALL -> call(e);
+                case LIST -> list(e.list());
+                default -> unsupported();
+            };
+        }
+
+        private static Node constant(CelConstant c) {
+            Object v =
+                    switch (c.getKind()) {
+                        case INT64_VALUE -> c.int64Value();
+                        case DOUBLE_VALUE -> c.doubleValue();
+                        case STRING_VALUE -> c.stringValue();
+                        case BOOLEAN_VALUE -> c.booleanValue();
+                        default -> unsupported();
+                    };
+            return f -> v;
+        }
+
+        private Node ident(CelExpr e) {
+            Optional<CelReference> ref = ast.getReference(e.id());
+            if (ref.isPresent() && ref.get().value().isPresent()) {
+                return constant(ref.get().value().get());
+            }
+            return switch (e.ident().name()) {
+                case "txn" -> Frame::txn;
+                case "profile" -> Frame::profile;
+                case "lists" -> Frame::lists;
+                case "matched" -> Frame::matched;
+                default -> unsupported();
+            };
+        }
+
+        private Node select(CelExpr.CelSelect s) {
+            Node operand = compile(s.operand());
+            String field = s.field();
+            if (s.testOnly()) {
+                return f -> operand.eval(f) instanceof Map<?, ?> m ? m.containsKey(field) : fail();
+            }
+            return f -> {
+                Object v = operand.eval(f) instanceof Map<?, ?> m ? m.get(field) : null;
+                return v != null ? v : fail(); // absent: an error in CEL
+            };
+        }
+
+        private Node list(CelExpr.CelList l) {
+            if (!l.optionalIndices().isEmpty()) {
+                return unsupported();
+            }
+            List<Node> elements = l.elements().stream().map(this::compile).toList();
+            return f -> {
+                List<Object> out = new ArrayList<>(elements.size());
+                for (Node n : elements) {
+                    out.add(n.eval(f));
+                }
+                return out;
+            };
+        }
+
+        private Node call(CelExpr e) {
+            CelExpr.CelCall c = e.call();
+            if (c.target().isPresent()) {
+                return unsupported(); // member functions: string methods and the like
+            }
+            List<Node> a = c.args().stream().map(this::compile).toList();
+            return switch (c.function()) {
+                case "_&&_" -> and(a.get(0), a.get(1));
+                case "_||_" -> or(a.get(0), a.get(1));
+                case "!_" -> f -> a.get(0).eval(f) instanceof Boolean b ? !b : fail();
+                case "_?_:_" ->
+                        f ->
+                                a.get(0).eval(f) instanceof Boolean b
+                                        ? (b ? a.get(1) : a.get(2)).eval(f)
+                                        : fail();
+                case "_==_" -> f -> equal(a.get(0).eval(f), a.get(1).eval(f));
+                case "_!=_" -> f -> !equal(a.get(0).eval(f), a.get(1).eval(f));
+                case "_<_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) < 0;
+                case "_<=_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) <= 0;
+                case "_>_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) > 0;
+                case "_>=_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) >= 0;
+                case "_+_" -> f -> add(a.get(0).eval(f), a.get(1).eval(f));
+                case "_-_" -> f -> subtract(a.get(0).eval(f), a.get(1).eval(f));
+                case "_*_" -> f -> multiply(a.get(0).eval(f), a.get(1).eval(f));
+                case "_/_" -> f -> divide(a.get(0).eval(f), a.get(1).eval(f));
+                case "_%_" -> f -> modulo(a.get(0).eval(f), a.get(1).eval(f));
+                case "-_" -> f -> negate(a.get(0).eval(f));
+                case "@in" -> f -> in(a.get(0).eval(f), a.get(1).eval(f));
+                case "size" -> f -> size(a.get(0).eval(f));
+                case "_[_]" -> f -> index(a.get(0).eval(f), a.get(1).eval(f));
+                default -> helper(e, a);
+            };
+        }
+
+        private Node helper(CelExpr e, List<Node> args) {
+            List<String> overloads =
+                    ast.getReference(e.id()).map(CelReference::overloadIds).orElse(null);
+            if (overloads == null || overloads.size() != 1) {
+                return unsupported();
+            }
+            Function<Object[], Object> fn = RuleEnvironment.FUNCTIONS.get(overloads.get(0));
+            if (fn == null) {
+                return unsupported();
+            }
+            return f -> {
+                Object[] values = new Object[args.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = args.get(i).eval(f);
+                }
+                try {
+                    Object v = fn.apply(values);
+                    return v != null ? v : fail();
+                } catch (RuntimeException error) {
+                    return fail(); // an error in CEL too; CEL reports it
+                }
+            };
+        }
+
+        private static <T> T unsupported() {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /** CEL's {@code &&}: false wins over an error, on either side. */
+    private static Node and(Node left, Node right) {
+        return f -> {
+            Object l = tryEval(left, f);
+            if (Boolean.FALSE.equals(l)) {
+                return false;
+            }
+            Object r = right.eval(f) instanceof Boolean b ? b : fail();
+            if (Boolean.FALSE.equals(r)) {
+                return false;
+            }
+            return Boolean.TRUE.equals(l) ? true : fail();
+        };
+    }
+
+    /** CEL's {@code ||}: true wins over an error, on either side. */
+    private static Node or(Node left, Node right) {
+        return f -> {
+            Object l = tryEval(left, f);
+            if (Boolean.TRUE.equals(l)) {
+                return true;
+            }
+            Object r = right.eval(f) instanceof Boolean b ? b : fail();
+            if (Boolean.TRUE.equals(r)) {
+                return true;
+            }
+            return Boolean.FALSE.equals(l) ? false : fail();
+        };
+    }
+
+    /** The value, or null where CEL would have an error or the plan cannot tell. */
+    private static Object tryEval(Node n, Frame f) {
+        try {
+            return n.eval(f);
+        } catch (Fallback e) {
+            return null;
+        }
+    }
+
+    private static boolean equal(Object x, Object y) {
+        if (x instanceof String a && y instanceof String b) {
+            return a.equals(b);
+        }
+        if (x instanceof Long a && y instanceof Long b) {
+            return a.longValue() == b.longValue();
+        }
+        if (x instanceof Double a && y instanceof Double b) {
+            return a.doubleValue() == b.doubleValue();
+        }
+        if (x instanceof Long a && y instanceof Double b) {
+            return !b.isNaN() && compareLongDouble(a, b) == 0;
+        }
+        if (x instanceof Double a && y instanceof Long b) {
+            return !a.isNaN() && compareLongDouble(b, a) == 0;
+        }
+        if (x instanceof Boolean a && y instanceof Boolean b) {
+            return a.booleanValue() == b.booleanValue();
+        }
+        return fail(); // lists, maps, null, mixed types: CEL's rules
+    }
+
+    /** Ordering of numbers, including int against double; anything else goes to CEL. */
+    private static int compare(Object x, Object y) {
+        if (x instanceof Long a && y instanceof Long b) {
+            return Long.compare(a, b);
+        }
+        if (x instanceof Double a && y instanceof Double b && !a.isNaN() && !b.isNaN()) {
+            return a < b ? -1 : (a > b ? 1 : 0);
+        }
+        if (x instanceof Long a && y instanceof Double b && !b.isNaN()) {
+            return compareLongDouble(a, b);
+        }
+        if (x instanceof Double a && y instanceof Long b && !a.isNaN()) {
+            return -compareLongDouble(b, a);
+        }
+        return fail();
+    }
+
+    /** Exact comparison of a long and a (non-NaN) double. */
+    static int compareLongDouble(long a, double b) {
+        if (b >= 0x1p63) {
+            return -1;
+        }
+        if (b < -0x1p63) {
+            return 1;
+        }
+        long whole = (long) Math.floor(b);
+        if (a != whole) {
+            return a < whole ? -1 : 1;
+        }
+        return b > whole ? -1 : 0;
+    }
+
+    private static Object add(Object x, Object y) {
+        try {
+            if (x instanceof Long a && y instanceof Long b) {
+                return Math.addExact(a, b);
+            }
+        } catch (ArithmeticException overflow) {
+            return fail();
+        }
+        if (x instanceof Double a && y instanceof Double b) {
+            return a + b;
+        }
+        if (x instanceof String a && y instanceof String b) {
+            return a + b;
+        }
+        return fail();
+    }
+
+    private static Object subtract(Object x, Object y) {
+        try {
+            if (x instanceof Long a && y instanceof Long b) {
+                return Math.subtractExact(a, b);
+            }
+        } catch (ArithmeticException overflow) {
+            return fail();
+        }
+        return x instanceof Double a && y instanceof Double b ? a - b : fail();
+    }
+
+    private static Object multiply(Object x, Object y) {
+        try {
+            if (x instanceof Long a && y instanceof Long b) {
+                return Math.multiplyExact(a, b);
+            }
+        } catch (ArithmeticException overflow) {
+            return fail();
+        }
+        return x instanceof Double a && y instanceof Double b ? a * b : fail();
+    }
+
+    private static Object divide(Object x, Object y) {
+        if (x instanceof Long a && y instanceof Long b) {
+            return b == 0 || b == -1 ? fail() : a / b; // zero and overflow: CEL's errors
+        }
+        return x instanceof Double a && y instanceof Double b ? a / b : fail();
+    }
+
+    private static Object modulo(Object x, Object y) {
+        if (x instanceof Long a && y instanceof Long b && b != 0 && b != -1) {
+            return a % b;
+        }
+        return fail();
+    }
+
+    private static Object negate(Object x) {
+        if (x instanceof Long a && a != Long.MIN_VALUE) {
+            return -a;
+        }
+        return x instanceof Double a ? -a : fail();
+    }
+
+    private static Object in(Object x, Object container) {
+        if (!(container instanceof List<?> list)) {
+            return fail(); // maps: CEL's rules
+        }
+        for (Object element : list) {
+            if (equal(x, element)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Object index(Object container, Object i) {
+        if (container instanceof List<?> list && i instanceof Long n && n >= 0 && n < list.size()) {
+            Object v = list.get((int) (long) n);
+            return v != null ? v : fail();
+        }
+        return fail(); // out of range: an error in CEL; maps: CEL's rules
+    }
+
+    private static Object size(Object x) {
+        if (x instanceof List<?> list) {
+            return (long) list.size();
+        }
+        if (x instanceof String s) {
+            return (long) s.codePointCount(0, s.length());
+        }
+        return fail();
+    }
+}
