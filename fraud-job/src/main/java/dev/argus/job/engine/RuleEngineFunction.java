@@ -76,6 +76,7 @@ public final class RuleEngineFunction
     private transient ValueState<byte[]> state;
     private transient List<RuleRunner> runners;
     private transient Map<String, Integer> bySection;
+    private transient String[] sectionKeys;
     private transient AvroSerializer<EnrichedTransaction> eventSerializer;
     private transient DataOutputSerializer scratch;
     private transient DataOutputSerializer out;
@@ -132,12 +133,14 @@ public final class RuleEngineFunction
         eventSerializer = new AvroSerializer<>(EnrichedTransaction.class);
         runners = new ArrayList<>();
         bySection = new LinkedHashMap<>();
+        sectionKeys = new String[rules.size()];
         matches = new Counter[rules.size()];
         dropped = new Counter[rules.size()];
         for (int i = 0; i < rules.size(); i++) {
             Rule rule = rules.get(i);
             runners.add(new RuleRunner(rule, getRuntimeContext(), eventSerializer));
-            bySection.put(sectionKey(rule), i);
+            sectionKeys[i] = sectionKey(rule);
+            bySection.put(sectionKeys[i], i);
             var group =
                     getRuntimeContext()
                             .getMetricGroup()
@@ -203,15 +206,10 @@ public final class RuleEngineFunction
         }
         long at = Math.max(timestamp, account.clock);
         account.clock = at;
-        boolean[] touched = loadAll(account);
-        for (int i = 0; i < runners.size(); i++) {
-            RuleRunner r = runners.get(i);
-            emit(i, r.advanceTime(at), out, ctx);
-            emitMatches(i, r.process(event, at), out, ctx);
-            touched[i] |= r.changed() | cap(i);
-        }
-        saveChanged(account, touched);
-        schedule(account, ctx);
+        Loaded loaded = new Loaded(account);
+        step(loaded, event, at, out, ctx);
+        saveChanged(loaded);
+        schedule(loaded, ctx);
         write(account);
     }
 
@@ -225,7 +223,7 @@ public final class RuleEngineFunction
         account.timer = Long.MIN_VALUE;
         account.dirty = true;
         long watermark = ctx.timerService().currentWatermark();
-        boolean[] touched = loadAll(account);
+        Loaded loaded = new Loaded(account);
         if (ordering == Ordering.EVENT_TIME) {
             account.waiting.sort(
                     Comparator.comparingLong(Waiting::timestamp)
@@ -235,24 +233,42 @@ public final class RuleEngineFunction
                 account.dirty = true;
                 EnrichedTransaction event =
                         eventSerializer.deserialize(new DataInputDeserializer(w.event()));
-                for (int i = 0; i < runners.size(); i++) {
-                    RuleRunner r = runners.get(i);
-                    emit(i, r.advanceTime(w.timestamp()), out, ctx);
-                    emitMatches(i, r.process(event, w.timestamp()), out, ctx);
-                    touched[i] |= r.changed() | cap(i);
-                }
+                step(loaded, event, w.timestamp(), out, ctx);
             }
         }
         long at = Math.max(watermark, account.clock);
         account.clock = at;
         for (int i = 0; i < runners.size(); i++) {
-            RuleRunner r = runners.get(i);
-            emit(i, r.advanceTime(at), out, ctx);
-            touched[i] |= r.changed();
+            // a rule the account holds nothing for has nothing to time out
+            if (loaded.loaded[i] || account.sections[i] != null) {
+                RuleRunner r = loaded.runner(i);
+                emit(i, r.advanceTime(at), out, ctx);
+                loaded.touched[i] |= r.changed();
+            }
         }
-        saveChanged(account, touched);
-        schedule(account, ctx);
+        saveChanged(loaded);
+        schedule(loaded, ctx);
         write(account);
+    }
+
+    /**
+     * Feeds one event, at {@code at}, to every rule. A rule the account holds nothing for is not
+     * even loaded unless the event can start a partial match of it.
+     */
+    private void step(
+            Loaded loaded, EnrichedTransaction event, long at, Collector<Alert> out, Context ctx)
+            throws Exception {
+        for (int i = 0; i < runners.size(); i++) {
+            if (!loaded.loaded[i]
+                    && loaded.account.sections[i] == null
+                    && runners.get(i).cannotStart(event, at)) {
+                continue;
+            }
+            RuleRunner r = loaded.runner(i);
+            emit(i, r.advanceTime(at), out, ctx);
+            emitMatches(i, r.process(event, at), out, ctx);
+            loaded.touched[i] |= r.changed() | cap(i);
+        }
     }
 
     /**
@@ -271,41 +287,53 @@ public final class RuleEngineFunction
         return true;
     }
 
-    /** Loads every rule's section of the account; a rule without one starts fresh. */
-    private boolean[] loadAll(Account account) throws IOException {
-        boolean[] touched = new boolean[runners.size()];
-        for (int i = 0; i < runners.size(); i++) {
-            byte[] section = account.sections[i];
-            if (section == null) {
-                runners.get(i).reset();
-            } else {
-                runners.get(i).load(section);
-            }
-        }
-        return touched;
-    }
-
-    private void saveChanged(Account account, boolean[] touched) throws Exception {
-        for (int i = 0; i < runners.size(); i++) {
-            if (touched[i]) {
-                account.sections[i] = runners.get(i).save(scratch);
-                account.dirty = true;
-            }
-        }
-    }
-
     /**
-     * Keeps one timer: the earliest waiting event or window end of the account. The rules' sections
-     * of the account must be loaded.
+     * The rules' runners for one account, each loaded with the account's section on first use (a
+     * rule without one starts fresh), and which of them changed.
      */
-    private void schedule(Account account, Context ctx) {
+    private final class Loaded {
+        final Account account;
+        final boolean[] loaded = new boolean[runners.size()];
+        final boolean[] touched = new boolean[runners.size()];
+
+        Loaded(Account account) {
+            this.account = account;
+        }
+
+        RuleRunner runner(int i) throws IOException {
+            RuleRunner r = runners.get(i);
+            if (!loaded[i]) {
+                byte[] section = account.sections[i];
+                if (section == null) {
+                    r.reset();
+                } else {
+                    r.load(section);
+                }
+                loaded[i] = true;
+            }
+            return r;
+        }
+    }
+
+    private void saveChanged(Loaded loaded) throws Exception {
+        for (int i = 0; i < runners.size(); i++) {
+            if (loaded.touched[i]) {
+                loaded.account.sections[i] = runners.get(i).save(scratch);
+                loaded.account.dirty = true;
+            }
+        }
+    }
+
+    /** Keeps one timer: the earliest waiting event or window end of the account. */
+    private void schedule(Loaded loaded, Context ctx) throws IOException {
+        Account account = loaded.account;
         long next = Long.MAX_VALUE;
         for (Waiting w : account.waiting) {
             next = Math.min(next, w.timestamp());
         }
         for (int i = 0; i < runners.size(); i++) {
             if (account.sections[i] != null) {
-                next = Math.min(next, runners.get(i).nextDeadline());
+                next = Math.min(next, loaded.runner(i).nextDeadline());
             }
         }
         replaceTimer(account, next == Long.MAX_VALUE ? Long.MIN_VALUE : next, ctx);
@@ -425,7 +453,7 @@ public final class RuleEngineFunction
         for (int i = 0; i < runners.size(); i++) {
             byte[] s = account.sections[i];
             if (s != null) {
-                out.writeUTF(sectionKey(rules.get(i)));
+                out.writeUTF(sectionKeys[i]);
                 out.writeInt(s.length);
                 out.write(s);
             }
