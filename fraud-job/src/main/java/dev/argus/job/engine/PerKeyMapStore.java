@@ -1,5 +1,6 @@
 package dev.argus.job.engine;
 
+import java.io.IOException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -17,6 +18,7 @@ import org.apache.flink.api.common.state.ReducingStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
 
 /**
  * The keyed state store that flink-cep's shared buffer is built on, inside the engine: its map
@@ -33,6 +35,19 @@ final class PerKeyMapStore implements KeyedStateStore {
             TypeSerializer<Object> keySerializer,
             TypeSerializer<Object> valueSerializer,
             Map<Object, Object> contents) {}
+
+    /**
+     * A value as stored, not yet deserialized: loading an account copies each value's bytes, and
+     * only a value the NFA reads is deserialized. A value never read is stored again as it was, so
+     * the events of a partial match cost no serialization while they wait.
+     */
+    static final class Raw {
+        final byte[] bytes;
+
+        Raw(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
 
     private final Map<String, Registered> maps = new LinkedHashMap<>();
 
@@ -68,10 +83,27 @@ final class PerKeyMapStore implements KeyedStateStore {
                                         (TypeSerializer<Object>) descriptor.getValueSerializer(),
                                         new HashMap<>()));
         Map<UK, UV> map = (Map<UK, UV>) (Map<?, ?>) registered.contents();
+        TypeSerializer<UV> values = descriptor.getValueSerializer();
         return new MapState<>() {
             @Override
-            public UV get(UK key) {
-                return map.get(key);
+            public UV get(UK key) throws IOException {
+                Object v = map.get(key);
+                if (v instanceof Raw raw) {
+                    UV value = values.deserialize(new DataInputDeserializer(raw.bytes));
+                    map.put(key, value);
+                    return value;
+                }
+                return (UV) v;
+            }
+
+            /** Deserializes what is still raw, before the contents are handed out. */
+            private Map<UK, UV> resolved() throws IOException {
+                for (Map.Entry<UK, UV> e : map.entrySet()) {
+                    if (e.getValue() instanceof Raw raw) {
+                        e.setValue(values.deserialize(new DataInputDeserializer(raw.bytes)));
+                    }
+                }
+                return map;
             }
 
             @Override
@@ -95,8 +127,8 @@ final class PerKeyMapStore implements KeyedStateStore {
             }
 
             @Override
-            public Iterable<Map.Entry<UK, UV>> entries() {
-                return map.entrySet();
+            public Iterable<Map.Entry<UK, UV>> entries() throws IOException {
+                return resolved().entrySet();
             }
 
             @Override
@@ -105,13 +137,13 @@ final class PerKeyMapStore implements KeyedStateStore {
             }
 
             @Override
-            public Iterable<UV> values() {
-                return map.values();
+            public Iterable<UV> values() throws IOException {
+                return resolved().values();
             }
 
             @Override
-            public Iterator<Map.Entry<UK, UV>> iterator() {
-                return map.entrySet().iterator();
+            public Iterator<Map.Entry<UK, UV>> iterator() throws IOException {
+                return resolved().entrySet().iterator();
             }
 
             @Override

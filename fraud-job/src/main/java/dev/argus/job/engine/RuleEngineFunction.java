@@ -51,8 +51,11 @@ public final class RuleEngineFunction
         extends KeyedProcessFunction<String, EnrichedTransaction, Alert> {
     private static final long serialVersionUID = 1L;
 
-    /** The value's layout; a change to it needs a new number and a reader for the old one. */
-    static final int FORMAT = 1;
+    /**
+     * The value's layout; a change to it needs a new number and a reader for the old one. Format 2
+     * prefixes each shared-buffer value with its length (format 1 did not); the rest is the same.
+     */
+    static final int FORMAT = 2;
 
     public static final String STATE = "rule-engine";
 
@@ -307,7 +310,7 @@ public final class RuleEngineFunction
                 if (section == null) {
                     r.reset();
                 } else {
-                    r.load(section);
+                    r.load(section, FORMAT);
                 }
                 loaded[i] = true;
             }
@@ -386,7 +389,7 @@ public final class RuleEngineFunction
     }
 
     /** The account's value, decoded; sections of rules that no longer run are left out. */
-    private Account read() throws IOException {
+    private Account read() throws Exception {
         Account account = new Account(runners.size());
         byte[] value = state.value();
         if (value == null) {
@@ -394,9 +397,13 @@ public final class RuleEngineFunction
         }
         DataInputDeserializer in = new DataInputDeserializer(value);
         int format = in.readInt();
-        if (format != FORMAT) {
+        if (format < 1 || format > FORMAT) {
             throw new IOException(
-                    "rule engine state of format " + format + ", this version reads " + FORMAT);
+                    "rule engine state of format "
+                            + format
+                            + ", this version reads 1 to "
+                            + FORMAT
+                            + ": restore with the Argus version that wrote it or a later one");
         }
         account.clock = in.readLong();
         account.timer = in.readLong();
@@ -417,6 +424,16 @@ public final class RuleEngineFunction
             } else {
                 account.dirty = true; // a removed or changed rule: its partial matches go
             }
+        }
+        if (format < FORMAT) {
+            // written by an earlier version: every section in today's layout before anything else
+            for (int rule = 0; rule < runners.size(); rule++) {
+                if (account.sections[rule] != null) {
+                    runners.get(rule).load(account.sections[rule], format);
+                    account.sections[rule] = runners.get(rule).save(scratch);
+                }
+            }
+            account.dirty = true;
         }
         return account;
     }

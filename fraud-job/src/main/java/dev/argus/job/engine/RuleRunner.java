@@ -135,14 +135,23 @@ final class RuleRunner implements AutoCloseable {
         return rule;
     }
 
+    /** The map states of the rule's shared buffer, for the engine's format tests. */
+    PerKeyMapStore store() {
+        return store;
+    }
+
     /** Starts an account with no partial matches. */
     void reset() {
         store.clear();
         state = nfa.createInitialNFAState();
     }
 
-    /** Loads an account's section, as written by {@link #save}. */
-    void load(byte[] section) throws IOException {
+    /**
+     * Loads an account's section, as written by {@link #save} ({@code format} 2: each value with
+     * its length, kept raw until the NFA reads it) or by the engine's first release ({@code format}
+     * 1: values without lengths, deserialized here).
+     */
+    void load(byte[] section, int format) throws IOException {
         store.clear();
         DataInputDeserializer in = new DataInputDeserializer(section);
         state = stateSerializer.deserialize(in);
@@ -158,10 +167,14 @@ final class RuleRunner implements AutoCloseable {
                                 + map.name());
             }
             for (int n = in.readInt(); n > 0; n--) {
-                map.contents()
-                        .put(
-                                map.keySerializer().deserialize(in),
-                                map.valueSerializer().deserialize(in));
+                Object key = map.keySerializer().deserialize(in);
+                if (format == 1) {
+                    map.contents().put(key, map.valueSerializer().deserialize(in));
+                } else {
+                    byte[] value = new byte[in.readInt()];
+                    in.readFully(value);
+                    map.contents().put(key, new PerKeyMapStore.Raw(value));
+                }
             }
         }
     }
@@ -200,7 +213,15 @@ final class RuleRunner implements AutoCloseable {
             out.writeInt(map.contents().size());
             for (Map.Entry<Object, Object> e : map.contents().entrySet()) {
                 map.keySerializer().serialize(e.getKey(), out);
-                map.valueSerializer().serialize(e.getValue(), out);
+                if (e.getValue() instanceof PerKeyMapStore.Raw raw) {
+                    out.writeInt(raw.bytes.length);
+                    out.write(raw.bytes);
+                } else {
+                    int at = out.length();
+                    out.writeInt(0);
+                    map.valueSerializer().serialize(e.getValue(), out);
+                    out.writeIntUnsafe(out.length() - at - 4, at);
+                }
             }
         }
         return out.getCopyOfBuffer();

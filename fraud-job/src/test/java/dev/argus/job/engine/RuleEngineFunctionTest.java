@@ -14,6 +14,8 @@ import dev.argus.model.TransactionType;
 import dev.argus.rules.Rule;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -211,6 +213,95 @@ class RuleEngineFunctionTest {
         assertThat(harness.extractOutputValues())
                 .extracting(a -> EngineDifferential.line(a))
                 .containsExactly("pile | a:s5, b:transfer");
+    }
+
+    @Test
+    void readsTheValueLayoutOfTheFirstReleaseAndContinuesItsPartialMatches() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, null);
+        small("s1", 0);
+        small("s2", 30);
+        small("s3", 60);
+        // the account's value as the engine's first release wrote it (format 1)
+        var value = accountValue();
+        Rule burst = TestRules.pack(BURST).get(0);
+        RuleRunner runner =
+                new RuleRunner(
+                        burst,
+                        ((RuleEngineFunction)
+                                        ((org.apache.flink.streaming.api.operators
+                                                                        .KeyedProcessOperator<
+                                                                ?, ?, ?>)
+                                                        harness.getOperator())
+                                                .getUserFunction())
+                                .getRuntimeContext(),
+                        new org.apache.flink.formats.avro.typeutils.AvroSerializer<>(
+                                EnrichedTransaction.class));
+        value.update(toFirstFormat(value.value(), runner));
+        assertThat(new DataInputDeserializer(value.value()).readInt()).isEqualTo(1);
+
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+
+        assertThat(harness.extractOutputValues())
+                .extracting(a -> EngineDifferential.line(a))
+                .containsExactly("burst | small:s1, small:s2, small:s3, large:big");
+        runner.close();
+    }
+
+    /**
+     * The value in format 1: the same, except that shared-buffer values had no length before them.
+     */
+    private static byte[] toFirstFormat(byte[] value, RuleRunner runner) throws Exception {
+        DataInputDeserializer in = new DataInputDeserializer(value);
+        DataOutputSerializer out = new DataOutputSerializer(value.length);
+        assertThat(in.readInt()).isEqualTo(2);
+        out.writeInt(1);
+        out.writeLong(in.readLong());
+        out.writeLong(in.readLong());
+        int waiting = in.readInt();
+        out.writeInt(waiting);
+        for (int n = waiting; n > 0; n--) {
+            out.writeLong(in.readLong());
+            out.writeLong(in.readLong());
+            byte[] event = new byte[in.readInt()];
+            in.readFully(event);
+            out.writeInt(event.length);
+            out.write(event);
+        }
+        int sections = in.readInt();
+        out.writeInt(sections);
+        for (int n = sections; n > 0; n--) {
+            out.writeUTF(in.readUTF());
+            byte[] section = new byte[in.readInt()];
+            in.readFully(section);
+            DataInputDeserializer s = new DataInputDeserializer(section);
+            DataOutputSerializer old = new DataOutputSerializer(section.length);
+            var nfaState = new org.apache.flink.cep.nfa.NFAStateSerializer();
+            nfaState.serialize(nfaState.deserialize(s), old);
+            for (PerKeyMapStore.Registered map : runner.store().maps()) {
+                old.writeUTF(s.readUTF());
+                int entries = s.readInt();
+                old.writeInt(entries);
+                for (int e = entries; e > 0; e--) {
+                    map.keySerializer().serialize(map.keySerializer().deserialize(s), old);
+                    byte[] v = new byte[s.readInt()];
+                    s.readFully(v);
+                    old.write(v);
+                }
+            }
+            out.writeInt(old.length());
+            out.write(old.getCopyOfBuffer());
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    private org.apache.flink.api.common.state.ValueState<byte[]> accountValue() throws Exception {
+        harness.getOperator().setCurrentKey("acc-1");
+        return harness.getOperator()
+                .getKeyedStateBackend()
+                .getPartitionedState(
+                        org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                        org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                        RuleEngineFunction.descriptor());
     }
 
     /** The rule ids of the sections in the account's value. */
