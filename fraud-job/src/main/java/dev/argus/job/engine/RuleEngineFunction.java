@@ -17,7 +17,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -53,7 +52,8 @@ public final class RuleEngineFunction
 
     /**
      * The value's layout; a change to it needs a new number and a reader for the old one. Format 2
-     * prefixes each shared-buffer value with its length (format 1 did not); the rest is the same.
+     * prefixes each shared-buffer value, and each event inside one, with its length (format 1 did
+     * not); the rest is the same.
      */
     static final int FORMAT = 2;
 
@@ -80,7 +80,7 @@ public final class RuleEngineFunction
     private transient List<RuleRunner> runners;
     private transient Map<String, Integer> bySection;
     private transient String[] sectionKeys;
-    private transient AvroSerializer<EnrichedTransaction> eventSerializer;
+    private transient EventSerializer eventSerializer;
     private transient DataOutputSerializer scratch;
     private transient DataOutputSerializer out;
     private transient Counter[] matches;
@@ -133,7 +133,7 @@ public final class RuleEngineFunction
     @Override
     public void open(OpenContext openContext) throws Exception {
         state = getRuntimeContext().getState(descriptor());
-        eventSerializer = new AvroSerializer<>(EnrichedTransaction.class);
+        eventSerializer = new EventSerializer();
         runners = new ArrayList<>();
         bySection = new LinkedHashMap<>();
         sectionKeys = new String[rules.size()];
@@ -191,13 +191,11 @@ public final class RuleEngineFunction
                 ctx.output(LATE, event);
                 return;
             }
-            scratch.clear();
-            eventSerializer.serialize(event, scratch);
             long arrival =
                     account.waiting.isEmpty()
                             ? 0
                             : account.waiting.get(account.waiting.size() - 1).arrival() + 1;
-            account.waiting.add(new Waiting(timestamp, arrival, scratch.getCopyOfBuffer()));
+            account.waiting.add(new Waiting(timestamp, arrival, eventSerializer.encode(event)));
             account.dirty = true;
             // the rules' sections are not loaded here: keep an earlier timer (a window end or an
             // earlier event), else wake up for this event
@@ -234,8 +232,7 @@ public final class RuleEngineFunction
             while (!account.waiting.isEmpty() && account.waiting.get(0).timestamp() <= watermark) {
                 Waiting w = account.waiting.remove(0);
                 account.dirty = true;
-                EnrichedTransaction event =
-                        eventSerializer.deserialize(new DataInputDeserializer(w.event()));
+                EnrichedTransaction event = eventSerializer.decode(w.event());
                 step(loaded, event, w.timestamp(), out, ctx);
             }
         }
@@ -390,6 +387,7 @@ public final class RuleEngineFunction
 
     /** The account's value, decoded; sections of rules that no longer run are left out. */
     private Account read() throws Exception {
+        eventSerializer.forget(); // another account: other event objects
         Account account = new Account(runners.size());
         byte[] value = state.value();
         if (value == null) {

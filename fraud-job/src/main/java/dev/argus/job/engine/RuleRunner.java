@@ -8,7 +8,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.RuntimeContext;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.cep.configuration.SharedBufferCacheConfig;
 import org.apache.flink.cep.nfa.ComputationState;
@@ -51,6 +50,7 @@ final class RuleRunner implements AutoCloseable {
     private final NFA<EnrichedTransaction> nfa;
     private final AfterMatchSkipStrategy skip;
     private final PerKeyMapStore store = new PerKeyMapStore();
+    private final EventSerializer events;
     private final SharedBuffer<EnrichedTransaction> buffer;
     private final NFAStateSerializer stateSerializer = new NFAStateSerializer();
     private final org.apache.flink.cep.time.TimerService processingTime = System::currentTimeMillis;
@@ -62,19 +62,15 @@ final class RuleRunner implements AutoCloseable {
      */
     private final List<IterativeCondition<EnrichedTransaction>> startConditions;
 
-    RuleRunner(
-            Rule rule,
-            RuntimeContext context,
-            TypeSerializer<EnrichedTransaction> transactionSerializer)
-            throws Exception {
+    RuleRunner(Rule rule, RuntimeContext context, EventSerializer events) throws Exception {
         this.rule = rule;
         Pattern<EnrichedTransaction, ?> pattern = rule.pattern();
         // as CepOperator: timed-out partial matches are kept only for functions that handle them
         this.nfa = NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()).createNFA();
         this.nfa.open(context, new Configuration());
         this.skip = pattern.getAfterMatchSkipStrategy();
-        this.buffer =
-                new SharedBuffer<>(store, transactionSerializer, new SharedBufferCacheConfig());
+        this.buffer = new SharedBuffer<>(store, events, new SharedBufferCacheConfig());
+        this.events = events;
         this.state = nfa.createInitialNFAState();
         this.startConditions = startConditions(nfa);
     }
@@ -169,7 +165,12 @@ final class RuleRunner implements AutoCloseable {
             for (int n = in.readInt(); n > 0; n--) {
                 Object key = map.keySerializer().deserialize(in);
                 if (format == 1) {
-                    map.contents().put(key, map.valueSerializer().deserialize(in));
+                    events.readingFirstFormat(true);
+                    try {
+                        map.contents().put(key, map.valueSerializer().deserialize(in));
+                    } finally {
+                        events.readingFirstFormat(false);
+                    }
                 } else {
                     byte[] value = new byte[in.readInt()];
                     in.readFully(value);
