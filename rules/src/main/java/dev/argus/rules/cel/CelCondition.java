@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A stage's CEL condition as a flink-cep condition. Flink ships it to the tasks by Java
  * serialization with its source text; each task compiles it once (on open, or on first use) into an
- * immutable program. An evaluation error (for example reading an optional field that the event
- * lacks without {@code has()}) counts as false, is counted in {@code condition_errors} and logged
- * once per task.
+ * immutable program and its {@link ConditionPlan}, which decides most evaluations without CEL's
+ * interpreter and leaves the rest, errors included, to the program. An evaluation error (for
+ * example reading an optional field that the event lacks without {@code has()}) counts as false, is
+ * counted in {@code condition_errors} and logged once per task.
  */
 public final class CelCondition extends RichIterativeCondition<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;

@@ -257,7 +257,10 @@ public final class RuleEnvironment {
         return f;
     }
 
-    /** The argument types of each overload, as CEL's bindings declare them. */
+    /**
+     * The argument types of each overload, as CEL's bindings declare them; the time and travel
+     * helpers of two transactions, not listed, take two maps.
+     */
     private static final Map<String, List<Class<?>>> ARGUMENTS =
             Map.of(
                     "distance_km_location", List.of(Map.class, Map.class),
