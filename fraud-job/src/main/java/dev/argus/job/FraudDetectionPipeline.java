@@ -60,21 +60,9 @@ public final class FraudDetectionPipeline {
         DataStream<DeadLetter> deadLetters =
                 valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
 
-        // the profile and the rules share the keying: no shuffle between them
         AvroTypeInfo<EnrichedTransaction> enrichedType =
                 new AvroTypeInfo<>(EnrichedTransaction.class);
-        SingleOutputStreamOperator<EnrichedTransaction> enriched =
-                valid.keyBy(Transaction::getAccountId)
-                        .process(
-                                new ProfileFunction(
-                                        new AccountProfile(config.profileMaxSeen()),
-                                        config.profileRetention()),
-                                enrichedType)
-                        .uid(Uids.ACCOUNT_PROFILE)
-                        .name("account profile");
-        KeyedStream<EnrichedTransaction, String> byAccount =
-                DataStreamUtils.reinterpretAsKeyedStream(
-                        enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
+        KeyedStream<EnrichedTransaction, String> byAccount = enriched(valid, config);
 
         DataStream<Alert> matches;
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
@@ -144,6 +132,26 @@ public final class FraudDetectionPipeline {
                         .uid(Uids.ALERT_GATE)
                         .name("snoozes, quiet periods and routing by rule mode");
         return new Outputs(alerts, alerts.getSideOutput(AlertGateFunction.SHADOW), deadLetters);
+    }
+
+    /**
+     * Valid transactions keyed by account through the account profile: each with the account's
+     * features, still keyed by account. The profile and the rules share the keying, so no shuffle
+     * sits between them. The benchmark's rule-stage ceiling shares it.
+     */
+    public static KeyedStream<EnrichedTransaction, String> enriched(
+            DataStream<Transaction> valid, PipelineConfig config) {
+        SingleOutputStreamOperator<EnrichedTransaction> enriched =
+                valid.keyBy(Transaction::getAccountId)
+                        .process(
+                                new ProfileFunction(
+                                        new AccountProfile(config.profileMaxSeen()),
+                                        config.profileRetention()),
+                                new AvroTypeInfo<>(EnrichedTransaction.class))
+                        .uid(Uids.ACCOUNT_PROFILE)
+                        .name("account profile");
+        return DataStreamUtils.reinterpretAsKeyedStream(
+                enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
     }
 
     /**

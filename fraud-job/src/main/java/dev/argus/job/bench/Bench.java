@@ -130,6 +130,9 @@ public final class Bench {
             for (int r = 0; r < options.runs(); r++) {
                 plans.add(new Plan(Variant.KEYED, options.rules(), false, options.profile()));
             }
+            for (int r = 0; r < options.runs(); r++) {
+                plans.add(new Plan(Variant.STAGE, options.rules(), false, false));
+            }
         }
         return plans;
     }
@@ -190,7 +193,7 @@ public final class Bench {
                         "--bench.parallelism", String.valueOf(options.parallelism()),
                         "--bench.managed-memory", options.managedMemory()));
         RulePack pack = BenchJob.selectRules(config, plan.rules());
-        int ruleCount = plan.variant() == Variant.KEYED ? 0 : pack.rules().size();
+        int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
         Set<String> timeoutRules =
                 pack.rules().stream()
                         .filter(Rule::alertsOnTimeout)
@@ -201,7 +204,7 @@ public final class Bench {
                         "run %d: %s, %s, run %d of the variant ...",
                         n,
                         plan.variant().key(),
-                        plan.variant() == Variant.KEYED ? "no rules" : ruleCount + " rules",
+                        plan.variant().runsRules() ? ruleCount + " rules" : "no rules",
                         runOfVariant));
 
         Path log = logDir.resolve("bench-run" + n + "-" + plan.variant().key() + ".log");
@@ -445,7 +448,7 @@ public final class Bench {
                 "=== %s (%s), %s, %,d accounts, run %d ===%n",
                 r.variant().key(),
                 r.variant().description(),
-                r.variant() == Variant.KEYED ? "no rules" : r.rules() + " rules",
+                r.variant().runsRules() ? r.rules() + " rules" : "no rules",
                 options.accounts(),
                 r.run());
         if (r.unthrottledSeconds() > 0) {
@@ -589,6 +592,7 @@ public final class Bench {
         List<RunResult> argusOne = select(results, Variant.ARGUS, true);
         List<RunResult> cepOne = select(results, Variant.CEP, true);
         List<RunResult> keyed = select(results, Variant.KEYED, false);
+        List<RunResult> stage = select(results, Variant.STAGE, false);
         if (!argusOne.isEmpty()) {
             out.println();
             out.printf(
@@ -612,13 +616,24 @@ public final class Bench {
                     median(argus, RunResult::throughput) / ceiling,
                     median(cep, RunResult::throughput) / ceiling);
         }
+        if (!stage.isEmpty()) {
+            double ceiling = median(stage, RunResult::throughput);
+            out.printf(
+                    "rule stage's ceiling: the pipeline through the profile, then one state read"
+                            + " and write per event, %,.0f transactions/s (%s); argus with the pack"
+                            + " at %.3f of it, stock cep at %.3f%n",
+                    ceiling,
+                    each(stage),
+                    median(argus, RunResult::throughput) / ceiling,
+                    median(cep, RunResult::throughput) / ceiling);
+        }
         out.flush();
     }
 
     private List<RunResult> select(List<RunResult> results, Variant v, boolean singleRule) {
         return results.stream()
                 .filter(r -> r.variant() == v)
-                .filter(r -> v == Variant.KEYED || (r.rules() == 1) == singleRule)
+                .filter(r -> !v.runsRules() || (r.rules() == 1) == singleRule)
                 .filter(r -> !singleRule || r.unthrottledSeconds() > 0)
                 .toList();
     }

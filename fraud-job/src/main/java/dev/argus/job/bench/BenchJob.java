@@ -8,6 +8,7 @@ import dev.argus.job.PipelineConfig;
 import dev.argus.job.Uids;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
 import dev.argus.job.io.KafkaIo;
+import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
@@ -75,12 +76,17 @@ public final class BenchJob {
         if (variant == Variant.CEP) {
             pipeline = pipeline.withEngine(PipelineConfig.Engine.CEP, pipeline.ordering());
         }
-        if (variant == Variant.KEYED) {
+        if (!variant.runsRules()) {
             SingleOutputStreamOperator<Transaction> valid =
                     FraudDetectionPipeline.validTransactions(
                             env, KafkaIo.transactionsSource(config, false), pipeline);
-            valid.keyBy(Transaction::getAccountId)
-                    .process(new PlainKeyedFunction(), Types.LONG)
+            (variant == Variant.STAGE
+                            ? FraudDetectionPipeline.enriched(valid, pipeline)
+                                    .process(
+                                            new PlainKeyedFunction<EnrichedTransaction>(),
+                                            Types.LONG)
+                            : valid.keyBy(Transaction::getAccountId)
+                                    .process(new PlainKeyedFunction<Transaction>(), Types.LONG))
                     .uid("plain-keyed")
                     .name("plain keyed read and write")
                     .sinkTo(new DiscardingSink<>())

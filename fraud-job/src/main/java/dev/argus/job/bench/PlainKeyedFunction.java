@@ -1,6 +1,5 @@
 package dev.argus.job.bench;
 
-import dev.argus.model.Transaction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -12,7 +11,7 @@ import org.apache.flink.util.Collector;
  * The benchmarks' practical ceiling for a per-account operator: one keyed state read and one write
  * per event, nothing else. Emits one count per event.
  */
-public final class PlainKeyedFunction extends KeyedProcessFunction<String, Transaction, Long> {
+public final class PlainKeyedFunction<T> extends KeyedProcessFunction<String, T, Long> {
     private transient ValueState<Long> count;
 
     @Override
@@ -21,7 +20,7 @@ public final class PlainKeyedFunction extends KeyedProcessFunction<String, Trans
     }
 
     @Override
-    public void processElement(Transaction t, Context ctx, Collector<Long> out) throws Exception {
+    public void processElement(T event, Context ctx, Collector<Long> out) throws Exception {
         Long c = count.value();
         count.update(c == null ? 1L : c + 1);
         out.collect(1L);

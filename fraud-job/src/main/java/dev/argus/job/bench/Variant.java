@@ -15,7 +15,13 @@ public enum Variant {
      * The practical ceiling: the same source, decoding and dead-letter routing, then one keyed
      * function that reads and writes one state value per event; no profile, no rules.
      */
-    KEYED("keyed", "plain keyed function: one state read and write per event");
+    KEYED("keyed", "plain keyed function: one state read and write per event"),
+    /**
+     * The rule stage's ceiling: Argus's pipeline through the account profile, then, in the rule
+     * engine's place, one keyed function that reads and writes one state value per event; no rules,
+     * no alerts.
+     */
+    STAGE("stage", "the pipeline through the profile, then one state read and write per event");
 
     private final String key;
     private final String description;
@@ -35,7 +41,12 @@ public enum Variant {
 
     /** Whether the run produces alerts, so that detection latency can be measured. */
     public boolean alerts() {
-        return this != KEYED;
+        return runsRules();
+    }
+
+    /** Whether the run evaluates the rules (the ceilings do not). */
+    public boolean runsRules() {
+        return this == ARGUS || this == CEP;
     }
 
     public static Variant of(String key) {
@@ -45,6 +56,6 @@ public enum Variant {
             }
         }
         throw new IllegalArgumentException(
-                "unknown variant '" + key + "': use argus, cep or keyed");
+                "unknown variant '" + key + "': use argus, cep, keyed or stage");
     }
 }

@@ -131,7 +131,7 @@ public final class ProfileBenchmark {
                                                 new AccountProfile(50), Duration.ofDays(400)),
                                         new AvroTypeInfo<>(EnrichedTransaction.class))
                                 .map(e -> 1L, Types.LONG)
-                        : keyed.process(new PlainKeyedFunction(), Types.LONG);
+                        : keyed.process(new PlainKeyedFunction<Transaction>(), Types.LONG);
         out.sinkTo(new MeasuringSink(warmUp)).name("measure");
         env.execute(withProfile ? "profile-bench" : "plain-keyed-bench");
         return (SEEN.get() - warmUp) / ((LAST_AT.get() - WARM_AT.get()) / 1e9);
