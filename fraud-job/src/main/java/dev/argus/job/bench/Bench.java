@@ -605,29 +605,35 @@ public final class Bench {
             row("argus, transactions/s", argusOne, argus, RunResult::throughput, "%,.0f", true);
             row("stock cep, transactions/s", cepOne, cep, RunResult::throughput, "%,.0f", true);
         }
-        if (!keyed.isEmpty()) {
-            double ceiling = median(keyed, RunResult::throughput);
-            out.printf(
-                    "ceiling: a keyed function doing one state read and write per event, %,.0f"
-                            + " transactions/s (%s); argus with the pack at %.3f of it,"
-                            + " stock cep at %.3f%n",
-                    ceiling,
-                    each(keyed),
-                    median(argus, RunResult::throughput) / ceiling,
-                    median(cep, RunResult::throughput) / ceiling);
-        }
-        if (!stage.isEmpty()) {
-            double ceiling = median(stage, RunResult::throughput);
-            out.printf(
-                    "rule stage's ceiling: the pipeline through the profile, then one state read"
-                            + " and write per event, %,.0f transactions/s (%s); argus with the pack"
-                            + " at %.3f of it, stock cep at %.3f%n",
-                    ceiling,
-                    each(stage),
-                    median(argus, RunResult::throughput) / ceiling,
-                    median(cep, RunResult::throughput) / ceiling);
-        }
+        ceiling(
+                "ceiling: a keyed function doing one state read and write per event",
+                keyed,
+                argus,
+                cep);
+        ceiling(
+                "rule stage's ceiling: the pipeline through the profile, then one state read and"
+                        + " write per event",
+                stage,
+                argus,
+                cep);
         out.flush();
+    }
+
+    /** A ceiling's throughput, and where Argus and stock CEP with the pack stand against it. */
+    private void ceiling(
+            String what, List<RunResult> runs, List<RunResult> argus, List<RunResult> cep) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        double ceiling = median(runs, RunResult::throughput);
+        out.printf(
+                "%s, %,.0f transactions/s (%s); argus with the pack at %.3f of it, stock cep at"
+                        + " %.3f%n",
+                what,
+                ceiling,
+                each(runs),
+                median(argus, RunResult::throughput) / ceiling,
+                median(cep, RunResult::throughput) / ceiling);
     }
 
     private List<RunResult> select(List<RunResult> results, Variant v, boolean singleRule) {

@@ -61,11 +61,6 @@ final class PerKeyMapStore implements KeyedStateStore {
         maps.values().forEach(m -> m.contents().clear());
     }
 
-    /** Whether every map is empty. */
-    boolean isEmpty() {
-        return maps.values().stream().allMatch(m -> m.contents().isEmpty());
-    }
-
     @Override
     @SuppressWarnings("unchecked")
     public <UK, UV> MapState<UK, UV> getMapState(MapStateDescriptor<UK, UV> descriptor) {

@@ -112,20 +112,8 @@ public final class RuleEngineFunction
     /** The section keys (rule id @ fingerprint) in an account's value, in order; for tests. */
     static List<String> sectionKeys(byte[] value) throws IOException {
         List<String> keys = new ArrayList<>();
-        if (value == null) {
-            return keys;
-        }
-        DataInputDeserializer in = new DataInputDeserializer(value);
-        in.readInt();
-        in.readLong();
-        in.readLong();
-        for (int n = in.readInt(); n > 0; n--) {
-            in.skipBytesToRead(16);
-            in.skipBytesToRead(in.readInt());
-        }
-        for (int n = in.readInt(); n > 0; n--) {
-            keys.add(in.readUTF());
-            in.skipBytesToRead(in.readInt());
+        if (value != null) {
+            parse(value, new Account(0), (key, section) -> keys.add(key));
         }
         return keys;
     }
@@ -185,12 +173,12 @@ public final class RuleEngineFunction
     public void processElement(EnrichedTransaction event, Context ctx, Collector<Alert> out)
             throws Exception {
         long timestamp = ctx.timestamp();
+        if (ordering == Ordering.EVENT_TIME && timestamp <= ctx.timerService().currentWatermark()) {
+            ctx.output(LATE, event); // nothing of the account is read for it
+            return;
+        }
         Account account = read();
         if (ordering == Ordering.EVENT_TIME) {
-            if (timestamp <= ctx.timerService().currentWatermark()) {
-                ctx.output(LATE, event);
-                return;
-            }
             long arrival =
                     account.waiting.isEmpty()
                             ? 0
@@ -240,7 +228,7 @@ public final class RuleEngineFunction
         account.clock = at;
         for (int i = 0; i < runners.size(); i++) {
             // a rule the account holds nothing for has nothing to time out
-            if (loaded.loaded[i] || account.sections[i] != null) {
+            if (!loaded.holdsNothing(i)) {
                 RuleRunner r = loaded.runner(i);
                 emit(i, r.advanceTime(at), out, ctx);
                 loaded.touched[i] |= r.changed();
@@ -259,9 +247,7 @@ public final class RuleEngineFunction
             Loaded loaded, EnrichedTransaction event, long at, Collector<Alert> out, Context ctx)
             throws Exception {
         for (int i = 0; i < runners.size(); i++) {
-            if (!loaded.loaded[i]
-                    && loaded.account.sections[i] == null
-                    && runners.get(i).cannotStart(event, at)) {
+            if (loaded.holdsNothing(i) && runners.get(i).cannotStart(event, at)) {
                 continue;
             }
             RuleRunner r = loaded.runner(i);
@@ -298,6 +284,11 @@ public final class RuleEngineFunction
 
         Loaded(Account account) {
             this.account = account;
+        }
+
+        /** Whether the account holds nothing for rule {@code i}, untouched in this step. */
+        boolean holdsNothing(int i) {
+            return !loaded[i] && account.sections[i] == null;
         }
 
         RuleRunner runner(int i) throws IOException {
@@ -393,6 +384,42 @@ public final class RuleEngineFunction
         if (value == null) {
             return account;
         }
+        int format =
+                parse(
+                        value,
+                        account,
+                        (key, section) -> {
+                            Integer rule = bySection.get(key);
+                            if (rule != null) {
+                                account.sections[rule] = section;
+                            } else {
+                                account.dirty = true; // a removed or changed rule: its matches go
+                            }
+                        });
+        if (format < FORMAT) {
+            // written by an earlier version: every section in today's layout before anything else
+            for (int rule = 0; rule < runners.size(); rule++) {
+                if (account.sections[rule] != null) {
+                    runners.get(rule).load(account.sections[rule], format);
+                    account.sections[rule] = runners.get(rule).save(scratch);
+                }
+            }
+            account.dirty = true;
+        }
+        return account;
+    }
+
+    /** A rule's section as stored in the account's value. */
+    private interface SectionReader {
+        void section(String key, byte[] bytes) throws IOException;
+    }
+
+    /**
+     * Decodes the value into {@code account} (clock, timer, waiting events), hands each section to
+     * {@code sections}, and returns the value's format.
+     */
+    private static int parse(byte[] value, Account account, SectionReader sections)
+            throws IOException {
         DataInputDeserializer in = new DataInputDeserializer(value);
         int format = in.readInt();
         if (format < 1 || format > FORMAT) {
@@ -416,24 +443,9 @@ public final class RuleEngineFunction
             String key = in.readUTF();
             byte[] section = new byte[in.readInt()];
             in.readFully(section);
-            Integer rule = bySection.get(key);
-            if (rule != null) {
-                account.sections[rule] = section;
-            } else {
-                account.dirty = true; // a removed or changed rule: its partial matches go
-            }
+            sections.section(key, section);
         }
-        if (format < FORMAT) {
-            // written by an earlier version: every section in today's layout before anything else
-            for (int rule = 0; rule < runners.size(); rule++) {
-                if (account.sections[rule] != null) {
-                    runners.get(rule).load(account.sections[rule], format);
-                    account.sections[rule] = runners.get(rule).save(scratch);
-                }
-            }
-            account.dirty = true;
-        }
-        return account;
+        return format;
     }
 
     /** Writes the account's value back if anything in it changed; clears it when it is empty. */

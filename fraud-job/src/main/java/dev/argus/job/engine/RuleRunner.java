@@ -40,11 +40,7 @@ final class RuleRunner implements AutoCloseable {
     /** What one step of the NFA produced for the account. */
     record Output(
             List<Map<String, List<EnrichedTransaction>>> matches,
-            List<Map<String, List<EnrichedTransaction>>> timedOut) {
-        boolean isEmpty() {
-            return matches.isEmpty() && timedOut.isEmpty();
-        }
-    }
+            List<Map<String, List<EnrichedTransaction>>> timedOut) {}
 
     private final Rule rule;
     private final NFA<EnrichedTransaction> nfa;
@@ -125,10 +121,6 @@ final class RuleRunner implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    Rule rule() {
-        return rule;
     }
 
     /** The map states of the rule's shared buffer, for the engine's format tests. */

@@ -61,20 +61,12 @@ class RuleEngineFunctionTest {
         small("s2", 30);
         small("s3", 60);
         // partial matches in progress: one value and one timer, at the earliest window end
-        assertThat(accountsWithState()).isEqualTo(1);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertAccountsAndTimers(1);
         process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
 
-        assertThat(harness.extractOutputValues())
-                .singleElement()
-                .satisfies(
-                        a ->
-                                assertThat(a.getMatchedEvents())
-                                        .extracting(MatchedEvent::getTransactionId)
-                                        .containsExactly("s1", "s2", "s3", "big"));
+        assertOneAlertMatching("s1", "s2", "s3", "big");
         // skip_past_last_event dropped every partial match: the account holds nothing
-        assertThat(accountsWithState()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertAccountsAndTimers(0);
     }
 
     @Test
@@ -83,18 +75,15 @@ class RuleEngineFunctionTest {
         small("s1", 0);
         small("s2", 30);
         process(event("login", TransactionType.LOGIN, 40));
-        assertThat(accountsWithState()).isEqualTo(1);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertAccountsAndTimers(1);
 
         // the burst's window ends first: one rule's matches expire, the other's stay
         harness.processWatermark(T0.plus(Duration.ofMinutes(11)).toEpochMilli());
-        assertThat(accountsWithState()).isEqualTo(1);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertAccountsAndTimers(1);
 
         harness.processWatermark(T0.plus(Duration.ofMinutes(61)).toEpochMilli());
         assertThat(harness.extractOutputValues()).isEmpty();
-        assertThat(accountsWithState()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertAccountsAndTimers(0);
     }
 
     @Test
@@ -106,19 +95,11 @@ class RuleEngineFunctionTest {
         small("s2", 30);
         assertThat(harness.extractOutputValues()).isEmpty();
         // the events wait in the account's value, with one timer at the earliest of them
-        assertThat(accountsWithState()).isEqualTo(1);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+        assertAccountsAndTimers(1);
 
         harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
-        assertThat(harness.extractOutputValues())
-                .singleElement()
-                .satisfies(
-                        a ->
-                                assertThat(a.getMatchedEvents())
-                                        .extracting(MatchedEvent::getTransactionId)
-                                        .containsExactly("s1", "s2", "s3", "big"));
-        assertThat(accountsWithState()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertOneAlertMatching("s1", "s2", "s3", "big");
+        assertAccountsAndTimers(0);
     }
 
     @Test
@@ -206,8 +187,7 @@ class RuleEngineFunctionTest {
         // a fourth partial match is one too many: the rule starts over for the account
         small("s4", 30);
         assertThat(sections()).isEmpty();
-        assertThat(accountsWithState()).isZero();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        assertAccountsAndTimers(0);
         small("s5", 40);
         process(event("transfer", TransactionType.TRANSFER, 50));
         assertThat(harness.extractOutputValues())
@@ -308,6 +288,22 @@ class RuleEngineFunctionTest {
                         org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
                         org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
                         RuleEngineFunction.descriptor());
+    }
+
+    /** How many accounts hold a value, and that each holds exactly one timer. */
+    private void assertAccountsAndTimers(int accounts) throws Exception {
+        assertThat(accountsWithState()).isEqualTo(accounts);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(accounts);
+    }
+
+    private void assertOneAlertMatching(String... transactionIds) {
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactly(transactionIds));
     }
 
     /** The rule ids of the sections in the account's value. */

@@ -60,9 +60,6 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private transient Counter errors;
     private transient Counter evaluations;
     private transient boolean errorLogged;
-    private transient EnrichedTransaction lastEvent;
-    private transient Map<String, Object> lastValues;
-    private transient Map<String, Object> lastProfile;
     private transient Map<String, Object> activation;
 
     public CelCondition(
@@ -137,23 +134,18 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         if (evaluations != null) {
             evaluations.inc();
         }
-        if (value != lastEvent) {
-            Views views = VIEWS.get();
-            if (views.event != value) {
-                // the event's fields as CEL values, converted on first read and shared by all
-                // conditions of the thread that evaluate the same event
-                views.event = value;
-                views.txn = AvroValues.of(value.getTransaction());
-                views.profile = AvroValues.of(value.getProfile());
-            }
-            lastEvent = value;
-            lastValues = views.txn;
-            lastProfile = views.profile;
+        Views views = VIEWS.get();
+        if (views.event != value) {
+            // the event's fields as CEL values, converted on first read and shared by all
+            // conditions of the thread that evaluate the same event
+            views.event = value;
+            views.txn = AvroValues.of(value.getTransaction());
+            views.profile = AvroValues.of(value.getProfile());
         }
         MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
         if (plan != null) {
             try {
-                return plan.test(new ConditionPlan.Frame(lastValues, lastProfile, lists, matched));
+                return plan.test(new ConditionPlan.Frame(views.txn, views.profile, lists, matched));
             } catch (ConditionPlan.Fallback undecided) {
                 // an error or a value the plan leaves to CEL: CEL decides, and reports errors
             }
@@ -162,8 +154,8 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             activation = new HashMap<>(8);
             activation.put("lists", lists);
         }
-        activation.put("txn", lastValues);
-        activation.put("profile", lastProfile);
+        activation.put("txn", views.txn);
+        activation.put("profile", views.profile);
         if (matched != null) {
             activation.put("matched", matched);
         }

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.Function;
+import java.util.function.LongBinaryOperator;
 
 /**
  * A checked condition compiled to plain Java for the part of CEL that rule conditions use most:
@@ -150,8 +152,8 @@ public final class ConditionPlan {
             }
             List<Node> a = c.args().stream().map(this::compile).toList();
             return switch (c.function()) {
-                case "_&&_" -> and(a.get(0), a.get(1));
-                case "_||_" -> or(a.get(0), a.get(1));
+                case "_&&_" -> junction(a.get(0), a.get(1), false);
+                case "_||_" -> junction(a.get(0), a.get(1), true);
                 case "!_" -> f -> a.get(0).eval(f) instanceof Boolean b ? !b : fail();
                 case "_?_:_" ->
                         f ->
@@ -165,10 +167,34 @@ public final class ConditionPlan {
                 case "_>_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) > 0;
                 case "_>=_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) >= 0;
                 case "_+_" -> f -> add(a.get(0).eval(f), a.get(1).eval(f));
-                case "_-_" -> f -> subtract(a.get(0).eval(f), a.get(1).eval(f));
-                case "_*_" -> f -> multiply(a.get(0).eval(f), a.get(1).eval(f));
-                case "_/_" -> f -> divide(a.get(0).eval(f), a.get(1).eval(f));
-                case "_%_" -> f -> modulo(a.get(0).eval(f), a.get(1).eval(f));
+                case "_-_" ->
+                        f ->
+                                arithmetic(
+                                        a.get(0).eval(f),
+                                        a.get(1).eval(f),
+                                        Math::subtractExact,
+                                        (x, y) -> x - y);
+                case "_*_" ->
+                        f ->
+                                arithmetic(
+                                        a.get(0).eval(f),
+                                        a.get(1).eval(f),
+                                        Math::multiplyExact,
+                                        (x, y) -> x * y);
+                case "_/_" ->
+                        f ->
+                                arithmetic(
+                                        a.get(0).eval(f),
+                                        a.get(1).eval(f),
+                                        exactly((x, y) -> x / y),
+                                        (x, y) -> x / y);
+                case "_%_" ->
+                        f ->
+                                arithmetic(
+                                        a.get(0).eval(f),
+                                        a.get(1).eval(f),
+                                        exactly((x, y) -> x % y),
+                                        null);
                 case "-_" -> f -> negate(a.get(0).eval(f));
                 case "@in" -> f -> in(a.get(0).eval(f), a.get(1).eval(f));
                 case "size" -> f -> size(a.get(0).eval(f));
@@ -206,33 +232,21 @@ public final class ConditionPlan {
         }
     }
 
-    /** CEL's {@code &&}: false wins over an error, on either side. */
-    private static Node and(Node left, Node right) {
+    /**
+     * CEL's {@code &&} ({@code decisive} false) and {@code ||} ({@code decisive} true): the
+     * decisive value wins over an error, on either side.
+     */
+    private static Node junction(Node left, Node right, boolean decisive) {
         return f -> {
             Object l = tryEval(left, f);
-            if (Boolean.FALSE.equals(l)) {
-                return false;
+            if (Boolean.valueOf(decisive).equals(l)) {
+                return decisive;
             }
             Object r = right.eval(f) instanceof Boolean b ? b : fail();
-            if (Boolean.FALSE.equals(r)) {
-                return false;
+            if (Boolean.valueOf(decisive).equals(r)) {
+                return decisive;
             }
-            return Boolean.TRUE.equals(l) ? true : fail();
-        };
-    }
-
-    /** CEL's {@code ||}: true wins over an error, on either side. */
-    private static Node or(Node left, Node right) {
-        return f -> {
-            Object l = tryEval(left, f);
-            if (Boolean.TRUE.equals(l)) {
-                return true;
-            }
-            Object r = right.eval(f) instanceof Boolean b ? b : fail();
-            if (Boolean.TRUE.equals(r)) {
-                return true;
-            }
-            return Boolean.FALSE.equals(l) ? false : fail();
+            return Boolean.valueOf(!decisive).equals(l) ? !decisive : fail();
         };
     }
 
@@ -300,56 +314,38 @@ public final class ConditionPlan {
     }
 
     private static Object add(Object x, Object y) {
-        try {
-            if (x instanceof Long a && y instanceof Long b) {
-                return Math.addExact(a, b);
-            }
-        } catch (ArithmeticException overflow) {
-            return fail();
-        }
-        if (x instanceof Double a && y instanceof Double b) {
-            return a + b;
-        }
-        if (x instanceof String a && y instanceof String b) {
-            return a + b;
-        }
-        return fail();
+        return x instanceof String a && y instanceof String b
+                ? a + b
+                : arithmetic(x, y, Math::addExact, (a, b) -> a + b);
     }
 
-    private static Object subtract(Object x, Object y) {
-        try {
-            if (x instanceof Long a && y instanceof Long b) {
-                return Math.subtractExact(a, b);
-            }
-        } catch (ArithmeticException overflow) {
-            return fail();
-        }
-        return x instanceof Double a && y instanceof Double b ? a - b : fail();
-    }
-
-    private static Object multiply(Object x, Object y) {
-        try {
-            if (x instanceof Long a && y instanceof Long b) {
-                return Math.multiplyExact(a, b);
-            }
-        } catch (ArithmeticException overflow) {
-            return fail();
-        }
-        return x instanceof Double a && y instanceof Double b ? a * b : fail();
-    }
-
-    private static Object divide(Object x, Object y) {
+    /**
+     * An operator on two ints (exact: an overflow, a division by zero, is CEL's error) or two
+     * doubles ({@code real} null: not defined for doubles); anything else goes to CEL.
+     */
+    private static Object arithmetic(
+            Object x, Object y, LongBinaryOperator exact, DoubleBinaryOperator real) {
         if (x instanceof Long a && y instanceof Long b) {
-            return b == 0 || b == -1 ? fail() : a / b; // zero and overflow: CEL's errors
+            try {
+                return exact.applyAsLong(a, b);
+            } catch (ArithmeticException error) {
+                return fail();
+            }
         }
-        return x instanceof Double a && y instanceof Double b ? a / b : fail();
-    }
-
-    private static Object modulo(Object x, Object y) {
-        if (x instanceof Long a && y instanceof Long b && b != 0 && b != -1) {
-            return a % b;
+        if (real != null && x instanceof Double a && y instanceof Double b) {
+            return real.applyAsDouble(a, b);
         }
         return fail();
+    }
+
+    /** Java's long division and remainder, with CEL's error where the quotient overflows. */
+    private static LongBinaryOperator exactly(LongBinaryOperator op) {
+        return (a, b) -> {
+            if (a == Long.MIN_VALUE && b == -1) {
+                throw new ArithmeticException("overflow");
+            }
+            return op.applyAsLong(a, b); // division by zero throws
+        };
     }
 
     private static Object negate(Object x) {
