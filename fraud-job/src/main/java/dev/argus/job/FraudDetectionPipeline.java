@@ -1,6 +1,6 @@
 package dev.argus.job;
 
-import dev.argus.job.engine.RuleEngineFunction;
+import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.functions.AbsenceToAlertFunction;
 import dev.argus.job.functions.AlertGateFunction;
 import dev.argus.job.functions.DeadLetterRoutingFunction;
@@ -68,17 +68,17 @@ public final class FraudDetectionPipeline {
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
             SingleOutputStreamOperator<Alert> engine =
                     byAccount
-                            .process(
-                                    new RuleEngineFunction(
+                            .transform(
+                                    "rule engine: " + config.rules().size() + " rules",
+                                    new AvroTypeInfo<>(Alert.class),
+                                    new RuleEngineOperator(
                                             config.rules(),
                                             config.ordering(),
-                                            config.maxPartialMatches()),
-                                    new AvroTypeInfo<>(Alert.class))
-                            .uid(Uids.RULE_ENGINE)
-                            .name("rule engine: " + config.rules().size() + " rules");
+                                            config.maxPartialMatches()))
+                            .uid(Uids.RULE_ENGINE);
             deadLetters =
                     deadLetters.union(
-                            engine.getSideOutput(RuleEngineFunction.LATE)
+                            engine.getSideOutput(RuleEngineOperator.LATE)
                                     .map(
                                             e ->
                                                     DeadLetterRoutingFunction.lateAtRule(

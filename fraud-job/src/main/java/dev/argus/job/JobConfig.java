@@ -1,6 +1,6 @@
 package dev.argus.job;
 
-import dev.argus.job.engine.RuleEngineFunction;
+import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
@@ -220,7 +220,7 @@ public final class JobConfig {
                 duration("profile.retention"),
                 integer("profile.max-seen"),
                 choice("rules.engine", PipelineConfig.Engine.class),
-                choice("rules.ordering", RuleEngineFunction.Ordering.class),
+                choice("rules.ordering", RuleEngineOperator.Ordering.class),
                 integer("rules.max-partial-matches"));
     }
 

@@ -1,6 +1,6 @@
 package dev.argus.job;
 
-import dev.argus.job.engine.RuleEngineFunction;
+import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.rules.Rule;
 import java.io.Serializable;
 import java.time.Duration;
@@ -28,13 +28,13 @@ public record PipelineConfig(
         Duration profileRetention,
         int profileMaxSeen,
         Engine engine,
-        RuleEngineFunction.Ordering ordering,
+        RuleEngineOperator.Ordering ordering,
         int maxPartialMatches)
         implements Serializable {
 
     /** What runs the rules. */
     public enum Engine {
-        /** Argus's rule engine: every rule in one keyed operator ({@link RuleEngineFunction}). */
+        /** Argus's rule engine: every rule in one keyed operator ({@link RuleEngineOperator}). */
         ARGUS,
         /** Stock flink-cep: one {@code CEP.pattern} operator per rule. */
         CEP
@@ -70,12 +70,12 @@ public record PipelineConfig(
                 profileRetention,
                 profileMaxSeen,
                 DEFAULT_ENGINE,
-                RuleEngineFunction.Ordering.EVENT_TIME,
+                RuleEngineOperator.Ordering.EVENT_TIME,
                 DEFAULT_MAX_PARTIAL_MATCHES);
     }
 
     /** The same settings with another rule engine and ordering. */
-    public PipelineConfig withEngine(Engine engine, RuleEngineFunction.Ordering ordering) {
+    public PipelineConfig withEngine(Engine engine, RuleEngineOperator.Ordering ordering) {
         return new PipelineConfig(
                 maxOutOfOrderness,
                 idleTimeout,

@@ -2,7 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.RuleEngineFunction;
+import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.io.Decoded;
 import dev.argus.job.io.Sources;
 import dev.argus.rules.RulePackLoader;
@@ -34,7 +34,7 @@ class TopologyTest {
                                         Duration.ofSeconds(5),
                                         Duration.ofSeconds(30),
                                         RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active())
-                                .withEngine(engine, RuleEngineFunction.Ordering.EVENT_TIME));
+                                .withEngine(engine, RuleEngineOperator.Ordering.EVENT_TIME));
         out.alerts().print();
         out.shadowAlerts().print();
         out.deadLetters().print();

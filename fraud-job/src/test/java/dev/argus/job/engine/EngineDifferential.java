@@ -13,7 +13,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -39,7 +38,7 @@ final class EngineDifferential {
 
     private EngineDifferential() {}
 
-    static Outcome run(List<Rule> rules, RuleEngineFunction.Ordering ordering, List<Step> steps)
+    static Outcome run(List<Rule> rules, RuleEngineOperator.Ordering ordering, List<Step> steps)
             throws Exception {
         List<String> engineOut = new ArrayList<>();
         List<String> stockOut = new ArrayList<>();
@@ -65,12 +64,12 @@ final class EngineDifferential {
                     }
                 } else {
                     drain(engine, engineOut);
-                    OperatorSubtaskState snapshot = engine.snapshot(0, 0);
+                    OperatorSubtaskState snapshot = snapshot(engine);
                     engine.close();
                     engine = openEngine(rules, ordering, snapshot);
                     for (int i = 0; i < stock.size(); i++) {
                         drain(stock.get(i), stockOut);
-                        OperatorSubtaskState s = stock.get(i).snapshot(0, 0);
+                        OperatorSubtaskState s = snapshot(stock.get(i));
                         stock.get(i).close();
                         stock.set(i, openStock(rules.get(i), s));
                     }
@@ -116,22 +115,31 @@ final class EngineDifferential {
 
     /** The engine without a cap on partial matches: the oracle has none. */
     static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> openEngine(
-            List<Rule> rules, RuleEngineFunction.Ordering ordering, OperatorSubtaskState restore)
+            List<Rule> rules, RuleEngineOperator.Ordering ordering, OperatorSubtaskState restore)
             throws Exception {
         return openEngine(rules, ordering, Integer.MAX_VALUE, restore);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> openEngine(
             List<Rule> rules,
-            RuleEngineFunction.Ordering ordering,
+            RuleEngineOperator.Ordering ordering,
             int maxPartialMatches,
             OperatorSubtaskState restore)
             throws Exception {
         return RocksDbHarness.open(
-                new KeyedProcessOperator<>(
-                        new RuleEngineFunction(rules, ordering, maxPartialMatches)),
+                new RuleEngineOperator(rules, ordering, maxPartialMatches),
                 e -> e.getTransaction().getAccountId(),
                 restore);
+    }
+
+    /**
+     * A checkpoint as a task takes it: the operator prepares for the barrier (the engine moves the
+     * events that wait in memory into state), then its state is snapshotted.
+     */
+    static OperatorSubtaskState snapshot(OneInputStreamOperatorTestHarness<?, ?> harness)
+            throws Exception {
+        harness.prepareSnapshotPreBarrier(0);
+        return harness.snapshot(0, 0);
     }
 
     /**

@@ -7,7 +7,7 @@ import dev.argus.job.engine.EngineDifferential.Outcome;
 import dev.argus.job.engine.EngineDifferential.Restore;
 import dev.argus.job.engine.EngineDifferential.Step;
 import dev.argus.job.engine.EngineDifferential.Watermark;
-import dev.argus.job.engine.RuleEngineFunction.Ordering;
+import dev.argus.job.engine.RuleEngineOperator.Ordering;
 import dev.argus.job.local.TransactionGenerator;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.model.EnrichedTransaction;

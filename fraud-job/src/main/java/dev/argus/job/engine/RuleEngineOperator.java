@@ -11,43 +11,64 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.functions.OpenContext;
+import java.util.PriorityQueue;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TimestampedCollector;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
  * The rule engine: every rule of the pack in one keyed operator, with flink-cep's own NFA per rule
  * (see {@link RuleRunner}) and one RocksDB value per account holding all of them: read once and
- * written once per event, and only when something changed. At most one event-time timer per
- * account, at the earliest moment something is due: a partial match leaving its window (absence
- * rules alert then) or, in event-time ordering, the earliest buffered event.
+ * written once per step of the account, and only when something changed. At most one event-time
+ * timer per account, at the earliest moment something is due: a partial match leaving its window
+ * (absence rules alert then) or an event that waits in the account's value for the watermark.
  *
  * <p>Two orderings, chosen per deployment:
  *
  * <ul>
- *   <li>{@link Ordering#EVENT_TIME}: events wait in the account's value until the watermark passes
- *       them and are then processed in event-time order, exactly as {@code CEP.pattern(...)
- *       .inEventTime()} does;
+ *   <li>{@link Ordering#EVENT_TIME}: events wait until the watermark passes them and are then
+ *       processed in event-time order, exactly as {@code CEP.pattern(...).inEventTime()} does. They
+ *       wait in the operator's memory, not in state: an event costs no state access until the
+ *       watermark passes it, and then one for all of the account's events that it passed. Before
+ *       every checkpoint or savepoint barrier ({@link #prepareSnapshotPreBarrier}), and when more
+ *       than {@link #MAX_PENDING} events wait, the waiting events move into their accounts' values,
+ *       each account with a timer at its earliest one, so a snapshot holds every event that has not
+ *       been processed and a restore goes on from there;
  *   <li>{@link Ordering#ARRIVAL}: each event is processed when it arrives, at its event time (or
  *       the account's latest time, if it arrives out of order), for the lowest latency; {@code
  *       within} still counts in event time.
  * </ul>
+ *
+ * <p>The events that wait in memory are the objects the operator was given: its input must not
+ * reuse them, which holds for records from the network (Flink deserializes each into a new object)
+ * and for the account profile chained before it, which builds one per event.
  *
  * <p>The account's value: a format version, the account's clock (NFA time never goes back), the
  * registered timer, the events waiting for the watermark, and one section per rule that holds
  * partial matches, keyed by the rule's id and pattern fingerprint. A section whose key no active
  * rule has (a removed rule, or one whose pattern changed) is dropped when the account is next
  * touched: a changed rule starts clean, the others keep their partial matches.
+ *
+ * <p>Its state is that of a {@code KeyedProcessOperator} of the same UID: the value {@value STATE}
+ * and the event-time timers {@value TIMERS}, so savepoints of earlier versions restore into it.
  */
-public final class RuleEngineFunction
-        extends KeyedProcessFunction<String, EnrichedTransaction, Alert> {
+public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
+        implements OneInputStreamOperator<EnrichedTransaction, Alert>,
+                Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -58,6 +79,15 @@ public final class RuleEngineFunction
     static final int FORMAT = 2;
 
     public static final String STATE = "rule-engine";
+
+    /** The timers' name: a {@code KeyedProcessOperator}'s, which the engine once ran in. */
+    static final String TIMERS = "user-timers";
+
+    /**
+     * In event-time ordering, how many events may wait in memory for the watermark; past it they
+     * move into their accounts' values (a stalled watermark must not fill the heap).
+     */
+    static final int MAX_PENDING = 20_000;
 
     /** Events behind the watermark in event-time ordering, as flink-cep's late side output. */
     public static final OutputTag<EnrichedTransaction> LATE =
@@ -77,20 +107,27 @@ public final class RuleEngineFunction
     private final int maxPartialMatches;
 
     private transient ValueState<byte[]> state;
+    private transient InternalTimerService<VoidNamespace> timers;
+    private transient TimestampedCollector<Alert> out;
     private transient List<RuleRunner> runners;
     private transient Map<String, Integer> bySection;
     private transient String[] sectionKeys;
     private transient EventSerializer eventSerializer;
     private transient DataOutputSerializer scratch;
-    private transient DataOutputSerializer out;
+    private transient DataOutputSerializer valueOut;
     private transient Counter[] matches;
     private transient Counter[] dropped;
+
+    /** Event-time ordering: the events the watermark has not passed, by time and arrival. */
+    private transient PriorityQueue<Pending> pending;
+
+    private transient long arrivals;
 
     /**
      * @param maxPartialMatches how many partial matches one rule may hold for one account; past it,
      *     that rule's partial matches for the account are dropped and counted
      */
-    public RuleEngineFunction(List<Rule> rules, Ordering ordering, int maxPartialMatches) {
+    public RuleEngineOperator(List<Rule> rules, Ordering ordering, int maxPartialMatches) {
         if (maxPartialMatches < 1) {
             throw new IllegalArgumentException("rules.max-partial-matches must be at least 1");
         }
@@ -118,9 +155,19 @@ public final class RuleEngineFunction
         return keys;
     }
 
+    /** How many events wait for the watermark in an account's value; for tests. */
+    static int waitingEvents(byte[] value) throws IOException {
+        Account account = new Account(0);
+        parse(value, account, (key, section) -> {});
+        return account.waiting.size();
+    }
+
     @Override
-    public void open(OpenContext openContext) throws Exception {
+    public void open() throws Exception {
+        super.open();
         state = getRuntimeContext().getState(descriptor());
+        timers = getInternalTimerService(TIMERS, VoidNamespaceSerializer.INSTANCE, this);
+        out = new TimestampedCollector<>(output);
         eventSerializer = new EventSerializer();
         runners = new ArrayList<>();
         bySection = new LinkedHashMap<>();
@@ -141,15 +188,23 @@ public final class RuleEngineFunction
             dropped[i] = group.counter("partial_matches_dropped");
         }
         scratch = new DataOutputSerializer(1024);
-        out = new DataOutputSerializer(4096);
+        valueOut = new DataOutputSerializer(4096);
+        pending =
+                new PriorityQueue<>(
+                        Comparator.comparingLong(Pending::timestamp)
+                                .thenComparingLong(Pending::arrival));
     }
 
     @Override
     public void close() throws Exception {
-        if (runners != null) {
-            for (RuleRunner r : runners) {
-                r.close();
+        try {
+            if (runners != null) {
+                for (RuleRunner r : runners) {
+                    r.close();
+                }
             }
+        } finally {
+            super.close();
         }
     }
 
@@ -166,93 +221,182 @@ public final class RuleEngineFunction
         }
     }
 
-    /** An event waiting for the watermark; {@code arrival} keeps ties in arrival order. */
+    /**
+     * An event waiting in the account's value for the watermark; {@code arrival} keeps ties in
+     * arrival order.
+     */
     private record Waiting(long timestamp, long arrival, byte[] event) {}
 
+    /** An event waiting in memory for the watermark. */
+    private record Pending(
+            String account, long timestamp, long arrival, EnrichedTransaction event) {}
+
     @Override
-    public void processElement(EnrichedTransaction event, Context ctx, Collector<Alert> out)
-            throws Exception {
-        long timestamp = ctx.timestamp();
-        if (ordering == Ordering.EVENT_TIME && timestamp <= ctx.timerService().currentWatermark()) {
-            ctx.output(LATE, event); // nothing of the account is read for it
+    public void processElement(StreamRecord<EnrichedTransaction> record) throws Exception {
+        EnrichedTransaction event = record.getValue();
+        long timestamp = record.getTimestamp();
+        if (ordering == Ordering.EVENT_TIME) {
+            if (timestamp <= timers.currentWatermark()) {
+                output.collect(LATE, record); // nothing of the account is read for it
+                return;
+            }
+            pending.add(new Pending((String) getCurrentKey(), timestamp, arrivals++, event));
+            if (pending.size() > MAX_PENDING) {
+                movePendingIntoState();
+            }
             return;
         }
         Account account = read();
-        if (ordering == Ordering.EVENT_TIME) {
-            long arrival =
-                    account.waiting.isEmpty()
-                            ? 0
-                            : account.waiting.get(account.waiting.size() - 1).arrival() + 1;
-            account.waiting.add(new Waiting(timestamp, arrival, eventSerializer.encode(event)));
-            account.dirty = true;
-            // the rules' sections are not loaded here: keep an earlier timer (a window end or an
-            // earlier event), else wake up for this event
-            if (account.timer == Long.MIN_VALUE || timestamp < account.timer) {
-                replaceTimer(account, timestamp, ctx);
-            }
-            write(account);
-            return;
-        }
         long at = Math.max(timestamp, account.clock);
         account.clock = at;
         Loaded loaded = new Loaded(account);
-        step(loaded, event, at, out, ctx);
+        step(loaded, event, at);
         saveChanged(loaded);
-        schedule(loaded, ctx);
+        schedule(loaded);
         write(account);
     }
 
+    /**
+     * Event-time ordering: first every account that has events the watermark passes, each read and
+     * written once for all of them, then the timers (windows that end, and events that waited in
+     * the accounts' values), then the watermark goes on.
+     */
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
+    public void processWatermark(Watermark mark) throws Exception {
+        if (ordering == Ordering.EVENT_TIME && !pending.isEmpty()) {
+            long watermark = mark.getTimestamp();
+            Map<String, List<Pending>> due = new LinkedHashMap<>();
+            while (!pending.isEmpty() && pending.peek().timestamp() <= watermark) {
+                Pending p = pending.poll();
+                due.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
+            }
+            for (Map.Entry<String, List<Pending>> account : due.entrySet()) {
+                setCurrentKey(account.getKey());
+                advance(read(), account.getValue(), watermark);
+            }
+        }
+        super.processWatermark(mark);
+    }
+
+    /** Before the barrier: the snapshot must hold the events that wait in memory. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        movePendingIntoState();
+    }
+
+    /**
+     * Moves every event waiting in memory into its account's value, with a timer at the account's
+     * earliest waiting event unless one is due earlier: from there {@link #onEventTime} processes
+     * them, as it does after a restore.
+     */
+    private void movePendingIntoState() throws Exception {
+        Map<String, List<Pending>> byAccount = new LinkedHashMap<>();
+        while (!pending.isEmpty()) {
+            Pending p = pending.poll();
+            byAccount.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
+        }
+        for (Map.Entry<String, List<Pending>> entry : byAccount.entrySet()) {
+            setCurrentKey(entry.getKey());
+            Account account = read();
+            for (Pending p : entry.getValue()) {
+                long arrival =
+                        account.waiting.isEmpty()
+                                ? 0
+                                : account.waiting.get(account.waiting.size() - 1).arrival() + 1;
+                account.waiting.add(
+                        new Waiting(p.timestamp(), arrival, eventSerializer.encode(p.event())));
+            }
+            account.dirty = true;
+            // the rules' sections are not loaded here: keep an earlier timer (a window end or an
+            // earlier event), else wake up for the earliest of these events
+            long earliest = entry.getValue().get(0).timestamp();
+            if (account.timer == Long.MIN_VALUE || earliest < account.timer) {
+                replaceTimer(account, earliest);
+            }
+            write(account);
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         Account account = read();
-        if (account.timer != timestamp) {
+        if (account.timer != timer.getTimestamp()) {
             return; // a timer this account no longer wants
         }
         // the timer has fired: the value must not keep it, even when nothing else changes
         account.timer = Long.MIN_VALUE;
         account.dirty = true;
-        long watermark = ctx.timerService().currentWatermark();
+        advance(account, List.of(), timers.currentWatermark());
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {
+        // the engine registers event-time timers only
+    }
+
+    /**
+     * Lets the watermark pass the account: its events up to the watermark, those waiting in its
+     * value and then {@code arrived} (which came later), are processed in event-time order, then
+     * every rule's time advances to the watermark.
+     */
+    private void advance(Account account, List<Pending> arrived, long watermark) throws Exception {
         Loaded loaded = new Loaded(account);
-        if (ordering == Ordering.EVENT_TIME) {
+        List<Pending> due = new ArrayList<>(arrived.size() + account.waiting.size());
+        if (ordering == Ordering.EVENT_TIME && !account.waiting.isEmpty()) {
             account.waiting.sort(
                     Comparator.comparingLong(Waiting::timestamp)
                             .thenComparingLong(Waiting::arrival));
             while (!account.waiting.isEmpty() && account.waiting.get(0).timestamp() <= watermark) {
                 Waiting w = account.waiting.remove(0);
                 account.dirty = true;
-                EnrichedTransaction event = eventSerializer.decode(w.event());
-                step(loaded, event, w.timestamp(), out, ctx);
+                due.add(
+                        new Pending(
+                                null,
+                                w.timestamp(),
+                                w.arrival(),
+                                eventSerializer.decode(w.event())));
             }
+        }
+        boolean merge = !due.isEmpty() && !arrived.isEmpty();
+        due.addAll(arrived);
+        if (merge) {
+            // stable: at equal times, the events from the value arrived first
+            due.sort(Comparator.comparingLong(Pending::timestamp));
+        }
+        for (Pending p : due) {
+            step(loaded, p.event(), p.timestamp());
         }
         long at = Math.max(watermark, account.clock);
         account.clock = at;
+        out.setAbsoluteTimestamp(at);
         for (int i = 0; i < runners.size(); i++) {
             // a rule the account holds nothing for has nothing to time out
             if (!loaded.holdsNothing(i)) {
                 RuleRunner r = loaded.runner(i);
-                emit(i, r.advanceTime(at), out, ctx);
+                emit(i, r.advanceTime(at));
                 loaded.touched[i] |= r.changed();
             }
         }
         saveChanged(loaded);
-        schedule(loaded, ctx);
+        schedule(loaded);
         write(account);
     }
 
     /**
-     * Feeds one event, at {@code at}, to every rule. A rule the account holds nothing for is not
-     * even loaded unless the event can start a partial match of it.
+     * Feeds one event, at {@code at}, to every rule; alerts carry {@code at} as their time. A rule
+     * the account holds nothing for is not even loaded unless the event can start a partial match
+     * of it.
      */
-    private void step(
-            Loaded loaded, EnrichedTransaction event, long at, Collector<Alert> out, Context ctx)
-            throws Exception {
+    private void step(Loaded loaded, EnrichedTransaction event, long at) throws Exception {
+        out.setAbsoluteTimestamp(at);
         for (int i = 0; i < runners.size(); i++) {
             if (loaded.holdsNothing(i) && runners.get(i).cannotStart(event, at)) {
                 continue;
             }
             RuleRunner r = loaded.runner(i);
-            emit(i, r.advanceTime(at), out, ctx);
-            emitMatches(i, r.process(event, at), out, ctx);
+            emit(i, r.advanceTime(at));
+            emitMatches(i, r.process(event, at));
             loaded.touched[i] |= r.changed() | cap(i);
         }
     }
@@ -316,7 +460,7 @@ public final class RuleEngineFunction
     }
 
     /** Keeps one timer: the earliest waiting event or window end of the account. */
-    private void schedule(Loaded loaded, Context ctx) throws IOException {
+    private void schedule(Loaded loaded) throws IOException {
         Account account = loaded.account;
         long next = Long.MAX_VALUE;
         for (Waiting w : account.waiting) {
@@ -327,53 +471,49 @@ public final class RuleEngineFunction
                 next = Math.min(next, loaded.runner(i).nextDeadline());
             }
         }
-        replaceTimer(account, next == Long.MAX_VALUE ? Long.MIN_VALUE : next, ctx);
+        replaceTimer(account, next == Long.MAX_VALUE ? Long.MIN_VALUE : next);
     }
 
     /** Moves the account's one timer to {@code wanted} ({@link Long#MIN_VALUE}: none). */
-    private static void replaceTimer(Account account, long wanted, Context ctx) {
+    private void replaceTimer(Account account, long wanted) {
         if (wanted != account.timer) {
             if (account.timer != Long.MIN_VALUE) {
-                ctx.timerService().deleteEventTimeTimer(account.timer);
+                timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, account.timer);
             }
             if (wanted != Long.MIN_VALUE) {
-                ctx.timerService().registerEventTimeTimer(wanted);
+                timers.registerEventTimeTimer(VoidNamespace.INSTANCE, wanted);
             }
             account.timer = wanted;
             account.dirty = true;
         }
     }
 
-    private void emit(int rule, RuleRunner.Output output, Collector<Alert> out, Context ctx) {
-        emitMatches(rule, output.matches(), out, ctx);
+    private void emit(int rule, RuleRunner.Output output) {
+        emitMatches(rule, output.matches());
         Rule r = rules.get(rule);
         if (r.alertsOnTimeout()) {
             for (Map<String, List<EnrichedTransaction>> m : output.timedOut()) {
                 if (r.isAbsence(m)) {
-                    out.collect(MatchToAlertFunction.toAlert(r, m, now(ctx)));
+                    out.collect(MatchToAlertFunction.toAlert(r, m, now()));
                     matches[rule].inc();
                 }
             }
         }
     }
 
-    private void emitMatches(
-            int rule,
-            List<Map<String, List<EnrichedTransaction>>> found,
-            Collector<Alert> out,
-            Context ctx) {
+    private void emitMatches(int rule, List<Map<String, List<EnrichedTransaction>>> found) {
         Rule r = rules.get(rule);
         if (r.alertsOnTimeout()) {
             return; // the awaited event came in time: nothing is wrong
         }
         for (Map<String, List<EnrichedTransaction>> m : found) {
-            out.collect(MatchToAlertFunction.toAlert(r, m, now(ctx)));
+            out.collect(MatchToAlertFunction.toAlert(r, m, now()));
             matches[rule].inc();
         }
     }
 
-    private static Instant now(Context ctx) {
-        return Instant.ofEpochMilli(ctx.timerService().currentProcessingTime());
+    private Instant now() {
+        return Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
     }
 
     /** The account's value, decoded; sections of rules that no longer run are left out. */
@@ -461,30 +601,30 @@ public final class RuleEngineFunction
             state.clear();
             return;
         }
-        out.clear();
-        out.writeInt(FORMAT);
-        out.writeLong(account.clock);
-        out.writeLong(account.timer);
-        out.writeInt(account.waiting.size());
+        valueOut.clear();
+        valueOut.writeInt(FORMAT);
+        valueOut.writeLong(account.clock);
+        valueOut.writeLong(account.timer);
+        valueOut.writeInt(account.waiting.size());
         for (Waiting w : account.waiting) {
-            out.writeLong(w.timestamp());
-            out.writeLong(w.arrival());
-            out.writeInt(w.event().length);
-            out.write(w.event());
+            valueOut.writeLong(w.timestamp());
+            valueOut.writeLong(w.arrival());
+            valueOut.writeInt(w.event().length);
+            valueOut.write(w.event());
         }
         int sections = 0;
         for (byte[] s : account.sections) {
             sections += s == null ? 0 : 1;
         }
-        out.writeInt(sections);
+        valueOut.writeInt(sections);
         for (int i = 0; i < runners.size(); i++) {
             byte[] s = account.sections[i];
             if (s != null) {
-                out.writeUTF(sectionKeys[i]);
-                out.writeInt(s.length);
-                out.write(s);
+                valueOut.writeUTF(sectionKeys[i]);
+                valueOut.writeInt(s.length);
+                valueOut.write(s);
             }
         }
-        state.update(out.getCopyOfBuffer());
+        state.update(valueOut.getCopyOfBuffer());
     }
 }

@@ -4,7 +4,7 @@ import static dev.argus.model.TransactionBuilder.T0;
 import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.RuleEngineFunction.Ordering;
+import dev.argus.job.engine.RuleEngineOperator.Ordering;
 import dev.argus.model.Alert;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.MatchedEvent;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The rule engine in a RocksDB harness: its output, its one value and its one timer per account,
  * and what a restore with a changed pack keeps.
  */
-class RuleEngineFunctionTest {
+class RuleEngineOperatorTest {
     /** Three small payments then a large one within ten minutes. */
     private static final String BURST =
             rule(
@@ -94,8 +94,8 @@ class RuleEngineFunctionTest {
         small("s1", 0);
         small("s2", 30);
         assertThat(harness.extractOutputValues()).isEmpty();
-        // the events wait in the account's value, with one timer at the earliest of them
-        assertAccountsAndTimers(1);
+        // the events wait in memory: nothing is in state, no timer
+        assertAccountsAndTimers(0);
 
         harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
         assertOneAlertMatching("s1", "s2", "s3", "big");
@@ -103,11 +103,58 @@ class RuleEngineFunctionTest {
     }
 
     @Test
+    void eventTimeOrderingMovesWaitingEventsIntoStateBeforeABarrierAndGoesOnAfterARestore()
+            throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        small("s1", 0);
+        small("s2", 30);
+        harness.processWatermark(T0.plusSeconds(40).toEpochMilli());
+        // s1 and s2 are processed: a partial match, with a timer at its window's end
+        assertAccountsAndTimers(1);
+        small("s3", 60);
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        assertThat(waitingEvents()).isZero();
+
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        // the barrier moved s3 and big into the account's value; the one timer is now at s3
+        assertThat(waitingEvents()).isEqualTo(2);
+        assertAccountsAndTimers(1);
+        harness.close();
+
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
+        harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
+        assertOneAlertMatching("s1", "s2", "s3", "big");
+        assertAccountsAndTimers(0);
+    }
+
+    @Test
+    void eventTimeOrderingMovesWaitingEventsIntoStateWhenTooManyWait() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        int accounts = RuleEngineOperator.MAX_PENDING / 4;
+        for (int i = 0; i <= RuleEngineOperator.MAX_PENDING; i++) {
+            process(
+                    payment("p" + i)
+                            .account("acc-" + (i % accounts))
+                            .amountMinor(100)
+                            .secondsAfterT0(i / accounts)
+                            .build());
+        }
+        // one event too many: all of them went into their accounts' values, a timer each
+        assertThat(waitingEvents()).isEqualTo(4);
+        assertAccountsAndTimers(accounts);
+        harness.processWatermark(T0.plusSeconds(60).toEpochMilli());
+        // processed: each account holds partial matches of its small payments, nothing waits
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(waitingEvents()).isZero();
+        assertAccountsAndTimers(accounts);
+    }
+
+    @Test
     void eventTimeOrderingSendsEventsBehindTheWatermarkToTheLateOutput() throws Exception {
         harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
         harness.processWatermark(T0.plusSeconds(100).toEpochMilli());
         small("s1", 50);
-        assertThat(harness.getSideOutput(RuleEngineFunction.LATE)).hasSize(1);
+        assertThat(harness.getSideOutput(RuleEngineOperator.LATE)).hasSize(1);
         assertThat(accountsWithState()).isZero();
     }
 
@@ -125,7 +172,7 @@ class RuleEngineFunctionTest {
         small("s3", 60);
         process(event("login", TransactionType.LOGIN, 70));
         assertThat(sections()).containsExactlyInAnyOrder("burst", "login-transfer", "logins");
-        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
         harness.close();
 
         // the burst's threshold is tuned (same structure); login-transfer needs two logins now
@@ -207,13 +254,7 @@ class RuleEngineFunctionTest {
         RuleRunner runner =
                 new RuleRunner(
                         burst,
-                        ((RuleEngineFunction)
-                                        ((org.apache.flink.streaming.api.operators
-                                                                        .KeyedProcessOperator<
-                                                                ?, ?, ?>)
-                                                        harness.getOperator())
-                                                .getUserFunction())
-                                .getRuntimeContext(),
+                        ((RuleEngineOperator) harness.getOperator()).getRuntimeContext(),
                         new EventSerializer());
         value.update(toFirstFormat(value.value(), runner));
         assertThat(new DataInputDeserializer(value.value()).readInt()).isEqualTo(1);
@@ -287,7 +328,13 @@ class RuleEngineFunctionTest {
                 .getPartitionedState(
                         org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
                         org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
-                        RuleEngineFunction.descriptor());
+                        RuleEngineOperator.descriptor());
+    }
+
+    /** How many events wait in acc-1's value for the watermark. */
+    private int waitingEvents() throws Exception {
+        byte[] value = accountValue().value();
+        return value == null ? 0 : RuleEngineOperator.waitingEvents(value);
     }
 
     /** How many accounts hold a value, and that each holds exactly one timer. */
@@ -315,15 +362,15 @@ class RuleEngineFunctionTest {
                         .getPartitionedState(
                                 org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
                                 org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
-                                RuleEngineFunction.descriptor())
+                                RuleEngineOperator.descriptor())
                         .value();
-        return RuleEngineFunction.sectionKeys(value).stream()
+        return RuleEngineOperator.sectionKeys(value).stream()
                 .map(k -> k.substring(0, k.indexOf('@')))
                 .toList();
     }
 
     private long accountsWithState() {
-        return dev.argus.job.RocksDbHarness.keysWithState(harness, RuleEngineFunction.STATE);
+        return dev.argus.job.RocksDbHarness.keysWithState(harness, RuleEngineOperator.STATE);
     }
 
     private void small(String id, long seconds) throws Exception {
