@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * interpreter and leaves the rest, errors included, to the program. An evaluation error (for
  * example reading an optional field that the event lacks without {@code has()}) counts as false, is
  * counted in {@code condition_errors} and logged once per task.
+ *
+ * <p>A condition that does not read {@code matched} depends on the event alone, so it is evaluated
+ * once per event: flink-cep asks again for every partial match waiting at the stage, and the rule
+ * engine asks first whether the event can start a match, and both get the remembered answer. The
+ * {@code evaluations} and {@code condition_errors} counters count real evaluations.
  */
 public final class CelCondition extends RichIterativeCondition<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
@@ -61,6 +66,11 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private transient Counter evaluations;
     private transient boolean errorLogged;
     private transient Map<String, Object> activation;
+
+    /** The last event this condition was evaluated on, if it does not read matched events. */
+    private transient EnrichedTransaction lastEvent;
+
+    private transient boolean lastResult;
 
     public CelCondition(
             String ruleId,
@@ -128,6 +138,18 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
 
     @Override
     public boolean filter(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
+        if (readsMatched) {
+            return evaluate(value, ctx);
+        }
+        // the same object is the same event: the engine and flink-cep hand each one over as is
+        if (value != lastEvent) {
+            lastResult = evaluate(value, ctx);
+            lastEvent = value;
+        }
+        return lastResult;
+    }
+
+    private boolean evaluate(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
         if (program == null) {
             compile();
         }

@@ -67,6 +67,22 @@ class CelConditionTest {
     }
 
     @Test
+    void aConditionOnMatchedEventsIsEvaluatedForEachPartialMatchOfTheSameEvent() {
+        CelCondition condition =
+                new CelCondition(
+                        "r", "s", "size(matched.small) >= 2", "test.yaml", List.of("small"), LISTS);
+        EnrichedTransaction big = StageEvents.enriched(payment("big").build());
+        StageEvents one = new StageEvents().with("small", payment("s1").build());
+        StageEvents two =
+                new StageEvents().with("small", payment("s1").build(), payment("s2").build());
+        // flink-cep asks once per partial match: the answer follows the partial match, not the
+        // event
+        assertThat(condition.filter(big, one)).isFalse();
+        assertThat(condition.filter(big, two)).isTrue();
+        assertThat(condition.filter(big, one)).isFalse();
+    }
+
+    @Test
     void readsTheEventsMatchedByEarlierStages() {
         StageEvents ctx =
                 new StageEvents()
