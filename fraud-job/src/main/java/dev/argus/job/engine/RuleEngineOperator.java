@@ -12,12 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -42,12 +48,13 @@ import org.apache.flink.util.OutputTag;
  * <ul>
  *   <li>{@link Ordering#EVENT_TIME}: events wait until the watermark passes them and are then
  *       processed in event-time order, exactly as {@code CEP.pattern(...).inEventTime()} does. They
- *       wait in the operator's memory, not in state: an event costs no state access until the
- *       watermark passes it, and then one for all of the account's events that it passed. Before
- *       every checkpoint or savepoint barrier ({@link #prepareSnapshotPreBarrier}), and when more
- *       than {@link #MAX_PENDING} events wait, the waiting events move into their accounts' values,
- *       each account with a timer at its earliest one, so a snapshot holds every event that has not
- *       been processed and a restore goes on from there;
+ *       wait in the operator's memory, not in keyed state: an event costs no state access until the
+ *       watermark passes it, and then one for all of the account's events that it passed. A
+ *       snapshot writes the waiting events to the operator's union list state {@value WAITING}; on
+ *       restore each subtask takes back those of the accounts it owns, whatever the new
+ *       parallelism. When more than {@link #MAX_PENDING} events wait (a stalled watermark), they
+ *       move into their accounts' values, each account with a timer at its earliest one, and are
+ *       processed from there;
  *   <li>{@link Ordering#ARRIVAL}: each event is processed when it arrives, at its event time (or
  *       the account's latest time, if it arrives out of order), for the lowest latency; {@code
  *       within} still counts in event time.
@@ -82,6 +89,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     /** The timers' name: a {@code KeyedProcessOperator}'s, which the engine once ran in. */
     static final String TIMERS = "user-timers";
+
+    /** The events waiting in memory, in snapshots (operator union list state). */
+    static final String WAITING = "rule-engine-waiting";
 
     /**
      * In event-time ordering, how many events may wait in memory for the watermark; past it they
@@ -120,6 +130,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     /** Event-time ordering: the events the watermark has not passed, by time and arrival. */
     private transient PriorityQueue<Pending> pending;
+
+    private transient ListState<byte[]> pendingState;
 
     private transient long arrivals;
 
@@ -163,12 +175,65 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        eventSerializer = new EventSerializer();
+        pending =
+                new PriorityQueue<>(
+                        Comparator.comparingLong(Pending::timestamp)
+                                .thenComparingLong(Pending::arrival));
+        pendingState =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>(
+                                        WAITING, BytePrimitiveArraySerializer.INSTANCE));
+        if (context.isRestored()) {
+            var task = getRuntimeContext().getTaskInfo();
+            int keyGroups = task.getMaxNumberOfParallelSubtasks();
+            KeyGroupRange owned =
+                    KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+                            keyGroups,
+                            task.getNumberOfParallelSubtasks(),
+                            task.getIndexOfThisSubtask());
+            for (byte[] bytes : pendingState.get()) {
+                DataInputDeserializer in = new DataInputDeserializer(bytes);
+                String account = in.readUTF();
+                if (owned.contains(KeyGroupRangeAssignment.assignToKeyGroup(account, keyGroups))) {
+                    long timestamp = in.readLong();
+                    long arrival = in.readLong();
+                    pending.add(
+                            new Pending(
+                                    account, timestamp, arrival, eventSerializer.deserialize(in)));
+                    arrivals = Math.max(arrivals, arrival + 1);
+                }
+            }
+        }
+    }
+
+    /** The events waiting in memory go into the snapshot: account, time, arrival, event. */
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<byte[]> waiting = new ArrayList<>(pending.size());
+        DataOutputSerializer bytes = new DataOutputSerializer(512);
+        for (Pending p : pending) {
+            bytes.clear();
+            bytes.writeUTF(p.account());
+            bytes.writeLong(p.timestamp());
+            bytes.writeLong(p.arrival());
+            eventSerializer.serialize(p.event(), bytes);
+            waiting.add(bytes.getCopyOfBuffer());
+        }
+        eventSerializer.forget();
+        pendingState.update(waiting);
+    }
+
+    @Override
     public void open() throws Exception {
         super.open();
         state = getRuntimeContext().getState(descriptor());
         timers = getInternalTimerService(TIMERS, VoidNamespaceSerializer.INSTANCE, this);
         out = new TimestampedCollector<>(output);
-        eventSerializer = new EventSerializer();
         runners = new ArrayList<>();
         bySection = new LinkedHashMap<>();
         sectionKeys = new String[rules.size()];
@@ -189,10 +254,6 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
         scratch = new DataOutputSerializer(1024);
         valueOut = new DataOutputSerializer(4096);
-        pending =
-                new PriorityQueue<>(
-                        Comparator.comparingLong(Pending::timestamp)
-                                .thenComparingLong(Pending::arrival));
     }
 
     @Override
@@ -278,17 +339,10 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         super.processWatermark(mark);
     }
 
-    /** Before the barrier: the snapshot must hold the events that wait in memory. */
-    @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId);
-        movePendingIntoState();
-    }
-
     /**
      * Moves every event waiting in memory into its account's value, with a timer at the account's
      * earliest waiting event unless one is due earlier: from there {@link #onEventTime} processes
-     * them, as it does after a restore.
+     * them.
      */
     private void movePendingIntoState() throws Exception {
         Map<String, List<Pending>> byAccount = new LinkedHashMap<>();

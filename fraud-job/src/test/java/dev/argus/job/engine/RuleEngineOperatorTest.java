@@ -103,8 +103,7 @@ class RuleEngineOperatorTest {
     }
 
     @Test
-    void eventTimeOrderingMovesWaitingEventsIntoStateBeforeABarrierAndGoesOnAfterARestore()
-            throws Exception {
+    void eventTimeOrderingKeepsWaitingEventsInTheSnapshotAndGoesOnAfterARestore() throws Exception {
         harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
         small("s1", 0);
         small("s2", 30);
@@ -113,11 +112,10 @@ class RuleEngineOperatorTest {
         assertAccountsAndTimers(1);
         small("s3", 60);
         process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
-        assertThat(waitingEvents()).isZero();
 
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
-        // the barrier moved s3 and big into the account's value; the one timer is now at s3
-        assertThat(waitingEvents()).isEqualTo(2);
+        // s3 and big are in the snapshot's waiting events, not in the account's value
+        assertThat(waitingEvents()).isZero();
         assertAccountsAndTimers(1);
         harness.close();
 
@@ -125,6 +123,70 @@ class RuleEngineOperatorTest {
         harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
         assertOneAlertMatching("s1", "s2", "s3", "big");
         assertAccountsAndTimers(0);
+    }
+
+    @Test
+    void eventTimeOrderingHandsEachWaitingEventToTheSubtaskThatOwnsItsAccountOnRescale()
+            throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        int accounts = 20;
+        for (int a = 0; a < accounts; a++) {
+            for (int i = 1; i <= 3; i++) {
+                process(
+                        payment("s" + i + "-" + a)
+                                .account("acc-" + a)
+                                .amountMinor(100)
+                                .secondsAfterT0(i * 10)
+                                .build());
+            }
+            process(
+                    payment("big-" + a)
+                            .account("acc-" + a)
+                            .amountMinor(75_000)
+                            .secondsAfterT0(60)
+                            .build());
+        }
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        harness.close();
+        harness = null;
+
+        int maxParallelism = 128;
+        List<String> alerted = new java.util.ArrayList<>();
+        for (int subtask = 0; subtask < 2; subtask++) {
+            var part =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new RuleEngineOperator(
+                                    TestRules.pack(BURST), Ordering.EVENT_TIME, Integer.MAX_VALUE),
+                            (EnrichedTransaction e) -> e.getTransaction().getAccountId(),
+                            org.apache.flink.api.common.typeinfo.Types.STRING,
+                            maxParallelism,
+                            2,
+                            subtask);
+            part.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+            part.initializeState(
+                    KeyedOneInputStreamOperatorTestHarness.repartitionOperatorState(
+                            snapshot, maxParallelism, 1, 2, subtask));
+            part.open();
+            part.processWatermark(T0.plusSeconds(60).toEpochMilli());
+            List<String> own =
+                    part.extractOutputValues().stream().map(Alert::getAccountId).toList();
+            // each subtask alerts for its own accounts only, and for some
+            for (String account : own) {
+                int keyGroup =
+                        org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(
+                                account, maxParallelism);
+                assertThat(
+                                org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                                        .computeOperatorIndexForKeyGroup(
+                                                maxParallelism, 2, keyGroup))
+                        .isEqualTo(subtask);
+            }
+            assertThat(own).isNotEmpty();
+            alerted.addAll(own);
+            part.close();
+        }
+        // every account alerts once, on one subtask
+        assertThat(alerted).hasSize(accounts).doesNotHaveDuplicates();
     }
 
     @Test
