@@ -27,7 +27,7 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
 
     private final AvroSerializer<EnrichedTransaction> avro =
             new AvroSerializer<>(EnrichedTransaction.class);
-    private final transient Map<EnrichedTransaction, byte[]> encoded = new IdentityHashMap<>();
+    private transient Map<EnrichedTransaction, byte[]> encoded = new IdentityHashMap<>();
     private final transient DataOutputSerializer scratch = new DataOutputSerializer(1024);
 
     /** Reading the engine's first value format: events without their length. */
@@ -35,7 +35,13 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
 
     /** Drops the remembered encodings: the next account's events are other objects. */
     void forget() {
-        encoded.clear();
+        // clearing costs the table's length, not the entries': one account's few events leave it
+        // small, a snapshot's thousands of waiting events would leave it large for good
+        if (encoded.size() > 64) {
+            encoded = new IdentityHashMap<>();
+        } else if (!encoded.isEmpty()) {
+            encoded.clear();
+        }
     }
 
     void readingFirstFormat(boolean on) {

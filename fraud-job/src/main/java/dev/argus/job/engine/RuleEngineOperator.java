@@ -20,6 +20,7 @@ import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerial
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -127,6 +128,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient DataOutputSerializer valueOut;
     private transient Counter[] matches;
     private transient Counter[] dropped;
+    private transient Counter movedToState;
 
     /** Event-time ordering: the events the watermark has not passed, by time and arrival. */
     private transient PriorityQueue<Pending> pending;
@@ -252,6 +254,10 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             matches[i] = group.counter("matches");
             dropped[i] = group.counter("partial_matches_dropped");
         }
+        var engine = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("rule_engine");
+        Gauge<Integer> waiting = () -> pending.size();
+        engine.gauge("waiting_events", waiting);
+        movedToState = engine.counter("waiting_moved_to_state");
         scratch = new DataOutputSerializer(1024);
         valueOut = new DataOutputSerializer(4096);
     }
@@ -345,6 +351,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * them.
      */
     private void movePendingIntoState() throws Exception {
+        movedToState.inc(pending.size());
         Map<String, List<Pending>> byAccount = new LinkedHashMap<>();
         while (!pending.isEmpty()) {
             Pending p = pending.poll();
