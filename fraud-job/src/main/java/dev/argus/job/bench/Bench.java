@@ -216,7 +216,11 @@ public final class Bench {
                 AlertWatch alerts = new AlertWatch(config, traffic.appendTimes(), timeoutRules)) {
             progress.traffic = traffic;
             traffic.unthrottled();
-            progress.run(options.warmup());
+            if (options.warmupTransactions() > 0) {
+                progress.runUntilRecords(options.warmupTransactions());
+            } else {
+                progress.run(options.warmup());
+            }
 
             long unthrottledRecords = 0;
             long unthrottledEvaluations = 0;
@@ -232,7 +236,11 @@ public final class Bench {
                 }
                 Window w = new Window(job);
                 progress.minBacklog = Long.MAX_VALUE;
-                progress.run(options.duration());
+                if (options.transactions() > 0) {
+                    progress.runUntilRecords(job.records() + options.transactions());
+                } else {
+                    progress.run(options.duration());
+                }
                 w.end(job);
                 unthrottledRecords = w.records;
                 unthrottledEvaluations = w.evaluations;
@@ -416,26 +424,59 @@ public final class Bench {
             return Math.max(5_000, (long) (3 * rate));
         }
 
+        private JobProcess.Sample previous;
+
         void run(Duration d) throws InterruptedException {
             long end = System.nanoTime() + d.toNanos();
-            JobProcess.Sample previous = job.sample();
+            previous = job.sample();
             while (System.nanoTime() < end) {
                 Thread.sleep(Math.min(500, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                JobProcess.Sample s = job.sample();
-                if (s.atMillis() > previous.atMillis() + 900) {
-                    double r =
-                            (s.records() - previous.records())
-                                    * 1000.0
-                                    / (s.atMillis() - previous.atMillis());
-                    rate = rate == 0 ? r : 0.7 * rate + 0.3 * r;
-                    previous = s;
-                }
-                Traffic t = traffic;
-                if (t != null) {
-                    minBacklog = Math.min(minBacklog, Math.max(0, t.produced() - s.records()));
-                }
-                job.awaitRecords(0, Duration.ZERO); // throws if the job ended
+                tick();
             }
+        }
+
+        /**
+         * Until the job has read {@code records} transactions: returns right after the sample that
+         * says so arrived, so that a window started or ended then has its time and records from the
+         * same moment.
+         */
+        void runUntilRecords(long records) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofHours(1).toNanos();
+            previous = job.sample();
+            while (job.records() < records) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "the job read "
+                                    + job.records()
+                                    + " of "
+                                    + records
+                                    + " transactions in an hour");
+                }
+                long seen = job.sample().atMillis();
+                while (job.sample().atMillis() == seen) {
+                    Thread.sleep(10);
+                    job.awaitRecords(0, Duration.ZERO); // throws if the job ended
+                }
+                tick();
+            }
+        }
+
+        /** The job's reading rate, which sets how far ahead the traffic stays, and the backlog. */
+        private void tick() throws InterruptedException {
+            JobProcess.Sample s = job.sample();
+            if (s.atMillis() > previous.atMillis() + 900) {
+                double r =
+                        (s.records() - previous.records())
+                                * 1000.0
+                                / (s.atMillis() - previous.atMillis());
+                rate = rate == 0 ? r : 0.7 * rate + 0.3 * r;
+                previous = s;
+            }
+            Traffic t = traffic;
+            if (t != null) {
+                minBacklog = Math.min(minBacklog, Math.max(0, t.produced() - s.records()));
+            }
+            job.awaitRecords(0, Duration.ZERO); // throws if the job ended
         }
 
         @Override
@@ -452,9 +493,13 @@ public final class Bench {
                 options.accounts(),
                 r.run());
         if (r.unthrottledSeconds() > 0) {
+            String warmup =
+                    options.warmupTransactions() > 0
+                            ? String.format("%,d transactions", options.warmupTransactions())
+                            : options.warmup().toSeconds() + " s";
             out.printf(
-                    "unthrottled, %.0f s measured after a %d s warm-up%n",
-                    r.unthrottledSeconds(), options.warmup().toSeconds());
+                    "unthrottled, %,d transactions in %.1f s measured after a warm-up of %s%n",
+                    r.unthrottledRecords(), r.unthrottledSeconds(), warmup);
             out.printf(
                     "  throughput                %,.0f transactions/s%s%n",
                     r.throughput(),

@@ -17,6 +17,8 @@ record BenchOptions(
         double fraudRatio,
         Duration warmup,
         Duration duration,
+        long warmupTransactions,
+        long transactions,
         Duration latencyDuration,
         Duration checkpointInterval,
         int runs,
@@ -39,6 +41,8 @@ record BenchOptions(
         DEFAULTS.put("fraud-ratio", "0.01");
         DEFAULTS.put("warmup", "30s");
         DEFAULTS.put("duration", "60s");
+        DEFAULTS.put("warmup-transactions", "0");
+        DEFAULTS.put("transactions", "0");
         DEFAULTS.put("latency-duration", "60s");
         DEFAULTS.put("checkpoint-interval", "10s");
         DEFAULTS.put("runs", "");
@@ -82,6 +86,8 @@ record BenchOptions(
                         Double.parseDouble(v.get("fraud-ratio")),
                         CommandLine.duration(v.get("warmup")),
                         CommandLine.duration(v.get("duration")),
+                        Long.parseLong(v.get("warmup-transactions")),
+                        Long.parseLong(v.get("transactions")),
                         CommandLine.duration(v.get("latency-duration")),
                         CommandLine.duration(v.get("checkpoint-interval")),
                         runs.isEmpty() ? (compare ? 2 : 1) : Integer.parseInt(runs),
@@ -94,6 +100,10 @@ record BenchOptions(
         if (o.rate <= 0 || o.accounts < 1 || o.runs < 1 || o.parallelism < 1) {
             throw new IllegalArgumentException(
                     "--rate, --accounts, --runs and --parallelism must be positive");
+        }
+        if (o.warmupTransactions < 0 || o.transactions < 0) {
+            throw new IllegalArgumentException(
+                    "--warmup-transactions and --transactions cannot be negative");
         }
         if (o.duration.isZero() && o.latencyDuration.isZero()) {
             throw new IllegalArgumentException(
@@ -126,6 +136,11 @@ record BenchOptions(
                 "  --fraud-ratio R           chance per transaction of starting a card-testing case (default 0.01)",
                 "  --warmup D                unthrottled time before measuring (default 30s)",
                 "  --duration D              the measured unthrottled window; 0 skips the phase (default 60s)",
+                "  --warmup-transactions N   warm up until the job has read N transactions, not for --warmup",
+                "  --transactions N          measure the next N transactions, not for --duration: every",
+                "                            variant then measures the same transactions, with the same",
+                "                            history behind them (a faster job otherwise gets further into",
+                "                            the traffic in the same time, with more partial matches per account)",
                 "  --latency-duration D      the measured offered window; 0 skips the phase (default 60s)",
                 "  --checkpoint-interval D   (default 10s, as in production)",
                 "  --runs N                  runs per variant (default 1; 2 with --compare)",

@@ -29,7 +29,8 @@ class BenchITCase {
                             "--rate", "50",
                             "--fraud-ratio", "0.05",
                             "--warmup", "3s",
-                            "--duration", "5s",
+                            // the window over a number of transactions, not a time
+                            "--transactions", "20000",
                             "--latency-duration", "20s",
                             "--checkpoint-interval", "1s",
                             "--job-heap", "512m",
@@ -39,6 +40,8 @@ class BenchITCase {
         new Bench(options, new PrintStream(bytes, true, StandardCharsets.UTF_8), logs).run();
         String out = bytes.toString(StandardCharsets.UTF_8);
 
+        assertThat(number(out, "unthrottled, ([\\d,]+) transactions in"))
+                .isGreaterThanOrEqualTo(20000);
         assertThat(number(out, "throughput +([\\d,.]+) transactions/s")).isPositive();
         assertThat(number(out, "cores: ([\\d,.]+) transactions per CPU-second")).isPositive();
         assertThat(number(out, "rule conditions +([\\d,.]+) evaluations per transaction"))
