@@ -132,10 +132,7 @@ final class EngineDifferential {
                 restore);
     }
 
-    /**
-     * A checkpoint as a task takes it: the operator prepares for the barrier (the engine moves the
-     * events that wait in memory into state), then its state is snapshotted.
-     */
+    /** A checkpoint as a task takes it: the operator prepares for the barrier, then snapshots. */
     static OperatorSubtaskState snapshot(OneInputStreamOperatorTestHarness<?, ?> harness)
             throws Exception {
         harness.prepareSnapshotPreBarrier(0);
