@@ -13,10 +13,14 @@ import dev.argus.model.Transaction;
 import dev.argus.model.TransactionType;
 import dev.argus.rules.Rule;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -128,7 +132,8 @@ class RuleEngineOperatorTest {
     @Test
     void eventTimeOrderingHandsEachWaitingEventToTheSubtaskThatOwnsItsAccountOnRescale()
             throws Exception {
-        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        int maxParallelism = 128;
+        harness = subtask(maxParallelism, 1, 0, null);
         int accounts = 20;
         for (int a = 0; a < accounts; a++) {
             for (int i = 1; i <= 3; i++) {
@@ -146,39 +151,32 @@ class RuleEngineOperatorTest {
                             .secondsAfterT0(60)
                             .build());
         }
+        // the first small payments are processed (partial matches in the accounts' values), the
+        // rest wait in memory: the snapshot holds both
+        harness.processWatermark(T0.plusSeconds(25).toEpochMilli());
+        assertAccountsAndTimers(accounts);
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
         harness.close();
         harness = null;
 
-        int maxParallelism = 128;
-        List<String> alerted = new java.util.ArrayList<>();
+        List<String> alerted = new ArrayList<>();
         for (int subtask = 0; subtask < 2; subtask++) {
             var part =
-                    new KeyedOneInputStreamOperatorTestHarness<>(
-                            new RuleEngineOperator(
-                                    TestRules.pack(BURST), Ordering.EVENT_TIME, Integer.MAX_VALUE),
-                            (EnrichedTransaction e) -> e.getTransaction().getAccountId(),
-                            org.apache.flink.api.common.typeinfo.Types.STRING,
+                    subtask(
                             maxParallelism,
                             2,
-                            subtask);
-            part.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
-            part.initializeState(
-                    KeyedOneInputStreamOperatorTestHarness.repartitionOperatorState(
-                            snapshot, maxParallelism, 1, 2, subtask));
-            part.open();
+                            subtask,
+                            KeyedOneInputStreamOperatorTestHarness.repartitionOperatorState(
+                                    snapshot, maxParallelism, 1, 2, subtask));
             part.processWatermark(T0.plusSeconds(60).toEpochMilli());
             List<String> own =
                     part.extractOutputValues().stream().map(Alert::getAccountId).toList();
             // each subtask alerts for its own accounts only, and for some
             for (String account : own) {
-                int keyGroup =
-                        org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(
-                                account, maxParallelism);
+                int keyGroup = KeyGroupRangeAssignment.assignToKeyGroup(account, maxParallelism);
                 assertThat(
-                                org.apache.flink.runtime.state.KeyGroupRangeAssignment
-                                        .computeOperatorIndexForKeyGroup(
-                                                maxParallelism, 2, keyGroup))
+                                KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(
+                                        maxParallelism, 2, keyGroup))
                         .isEqualTo(subtask);
             }
             assertThat(own).isNotEmpty();
@@ -453,6 +451,27 @@ class RuleEngineOperatorTest {
                 new StreamRecord<>(
                         new EnrichedTransaction(t, ProfileFeatures.newBuilder().build()),
                         t.getEventTime().toEpochMilli()));
+    }
+
+    /** One subtask of the engine with the burst rule, on RocksDB, restored from {@code restore}. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert>
+            subtask(int maxParallelism, int parallelism, int index, OperatorSubtaskState restore)
+                    throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new RuleEngineOperator(
+                                TestRules.pack(BURST), Ordering.EVENT_TIME, Integer.MAX_VALUE),
+                        (EnrichedTransaction e) -> e.getTransaction().getAccountId(),
+                        Types.STRING,
+                        maxParallelism,
+                        parallelism,
+                        index);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
