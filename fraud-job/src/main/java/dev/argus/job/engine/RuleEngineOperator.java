@@ -55,7 +55,9 @@ import org.apache.flink.util.OutputTag;
  *       restore each subtask takes back those of the accounts it owns, whatever the new
  *       parallelism. When more than {@link #MAX_PENDING} events wait (a stalled watermark), they
  *       move into their accounts' values, each account with a timer at its earliest one, and are
- *       processed from there;
+ *       processed from there. An event at or before the time its account's rules have reached is
+ *       sent to {@link #LATE} when its turn comes: after a restore the watermark starts over and
+ *       does not say so on arrival;
  *   <li>{@link Ordering#ARRIVAL}: each event is processed when it arrives, at its event time (or
  *       the account's latest time, if it arrives out of order), for the lowest latency; {@code
  *       within} still counts in event time.
@@ -330,7 +332,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      */
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        if (ordering == Ordering.EVENT_TIME && !pending.isEmpty()) {
+        // in arrival ordering only a restore from event-time ordering leaves events waiting
+        if (!pending.isEmpty()) {
             long watermark = mark.getTimestamp();
             Map<String, List<Pending>> due = new LinkedHashMap<>();
             while (!pending.isEmpty() && pending.peek().timestamp() <= watermark) {
@@ -404,7 +407,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private void advance(Account account, List<Pending> arrived, long watermark) throws Exception {
         Loaded loaded = new Loaded(account);
         List<Pending> due = new ArrayList<>(arrived.size() + account.waiting.size());
-        if (ordering == Ordering.EVENT_TIME && !account.waiting.isEmpty()) {
+        if (!account.waiting.isEmpty()) {
             account.waiting.sort(
                     Comparator.comparingLong(Waiting::timestamp)
                             .thenComparingLong(Waiting::arrival));
@@ -426,7 +429,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             due.sort(Comparator.comparingLong(Pending::timestamp));
         }
         for (Pending p : due) {
-            step(loaded, p.event(), p.timestamp());
+            if (ordering == Ordering.ARRIVAL) {
+                // left waiting by event-time ordering before a restore: as if it arrived now
+                account.clock = Math.max(p.timestamp(), account.clock);
+                step(loaded, p.event(), account.clock);
+            } else if (p.timestamp() <= account.clock) {
+                // the account's rules are past its time, which a restore's new watermark hid
+                output.collect(LATE, new StreamRecord<>(p.event(), p.timestamp()));
+            } else {
+                step(loaded, p.event(), p.timestamp());
+            }
         }
         long at = Math.max(watermark, account.clock);
         account.clock = at;

@@ -130,6 +130,47 @@ class RuleEngineOperatorTest {
     }
 
     @Test
+    void afterARestoreAnEventOlderThanItsAccountsTimeIsLateNotProcessed() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        small("s1", 0);
+        small("s2", 30);
+        harness.processWatermark(T0.plusSeconds(40).toEpochMilli());
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        harness.close();
+
+        // a restored operator's watermark starts over, so s0 is not late on arrival; the
+        // account's rules are at 40 s already, and flink-cep's time must not go back
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
+        small("s0", 20);
+        small("s3", 45);
+        harness.processWatermark(T0.plusSeconds(50).toEpochMilli());
+        assertThat(harness.getSideOutput(RuleEngineOperator.LATE))
+                .singleElement()
+                .satisfies(
+                        r ->
+                                assertThat(r.getValue().getTransaction().getTransactionId())
+                                        .isEqualTo("s0"));
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(60).build());
+        harness.processWatermark(T0.plusSeconds(60).toEpochMilli());
+        assertOneAlertMatching("s1", "s2", "s3", "big");
+    }
+
+    @Test
+    void arrivalOrderingProcessesTheEventsAnEventTimeSnapshotLeftWaiting() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
+        small("s1", 0);
+        small("s2", 30);
+        small("s3", 60);
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        harness.close();
+
+        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, snapshot);
+        harness.processWatermark(T0.plusSeconds(70).toEpochMilli());
+        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        assertOneAlertMatching("s1", "s2", "s3", "big");
+    }
+
+    @Test
     void eventTimeOrderingHandsEachWaitingEventToTheSubtaskThatOwnsItsAccountOnRescale()
             throws Exception {
         int maxParallelism = 128;
