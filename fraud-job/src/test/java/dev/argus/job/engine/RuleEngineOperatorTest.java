@@ -66,7 +66,7 @@ class RuleEngineOperatorTest {
         small("s3", 60);
         // partial matches in progress: one value and one timer, at the earliest window end
         assertAccountsAndTimers(1);
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        big(90);
 
         assertOneAlertMatching("s1", "s2", "s3", "big");
         // skip_past_last_event dropped every partial match: the account holds nothing
@@ -93,7 +93,7 @@ class RuleEngineOperatorTest {
     @Test
     void eventTimeOrderingWaitsForTheWatermarkAndSortsByTime() throws Exception {
         harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        big(90);
         small("s3", 60);
         small("s1", 0);
         small("s2", 30);
@@ -115,7 +115,7 @@ class RuleEngineOperatorTest {
         // s1 and s2 are processed: a partial match, with a timer at its window's end
         assertAccountsAndTimers(1);
         small("s3", 60);
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        big(90);
 
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
         // s3 and big are in the snapshot's waiting events, not in the account's value
@@ -150,7 +150,7 @@ class RuleEngineOperatorTest {
                         r ->
                                 assertThat(r.getValue().getTransaction().getTransactionId())
                                         .isEqualTo("s0"));
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(60).build());
+        big(60);
         harness.processWatermark(T0.plusSeconds(60).toEpochMilli());
         assertOneAlertMatching("s1", "s2", "s3", "big");
     }
@@ -166,7 +166,7 @@ class RuleEngineOperatorTest {
 
         harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, snapshot);
         harness.processWatermark(T0.plusSeconds(70).toEpochMilli());
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        big(90);
         assertOneAlertMatching("s1", "s2", "s3", "big");
     }
 
@@ -360,7 +360,7 @@ class RuleEngineOperatorTest {
         value.update(toFirstFormat(value.value(), runner));
         assertThat(new DataInputDeserializer(value.value()).readInt()).isEqualTo(1);
 
-        process(payment("big").account("acc-1").amountMinor(75_000).secondsAfterT0(90).build());
+        big(90);
 
         assertThat(harness.extractOutputValues())
                 .extracting(a -> EngineDifferential.line(a))
@@ -476,6 +476,16 @@ class RuleEngineOperatorTest {
 
     private void small(String id, long seconds) throws Exception {
         process(payment(id).account("acc-1").amountMinor(100).secondsAfterT0(seconds).build());
+    }
+
+    /** The burst's large payment, "big", on acc-1. */
+    private void big(long seconds) throws Exception {
+        process(
+                payment("big")
+                        .account("acc-1")
+                        .amountMinor(75_000)
+                        .secondsAfterT0(seconds)
+                        .build());
     }
 
     private static Transaction event(String id, TransactionType type, long seconds) {
