@@ -335,17 +335,25 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         // in arrival ordering only a restore from event-time ordering leaves events waiting
         if (!pending.isEmpty()) {
             long watermark = mark.getTimestamp();
-            Map<String, List<Pending>> due = new LinkedHashMap<>();
-            while (!pending.isEmpty() && pending.peek().timestamp() <= watermark) {
-                Pending p = pending.poll();
-                due.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
-            }
-            for (Map.Entry<String, List<Pending>> account : due.entrySet()) {
+            for (Map.Entry<String, List<Pending>> account : takePending(watermark).entrySet()) {
                 setCurrentKey(account.getKey());
                 advance(read(), account.getValue(), watermark);
             }
         }
         super.processWatermark(mark);
+    }
+
+    /**
+     * Takes the events waiting in memory up to {@code upTo} out of the queue, by account, each
+     * account's in order of time and arrival.
+     */
+    private Map<String, List<Pending>> takePending(long upTo) {
+        Map<String, List<Pending>> byAccount = new LinkedHashMap<>();
+        while (!pending.isEmpty() && pending.peek().timestamp() <= upTo) {
+            Pending p = pending.poll();
+            byAccount.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
+        }
+        return byAccount;
     }
 
     /**
@@ -355,12 +363,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      */
     private void movePendingIntoState() throws Exception {
         movedToState.inc(pending.size());
-        Map<String, List<Pending>> byAccount = new LinkedHashMap<>();
-        while (!pending.isEmpty()) {
-            Pending p = pending.poll();
-            byAccount.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
-        }
-        for (Map.Entry<String, List<Pending>> entry : byAccount.entrySet()) {
+        for (Map.Entry<String, List<Pending>> entry : takePending(Long.MAX_VALUE).entrySet()) {
             setCurrentKey(entry.getKey());
             Account account = read();
             for (Pending p : entry.getValue()) {

@@ -121,9 +121,8 @@ class RuleEngineOperatorTest {
         // s3 and big are in the snapshot's waiting events, not in the account's value
         assertThat(waitingEvents()).isZero();
         assertAccountsAndTimers(1);
-        harness.close();
 
-        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
+        restart(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
         harness.processWatermark(T0.plusSeconds(90).toEpochMilli());
         assertOneAlertMatching("s1", "s2", "s3", "big");
         assertAccountsAndTimers(0);
@@ -136,11 +135,10 @@ class RuleEngineOperatorTest {
         small("s2", 30);
         harness.processWatermark(T0.plusSeconds(40).toEpochMilli());
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
-        harness.close();
 
         // a restored operator's watermark starts over, so s0 is not late on arrival; the
         // account's rules are at 40 s already, and flink-cep's time must not go back
-        harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
+        restart(TestRules.pack(BURST), Ordering.EVENT_TIME, snapshot);
         small("s0", 20);
         small("s3", 45);
         harness.processWatermark(T0.plusSeconds(50).toEpochMilli());
@@ -162,9 +160,8 @@ class RuleEngineOperatorTest {
         small("s2", 30);
         small("s3", 60);
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
-        harness.close();
 
-        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, snapshot);
+        restart(TestRules.pack(BURST), Ordering.ARRIVAL, snapshot);
         harness.processWatermark(T0.plusSeconds(70).toEpochMilli());
         big(90);
         assertOneAlertMatching("s1", "s2", "s3", "big");
@@ -274,7 +271,6 @@ class RuleEngineOperatorTest {
         process(event("login", TransactionType.LOGIN, 70));
         assertThat(sections()).containsExactlyInAnyOrder("burst", "login-transfer", "logins");
         OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
-        harness.close();
 
         // the burst's threshold is tuned (same structure); login-transfer needs two logins now
         // (new structure); a third rule is new
@@ -296,7 +292,7 @@ class RuleEngineOperatorTest {
                                 + stageOfType("b", "TRANSFER", "followed_by"));
         List<Rule> changed = TestRules.pack(tunedBurst, changedLoginTransfer, added);
         assertThat(changed.get(0).fingerprint()).isEqualTo(TestRules.compile(BURST).fingerprint());
-        harness = open(changed, Ordering.ARRIVAL, snapshot);
+        restart(changed, Ordering.ARRIVAL, snapshot);
         // until the account is touched, its value is as it was
         assertThat(sections()).containsExactlyInAnyOrder("burst", "login-transfer", "logins");
 
@@ -502,6 +498,13 @@ class RuleEngineOperatorTest {
                 new StreamRecord<>(
                         new EnrichedTransaction(t, ProfileFeatures.newBuilder().build()),
                         t.getEventTime().toEpochMilli()));
+    }
+
+    /** Closes the harness and opens a new one restored from {@code snapshot}: a restarted job. */
+    private void restart(List<Rule> rules, Ordering ordering, OperatorSubtaskState snapshot)
+            throws Exception {
+        harness.close();
+        harness = open(rules, ordering, snapshot);
     }
 
     /** One subtask of the engine with the burst rule, on RocksDB, restored from {@code restore}. */
