@@ -6,8 +6,11 @@ import dev.argus.job.io.TopicReader;
 import dev.argus.job.local.EmbeddedKafka;
 import dev.argus.job.rules.RuleTestRunner;
 import dev.argus.model.Alert;
+import dev.argus.model.Channel;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
+import dev.argus.model.TransactionStatus;
+import dev.argus.model.TransactionType;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroSerializer;
@@ -20,9 +23,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -45,17 +56,18 @@ public final class KafkaTestBed implements AutoCloseable {
 
     /** The job's configuration against this broker, its four topics created (2 partitions). */
     public JobConfig config(String group, String checkpointInterval) throws Exception {
-        JobConfig config =
-                JobConfig.of(
-                        Map.of(
-                                "kafka.bootstrap.servers",
-                                kafka.bootstrapServers(),
-                                "schema.registry.url",
-                                registry.url(),
-                                "kafka.group.id",
-                                group,
-                                "checkpoint.interval",
-                                checkpointInterval));
+        return config(group, checkpointInterval, Map.of());
+    }
+
+    /** {@link #config(String, String)} with more keys, for example {@code rules.path}. */
+    public JobConfig config(String group, String checkpointInterval, Map<String, String> more)
+            throws Exception {
+        Map<String, String> keys = new java.util.HashMap<>(more);
+        keys.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        keys.put("schema.registry.url", registry.url());
+        keys.put("kafka.group.id", group);
+        keys.put("checkpoint.interval", checkpointInterval);
+        JobConfig config = JobConfig.of(keys);
         kafka.createTopics(
                 2,
                 config.get("topic.transactions"),
@@ -127,6 +139,77 @@ public final class KafkaTestBed implements AutoCloseable {
         assertThat(results)
                 .as(RuleTestRunner.report(results, false))
                 .allMatch(RuleTestRunner.CaseResult::passed);
+    }
+
+    /**
+     * Starts the job on this JVM's MiniCluster at parallelism 2, restored from {@code savepoint}
+     * unless it is null.
+     */
+    public static JobClient run(JobConfig config, String savepoint) throws Exception {
+        Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+        if (savepoint != null) {
+            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        env.setParallelism(2);
+        FraudDetectionJob.attach(env, config, false);
+        return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
+    }
+
+    /** Waits until the job's consumer group has committed the end of every partition. */
+    public void awaitConsumed(JobConfig config, Duration timeout) throws Exception {
+        String group = config.get("kafka.group.id");
+        String topic = config.get("topic.transactions");
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (var p :
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get()
+                            .get(topic)
+                            .partitions()) {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> end = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((p, o) -> end.put(p, o.offset()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                if (end.keySet().stream()
+                        .allMatch(
+                                p ->
+                                        committed.get(p) != null
+                                                && committed.get(p).offset() >= end.get(p))) {
+                    return;
+                }
+                Thread.sleep(300);
+            }
+            throw new IllegalStateException("the job did not consume " + end + " in " + timeout);
+        }
+    }
+
+    /** A quiet event late in event time, which moves its partition's watermark past the stream. */
+    public static Transaction closing(int partition, Instant at) {
+        return Transaction.newBuilder()
+                .setTransactionId("closing-" + partition)
+                .setAccountId("closing-" + partition)
+                .setEventTime(at)
+                .setType(TransactionType.LOGIN)
+                .setChannel(Channel.MOBILE)
+                .setStatus(TransactionStatus.APPROVED)
+                .setCardPresent(false)
+                .build();
+    }
+
+    /**
+     * Produces one closing event per partition at {@code at}, so that every pending match and
+     * absence window of a stream before it closes in event time.
+     */
+    public void produceClosing(JobConfig config, Instant at) {
+        for (int partition = 0; partition < 2; partition++) {
+            produce(config, List.of(closing(partition, at)), partition);
+        }
     }
 
     @Override
