@@ -1,0 +1,42 @@
+package dev.argus.cli.bench;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * When each generated transaction was appended to its topic, by the sequence number in its id: four
+ * bytes per transaction, so that tens of millions fit in a few hundred megabytes. Written by the
+ * producer's callbacks, read by the alert consumers.
+ */
+final class AppendTimes {
+    private static final int CHUNK = 1 << 20;
+    private static final int CHUNKS = 4096;
+
+    private final long base;
+    private final AtomicReferenceArray<AtomicIntegerArray> chunks =
+            new AtomicReferenceArray<>(CHUNKS);
+
+    /**
+     * @param base a time before every append, in epoch milliseconds
+     */
+    AppendTimes(long base) {
+        this.base = base;
+    }
+
+    void put(long sequence, long appendMillis) {
+        int chunk = (int) (sequence / CHUNK);
+        AtomicIntegerArray c = chunks.get(chunk);
+        if (c == null) {
+            chunks.compareAndSet(chunk, null, new AtomicIntegerArray(CHUNK));
+            c = chunks.get(chunk);
+        }
+        c.set((int) (sequence % CHUNK), (int) (appendMillis - base) + 1);
+    }
+
+    /** The append time in epoch milliseconds, or -1 when unknown. */
+    long get(long sequence) {
+        AtomicIntegerArray c = chunks.get((int) (sequence / CHUNK));
+        int v = c == null ? 0 : c.get((int) (sequence % CHUNK));
+        return v == 0 ? -1 : base + v - 1;
+    }
+}

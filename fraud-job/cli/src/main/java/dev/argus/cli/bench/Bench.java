@@ -1,0 +1,770 @@
+package dev.argus.cli.bench;
+
+import dev.argus.job.JobConfig;
+import dev.argus.model.registry.InProcessSchemaRegistry;
+import dev.argus.rules.Rule;
+import dev.argus.rules.RulePack;
+import dev.argus.sandbox.EmbeddedKafka;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code argus bench}: throughput, detection latency, checkpoints, state and memory of the real
+ * pipeline, optionally side by side with stock flink-cep. This process runs the Kafka broker
+ * (KRaft), the schema registry, the traffic and the alert consumers; each run's Flink job runs in a
+ * {@link JobProcess} of its own, so its CPU time and memory are measured apart from them.
+ */
+public final class Bench {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    /** One run to do: a variant over a rule selection, with or without the offered phase. */
+    record Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {}
+
+    private final BenchOptions options;
+    private final PrintStream out;
+    private final Path logDir;
+    private int runCounter;
+
+    Bench(BenchOptions options, PrintStream out, Path logDir) {
+        this.options = options;
+        this.out = out;
+        this.logDir = logDir;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(BenchOptions.usage());
+            System.exit(0);
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(BenchOptions.usage());
+            System.exit(2);
+            return;
+        }
+        new Bench(options, System.out, Path.of(".argus")).run();
+        System.exit(0);
+    }
+
+    void run() throws Exception {
+        say("starting a Kafka broker (KRaft) and the schema registry ...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(0)) {
+            List<Plan> plans = plans();
+            say(
+                    String.format(
+                            "%d runs of about %d s each, one job process per run; job logs in %s",
+                            plans.size(), estimateSeconds(plans) / plans.size(), logDir));
+            List<RunResult> results = new ArrayList<>();
+            Map<Variant, Boolean> profiled = new HashMap<>();
+            for (Plan plan : plans) {
+                boolean profile =
+                        plan.profile() && profiled.putIfAbsent(plan.variant(), true) == null;
+                RunResult r =
+                        runOnce(
+                                kafka,
+                                registry,
+                                new Plan(
+                                        plan.variant(), plan.rules(), plan.offeredPhase(), profile),
+                                1
+                                        + (int)
+                                                results.stream()
+                                                        .filter(x -> x.variant() == plan.variant())
+                                                        .filter(x -> sameRules(x, plan))
+                                                        .count());
+                results.add(r);
+                printRun(r);
+            }
+            if (options.compare()) {
+                printComparison(results);
+            }
+        }
+    }
+
+    private boolean sameRules(RunResult r, Plan plan) {
+        return (plan.rules().equals(options.singleRule())) == (r.rules() == 1);
+    }
+
+    /** The runs, alternating between variants so that drifts of the machine hit both alike. */
+    List<Plan> plans() {
+        List<Plan> plans = new ArrayList<>();
+        boolean offered = !options.latencyDuration().isZero();
+        if (!options.compare()) {
+            for (int r = 0; r < options.runs(); r++) {
+                plans.add(
+                        new Plan(
+                                options.variant(),
+                                options.rules(),
+                                offered && options.variant().alerts(),
+                                options.profile()));
+            }
+            return plans;
+        }
+        for (int r = 0; r < options.runs(); r++) {
+            plans.add(new Plan(Variant.ARGUS, options.rules(), offered, options.profile()));
+            plans.add(new Plan(Variant.CEP, options.rules(), offered, options.profile()));
+        }
+        if (!options.duration().isZero()) {
+            for (int r = 0; r < options.runs(); r++) {
+                plans.add(new Plan(Variant.ARGUS, options.singleRule(), false, false));
+                plans.add(new Plan(Variant.CEP, options.singleRule(), false, false));
+            }
+            for (int r = 0; r < options.runs(); r++) {
+                plans.add(new Plan(Variant.KEYED, options.rules(), false, options.profile()));
+            }
+            for (int r = 0; r < options.runs(); r++) {
+                plans.add(new Plan(Variant.STAGE, options.rules(), false, false));
+            }
+        }
+        return plans;
+    }
+
+    private long estimateSeconds(List<Plan> plans) {
+        long s = 0;
+        for (Plan p : plans) {
+            s += 20 + options.warmup().toSeconds() + options.duration().toSeconds();
+            if (p.offeredPhase()) {
+                s +=
+                        options.latencyDuration().toSeconds()
+                                + 2 * options.checkpointInterval().toSeconds()
+                                + 15;
+            }
+        }
+        return s;
+    }
+
+    private RunResult runOnce(
+            EmbeddedKafka kafka, InProcessSchemaRegistry registry, Plan plan, int runOfVariant)
+            throws Exception {
+        int n = ++runCounter;
+        String prefix = "bench" + n + "-";
+        Map<String, String> values = new HashMap<>();
+        values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        values.put("schema.registry.url", registry.url());
+        values.put("checkpoint.interval", options.checkpointInterval().toMillis() + " ms");
+        values.put("topic.transactions", prefix + "transactions");
+        values.put("topic.alerts", prefix + "alerts");
+        values.put("topic.shadow-alerts", prefix + "alerts-shadow");
+        values.put("topic.dead-letters", prefix + "dead-letters");
+        values.put("kafka.group.id", prefix + "job");
+        values.put("sink.transactional-id-prefix", prefix + "argus");
+        values.put("rules.ordering", options.ordering());
+        JobConfig config = JobConfig.of(values);
+        List<String> topics =
+                List.of(
+                        config.get("topic.transactions"),
+                        config.get("topic.alerts"),
+                        config.get("topic.shadow-alerts"),
+                        config.get("topic.dead-letters"));
+        // append times measure latency; old event times must not expire records
+        kafka.createTopics(
+                4,
+                Map.of("message.timestamp.type", "LogAppendTime"),
+                topics.toArray(String[]::new));
+
+        List<String> args = new ArrayList<>();
+        values.forEach(
+                (k, v) -> {
+                    args.add("--" + k);
+                    args.add(v);
+                });
+        args.addAll(
+                List.of(
+                        "--bench.variant", plan.variant().key(),
+                        "--bench.rules", plan.rules(),
+                        "--bench.parallelism", String.valueOf(options.parallelism()),
+                        "--bench.managed-memory", options.managedMemory()));
+        RulePack pack = BenchJob.selectRules(config, plan.rules());
+        int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
+        Set<String> timeoutRules =
+                pack.rules().stream()
+                        .filter(Rule::alertsOnTimeout)
+                        .map(Rule::id)
+                        .collect(Collectors.toSet());
+        say(
+                String.format(
+                        "run %d: %s, %s, run %d of the variant ...",
+                        n,
+                        plan.variant().key(),
+                        plan.variant().runsRules() ? ruleCount + " rules" : "no rules",
+                        runOfVariant));
+
+        Path log = logDir.resolve("bench-run" + n + "-" + plan.variant().key() + ".log");
+        long startMillis = System.currentTimeMillis();
+        try (JobProcess job = JobProcess.start(args, options.jobHeap(), log);
+                Progress progress = new Progress(job);
+                Traffic traffic =
+                        new Traffic(config, options, startMillis, job::records, progress::lead);
+                AlertWatch alerts = new AlertWatch(config, traffic.appendTimes(), timeoutRules)) {
+            progress.traffic = traffic;
+            traffic.unthrottled();
+            if (options.warmupTransactions() > 0) {
+                progress.runUntilRecords(options.warmupTransactions());
+            } else {
+                progress.run(options.warmup());
+            }
+
+            long unthrottledRecords = 0;
+            long unthrottledEvaluations = 0;
+            double unthrottledSeconds = 0;
+            double unthrottledCpu = 0;
+            double harnessCpu = 0;
+            boolean inputBound = false;
+            String profile = "";
+            long measuredFrom = System.currentTimeMillis();
+            if (!options.duration().isZero()) {
+                if (plan.profile()) {
+                    job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
+                }
+                Window w = new Window(job);
+                progress.minBacklog = Long.MAX_VALUE;
+                if (options.transactions() > 0) {
+                    progress.runUntilRecords(job.records() + options.transactions());
+                } else {
+                    progress.run(options.duration());
+                }
+                w.end(job);
+                unthrottledRecords = w.records;
+                unthrottledEvaluations = w.evaluations;
+                unthrottledSeconds = w.seconds;
+                unthrottledCpu = w.jobCpu;
+                harnessCpu = w.harnessCpu;
+                inputBound = progress.minBacklog == 0;
+                if (plan.profile()) {
+                    profile += "unthrottled window: " + stopProfile(job, log, "unthrottled");
+                }
+            }
+            traffic.pause();
+            catchUp(job, traffic);
+
+            long offeredRecords = 0;
+            double offeredSeconds = 0;
+            double offeredCpu = 0;
+            long lag = 0;
+            List<Long> uncommitted = List.of();
+            List<Long> committed = List.of();
+            if (plan.offeredPhase()) {
+                traffic.offered();
+                progress.run(Duration.ofSeconds(5));
+                long fromSequence = traffic.lastSequence() + 1;
+                if (plan.profile()) {
+                    job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
+                }
+                Window w = new Window(job);
+                progress.run(options.latencyDuration());
+                w.end(job);
+                if (plan.profile()) {
+                    profile +=
+                            String.format(
+                                    "offered window (%,.0f transactions/s): %s",
+                                    options.rate(), stopProfile(job, log, "offered"));
+                }
+                long toSequence = traffic.lastSequence() + 1;
+                // keep the traffic flowing until the watermark has passed the window's last events
+                // and two checkpoints have completed since: the second began after them, so it
+                // committed their alerts
+                progress.run(config.duration("events.max-out-of-orderness").plusSeconds(3));
+                long completed = job.sample().checkpoints();
+                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                while (job.sample().checkpoints() < completed + 2) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(
+                                "no two checkpoints completed within 10 minutes; see " + log);
+                    }
+                    progress.run(Duration.ofMillis(500));
+                }
+                progress.run(Duration.ofSeconds(1));
+                lag = traffic.produced() - job.records();
+                traffic.pause();
+                catchUp(job, traffic);
+                offeredRecords = w.records;
+                offeredSeconds = w.seconds;
+                offeredCpu = w.jobCpu;
+                uncommitted = alerts.latencies(false, fromSequence, toSequence);
+                committed = alerts.latencies(true, fromSequence, toSequence);
+            }
+            long measuredTo = System.currentTimeMillis();
+            List<JobProcess.Checkpoint> checkpoints =
+                    job.checkpointsBetween(measuredFrom, measuredTo);
+            long fullBytes = job.sample().checkpointFullBytes();
+
+            Path savepoints = Files.createTempDirectory("argus-bench-savepoint-");
+            long savepointBytes;
+            try {
+                job.call("savepoint " + savepoints.toUri(), "SAVEPOINT", Duration.ofMinutes(10));
+                savepointBytes = sizeOf(savepoints);
+            } finally {
+                delete(savepoints);
+            }
+            if (traffic.sendFailures() > 0) {
+                say("warning: " + traffic.sendFailures() + " records could not be produced");
+            }
+            return new RunResult(
+                    plan.variant(),
+                    ruleCount,
+                    runOfVariant,
+                    unthrottledRecords,
+                    unthrottledEvaluations,
+                    unthrottledSeconds,
+                    unthrottledCpu,
+                    harnessCpu,
+                    inputBound,
+                    offeredRecords,
+                    offeredSeconds,
+                    offeredCpu,
+                    lag,
+                    uncommitted,
+                    committed,
+                    checkpoints,
+                    traffic.accountsTouched(),
+                    savepointBytes,
+                    fullBytes,
+                    job.peakRssBytes(),
+                    job.peakHeapUsed(),
+                    alerts.committedAlerts(),
+                    alerts.duplicates(),
+                    profile);
+        } finally {
+            try (var admin = kafka.admin()) {
+                admin.deleteTopics(topics).all().get();
+            }
+        }
+    }
+
+    /** Ends the job process's recording and summarizes it; the recording stays beside the log. */
+    private static String stopProfile(JobProcess job, Path log, String window) throws Exception {
+        Path jfr =
+                log.resolveSibling(
+                        log.getFileName().toString().replace(".log", "-" + window + ".jfr"));
+        job.call("profile-stop " + jfr.toAbsolutePath(), "PROFILE", Duration.ofMinutes(2));
+        return JfrSummary.summarize(jfr, 15);
+    }
+
+    /** Waits until the job has read everything produced. */
+    private void catchUp(JobProcess job, Traffic traffic) throws InterruptedException {
+        if (!job.awaitRecords(traffic.produced(), Duration.ofMinutes(10))) {
+            throw new IllegalStateException(
+                    "the job did not catch up with its input within 10 minutes ("
+                            + job.records()
+                            + " of "
+                            + traffic.produced()
+                            + " records)");
+        }
+    }
+
+    /** Throughput, CPU and backlog over a measured stretch of time. */
+    private static final class Window {
+        private final long startNanos = System.nanoTime();
+        private final long startRecords;
+        private final long startCpu;
+        private final long startHarnessCpu = harnessCpuNanos();
+        private final long startEvaluations;
+        long records;
+        long evaluations;
+        double seconds;
+        double jobCpu;
+        double harnessCpu;
+
+        Window(JobProcess job) {
+            startRecords = job.records();
+            startCpu = job.cpuNanos();
+            startEvaluations = job.sample().conditionEvaluations();
+        }
+
+        void end(JobProcess job) {
+            records = job.records() - startRecords;
+            evaluations = job.sample().conditionEvaluations() - startEvaluations;
+            seconds = (System.nanoTime() - startNanos) / 1e9;
+            jobCpu = (job.cpuNanos() - startCpu) / 1e9;
+            harnessCpu = (harnessCpuNanos() - startHarnessCpu) / 1e9;
+        }
+    }
+
+    /** CPU time of this process: the broker, the registry, the producer and the consumers. */
+    static long harnessCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * Watches a run while time passes: stops if the job ends, estimates the job's read rate (which
+     * sets how far ahead the unthrottled traffic stays) and notes the smallest backlog.
+     */
+    private static final class Progress implements AutoCloseable {
+        private final JobProcess job;
+        private volatile double rate;
+        volatile Traffic traffic;
+        volatile long minBacklog = Long.MAX_VALUE;
+
+        Progress(JobProcess job) {
+            this.job = job;
+        }
+
+        /** Records to stay ahead of the job: three seconds' worth, at least 5,000. */
+        long lead() {
+            return Math.max(5_000, (long) (3 * rate));
+        }
+
+        private JobProcess.Sample previous;
+
+        void run(Duration d) throws InterruptedException {
+            long end = System.nanoTime() + d.toNanos();
+            previous = job.sample();
+            while (System.nanoTime() < end) {
+                Thread.sleep(Math.min(500, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                tick();
+            }
+        }
+
+        /**
+         * Until the job has read {@code records} transactions: returns right after the sample that
+         * says so arrived, so that a window started or ended then has its time and records from the
+         * same moment.
+         */
+        void runUntilRecords(long records) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofHours(1).toNanos();
+            previous = job.sample();
+            while (job.records() < records) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "the job read "
+                                    + job.records()
+                                    + " of "
+                                    + records
+                                    + " transactions in an hour");
+                }
+                long seen = job.sample().atMillis();
+                while (job.sample().atMillis() == seen) {
+                    Thread.sleep(10);
+                    job.awaitRecords(0, Duration.ZERO); // throws if the job ended
+                }
+                tick();
+            }
+        }
+
+        /** The job's reading rate, which sets how far ahead the traffic stays, and the backlog. */
+        private void tick() throws InterruptedException {
+            JobProcess.Sample s = job.sample();
+            if (s.atMillis() > previous.atMillis() + 900) {
+                double r =
+                        (s.records() - previous.records())
+                                * 1000.0
+                                / (s.atMillis() - previous.atMillis());
+                rate = rate == 0 ? r : 0.7 * rate + 0.3 * r;
+                previous = s;
+            }
+            Traffic t = traffic;
+            if (t != null) {
+                minBacklog = Math.min(minBacklog, Math.max(0, t.produced() - s.records()));
+            }
+            job.awaitRecords(0, Duration.ZERO); // throws if the job ended
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private void printRun(RunResult r) {
+        out.println();
+        out.printf(
+                "=== %s (%s), %s, %,d accounts, run %d ===%n",
+                r.variant().key(),
+                r.variant().description(),
+                r.variant().runsRules() ? r.rules() + " rules" : "no rules",
+                options.accounts(),
+                r.run());
+        if (r.unthrottledSeconds() > 0) {
+            String warmup =
+                    options.warmupTransactions() > 0
+                            ? String.format("%,d transactions", options.warmupTransactions())
+                            : options.warmup().toSeconds() + " s";
+            out.printf(
+                    "unthrottled, %,d transactions in %.1f s measured after a warm-up of %s%n",
+                    r.unthrottledRecords(), r.unthrottledSeconds(), warmup);
+            out.printf(
+                    "  throughput                %,.0f transactions/s%s%n",
+                    r.throughput(),
+                    r.inputBound() ? " (input-bound: the producer fell behind at times)" : "");
+            out.printf(
+                    "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
+                    r.unthrottledJobCpu() / r.unthrottledSeconds(), r.perCpuSecond());
+            out.printf(
+                    "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
+                    r.unthrottledHarnessCpu() / r.unthrottledSeconds());
+            if (r.variant().alerts()) {
+                out.printf(
+                        "  rule conditions           %,.1f evaluations per transaction%n",
+                        r.evaluationsPerTransaction());
+            }
+        }
+        if (r.offeredSeconds() > 0) {
+            out.printf(
+                    "offered %,.0f transactions/s, %.0f s measured%n",
+                    options.rate(), r.offeredSeconds());
+            out.printf(
+                    "  achieved                  %,.1f transactions/s, %s%n",
+                    r.offeredThroughput(),
+                    r.lagAfterOffered() > options.rate() * 5
+                            ? String.format(
+                                    "did NOT keep up: %,d records behind; latency includes"
+                                            + " queueing",
+                                    r.lagAfterOffered())
+                            : "kept up");
+            out.printf(
+                    "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
+                    r.offeredJobCpu() / r.offeredSeconds(), r.offeredPerCpuSecond());
+            out.println(
+                    "  detection latency         broker append of the latest matched transaction"
+                            + " -> alert");
+            out.printf("    read_uncommitted        %s%n", latencyLine(r, false));
+            out.printf("    read_committed          %s%n", latencyLine(r, true));
+        }
+        out.printf(
+                "checkpoints                 every %d s; %d in the measured windows: duration p50"
+                        + " %.2f s, max %.2f s; incremental size p50 %s; full size %s%n",
+                options.checkpointInterval().toSeconds(),
+                r.checkpoints().size(),
+                r.checkpointSeconds(),
+                r.checkpointMaxSeconds(),
+                bytes(r.checkpointBytes()),
+                bytes(r.lastCheckpointFullBytes()));
+        out.printf(
+                "state                       %,d accounts; canonical savepoint %s = %,.0f bytes per"
+                        + " account; last checkpoint (RocksDB files) %,.0f bytes per account%n",
+                r.accounts(),
+                bytes(r.savepointBytes()),
+                r.bytesPerAccount(),
+                r.checkpointBytesPerAccount());
+        out.printf(
+                "memory                      peak RSS %s, peak heap used %s (heap %s, managed"
+                        + " memory %s)%n",
+                bytes(r.peakRssBytes()),
+                bytes(r.peakHeapBytes()),
+                options.jobHeap(),
+                options.managedMemory());
+        if (r.variant().alerts()) {
+            out.printf(
+                    "alerts                      %,d read committed, %d duplicates%n",
+                    r.alerts(), r.duplicates());
+        }
+        if (!r.profile().isEmpty()) {
+            out.print("where the job's CPU time went, " + r.profile());
+        }
+        out.flush();
+    }
+
+    private static String latencyLine(RunResult r, boolean committed) {
+        List<Long> l = committed ? r.latencyCommitted() : r.latencyUncommitted();
+        if (l.isEmpty()) {
+            return "no alerts completed in the window";
+        }
+        return String.format(
+                "p50 %.2f s  p95 %.2f s  p99 %.2f s  (%d alerts)",
+                r.latency(committed, 50),
+                r.latency(committed, 95),
+                r.latency(committed, 99),
+                l.size());
+    }
+
+    private void printComparison(List<RunResult> results) {
+        List<RunResult> argus = select(results, Variant.ARGUS, false);
+        List<RunResult> cep = select(results, Variant.CEP, false);
+        out.println();
+        out.printf(
+                "=== argus bench --compare: %s, %,d accounts, %d run(s) each, alternating;"
+                        + " medians ===%n",
+                argus.isEmpty() ? "?" : argus.get(0).rules() + " rules",
+                options.accounts(),
+                options.runs());
+        out.printf("%-40s %14s %14s %12s%n", "", "argus", "stock cep", "argus / cep");
+        row("throughput, transactions/s", argus, cep, RunResult::throughput, "%,.0f");
+        row("transactions per CPU-second", argus, cep, RunResult::perCpuSecond, "%,.0f");
+        row(
+                "condition evaluations per transaction",
+                argus,
+                cep,
+                RunResult::evaluationsPerTransaction,
+                "%,.1f");
+        row("  at the offered rate", argus, cep, RunResult::offeredPerCpuSecond, "%,.0f");
+        for (boolean committed : new boolean[] {false, true}) {
+            String name = committed ? "read_committed" : "read_uncommitted";
+            for (double p : new double[] {50, 95, 99}) {
+                row(
+                        String.format("latency %s p%.0f, s", name, p),
+                        argus,
+                        cep,
+                        r -> r.latency(committed, p),
+                        "%.2f");
+            }
+        }
+        row("checkpoint duration p50, s", argus, cep, RunResult::checkpointSeconds, "%.2f");
+        row(
+                "checkpoint incremental size p50, MB",
+                argus,
+                cep,
+                r -> r.checkpointBytes() / 1e6,
+                "%.1f");
+        row("checkpoint full size, MB", argus, cep, r -> r.lastCheckpointFullBytes() / 1e6, "%.1f");
+        row("state bytes per account, savepoint", argus, cep, RunResult::bytesPerAccount, "%,.0f");
+        row(
+                "state bytes per account, checkpoint",
+                argus,
+                cep,
+                RunResult::checkpointBytesPerAccount,
+                "%,.0f");
+        row("peak RSS, MB", argus, cep, r -> r.peakRssBytes() / 1e6, "%,.0f");
+        out.printf("each run's throughput: argus %s; stock cep %s%n", each(argus), each(cep));
+
+        List<RunResult> argusOne = select(results, Variant.ARGUS, true);
+        List<RunResult> cepOne = select(results, Variant.CEP, true);
+        List<RunResult> keyed = select(results, Variant.KEYED, false);
+        List<RunResult> stage = select(results, Variant.STAGE, false);
+        if (!argusOne.isEmpty()) {
+            out.println();
+            out.printf(
+                    "=== how throughput falls with the rules: %s alone against the whole pack,"
+                            + " unthrottled ===%n",
+                    options.singleRule());
+            out.printf(
+                    "%-40s %14s %14s %12s%n",
+                    "", "1 rule", argus.get(0).rules() + " rules", "pack / 1 rule");
+            row("argus, transactions/s", argusOne, argus, RunResult::throughput, "%,.0f", true);
+            row("stock cep, transactions/s", cepOne, cep, RunResult::throughput, "%,.0f", true);
+        }
+        ceiling(
+                "ceiling: a keyed function doing one state read and write per event",
+                keyed,
+                argus,
+                cep);
+        ceiling(
+                "rule stage's ceiling: the pipeline through the profile, then one state read and"
+                        + " write per event",
+                stage,
+                argus,
+                cep);
+        out.flush();
+    }
+
+    /** A ceiling's throughput, and where Argus and stock CEP with the pack stand against it. */
+    private void ceiling(
+            String what, List<RunResult> runs, List<RunResult> argus, List<RunResult> cep) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        double ceiling = median(runs, RunResult::throughput);
+        out.printf(
+                "%s, %,.0f transactions/s (%s); argus with the pack at %.3f of it, stock cep at"
+                        + " %.3f%n",
+                what,
+                ceiling,
+                each(runs),
+                median(argus, RunResult::throughput) / ceiling,
+                median(cep, RunResult::throughput) / ceiling);
+    }
+
+    private List<RunResult> select(List<RunResult> results, Variant v, boolean singleRule) {
+        return results.stream()
+                .filter(r -> r.variant() == v)
+                .filter(r -> !v.runsRules() || (r.rules() == 1) == singleRule)
+                .filter(r -> !singleRule || r.unthrottledSeconds() > 0)
+                .toList();
+    }
+
+    private void row(
+            String name,
+            List<RunResult> a,
+            List<RunResult> b,
+            ToDoubleFunction<RunResult> f,
+            String format) {
+        row(name, a, b, f, format, false);
+    }
+
+    /** A table row: the medians of two sets of runs and their ratio (b / a when inverted). */
+    private void row(
+            String name,
+            List<RunResult> a,
+            List<RunResult> b,
+            ToDoubleFunction<RunResult> f,
+            String format,
+            boolean inverted) {
+        double x = median(a, f);
+        double y = median(b, f);
+        double ratio = inverted ? y / x : x / y;
+        out.printf(
+                "%-40s %14s %14s %12s%n",
+                name,
+                Double.isNaN(x) ? "-" : String.format(format, x),
+                Double.isNaN(y) ? "-" : String.format(format, y),
+                Double.isNaN(ratio) || Double.isInfinite(ratio)
+                        ? "-"
+                        : String.format("%.2f", ratio));
+    }
+
+    private static double median(List<RunResult> runs, ToDoubleFunction<RunResult> f) {
+        return Stats.median(runs.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).toArray());
+    }
+
+    private static String each(List<RunResult> runs) {
+        return runs.stream()
+                .map(r -> String.format("%,.0f", r.throughput()))
+                .collect(Collectors.joining(", "));
+    }
+
+    static String bytes(double b) {
+        if (Double.isNaN(b) || b < 0) {
+            return "n/a";
+        }
+        if (b >= 1e9) {
+            return String.format("%.2f GB", b / 1e9);
+        }
+        if (b >= 1e6) {
+            return String.format("%.1f MB", b / 1e6);
+        }
+        return String.format("%.1f kB", b / 1e3);
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(
+                            p -> {
+                                try {
+                                    return Files.size(p);
+                                } catch (IOException e) {
+                                    return 0;
+                                }
+                            })
+                    .sum();
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private void say(String line) {
+        out.println(LocalTime.now().format(CLOCK) + "  " + line);
+        out.flush();
+    }
+}

@@ -1,0 +1,214 @@
+package dev.argus.cli.bench;
+
+import dev.argus.job.CommandLine;
+import dev.argus.job.FraudDetectionJob;
+import dev.argus.job.FraudDetectionPipeline;
+import dev.argus.job.JobConfig;
+import dev.argus.job.PipelineConfig;
+import dev.argus.job.ingest.DeadLetterRoutingFunction;
+import dev.argus.job.kafka.KafkaIo;
+import dev.argus.job.savepoint.Uids;
+import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.Transaction;
+import dev.argus.rules.Rule;
+import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jdk.jfr.Recording;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * The job process of one benchmark run: a Flink MiniCluster (RocksDB, checkpoints, exactly-once
+ * Kafka sinks) running one {@link Variant} against the broker and registry of the {@link Bench}
+ * process that started it. It runs in its own JVM so that its CPU time and memory are its own.
+ *
+ * <p>It talks over its standard streams. Out, one line each: {@code READY <job id>}, every half
+ * second {@code METRICS <epoch ms> <source records> <completed checkpoints> <last checkpoint ms>
+ * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>},
+ * and replies. In, one command per line: {@code savepoint <dir>}, {@code profile-start}, {@code
+ * profile-stop <file>}, {@code stop}. When its input closes (the benchmark ended or died) it exits.
+ */
+public final class BenchJob {
+    private BenchJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = CommandLine.parse(args);
+        Variant variant = Variant.of(options.remove("bench.variant"));
+        String ruleSelection = options.remove("bench.rules");
+        int parallelism = Integer.parseInt(options.remove("bench.parallelism"));
+        MemorySize managed = MemorySize.parse(options.remove("bench.managed-memory"));
+        JobConfig config = JobConfig.of(options);
+
+        Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+        flink.setString(BenchMetrics.FACTORY_KEY, BenchMetrics.Factory.class.getName());
+        flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managed);
+        if (variant == Variant.CEP) {
+            // flink-cep's operator registers a timer per key and watermark; on the heap they cost
+            // no RocksDB writes. The shared buffer's caches stay at their defaults (1,024 entries
+            // and events): the operator flushes them after every element, so more slots cannot
+            // help.
+            flink.set(
+                    RocksDBOptions.TIMER_SERVICE_FACTORY,
+                    org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend
+                            .PriorityQueueStateType.HEAP);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        env.setParallelism(parallelism);
+
+        PipelineConfig pipeline = config.pipeline(selectRules(config, ruleSelection));
+        if (variant == Variant.CEP) {
+            pipeline = pipeline.withEngine(PipelineConfig.Engine.CEP, pipeline.ordering());
+        }
+        if (!variant.runsRules()) {
+            SingleOutputStreamOperator<Transaction> valid =
+                    FraudDetectionPipeline.validTransactions(
+                            env, KafkaIo.transactionsSource(config, false), pipeline);
+            (variant == Variant.STAGE
+                            ? FraudDetectionPipeline.enriched(valid, pipeline)
+                                    .process(
+                                            new PlainKeyedFunction<EnrichedTransaction>(),
+                                            Types.LONG)
+                            : valid.keyBy(Transaction::getAccountId)
+                                    .process(new PlainKeyedFunction<Transaction>(), Types.LONG))
+                    .uid("plain-keyed")
+                    .name("plain keyed read and write")
+                    .sinkTo(new DiscardingSink<>())
+                    .name("discard");
+            valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS)
+                    .sinkTo(KafkaIo.deadLettersSink(config))
+                    .uid(Uids.DEAD_LETTERS_SINK)
+                    .name("dead letters to Kafka");
+        } else {
+            FraudDetectionJob.attach(
+                    env, config, pipeline, KafkaIo.transactionsSource(config, false));
+        }
+        JobClient job = env.executeAsync("argus-bench-" + variant.key());
+        reply("READY " + job.getJobID());
+        job.getJobExecutionResult()
+                .whenComplete(
+                        (result, error) -> {
+                            reply("ENDED " + (error == null ? "" : error.toString()));
+                            Runtime.getRuntime().halt(error == null ? 0 : 1);
+                        });
+
+        Thread commands = new Thread(() -> obey(job), "bench-commands");
+        commands.setDaemon(true);
+        commands.start();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        while (true) {
+            BenchMetrics.Snapshot s = BenchMetrics.snapshot();
+            reply(
+                    String.format(
+                            "METRICS %d %d %d %d %d %d %d %d",
+                            System.currentTimeMillis(),
+                            s.sourceRecords(),
+                            s.completedCheckpoints(),
+                            s.lastCheckpointMillis(),
+                            s.lastCheckpointBytes(),
+                            s.lastCheckpointFullBytes(),
+                            memory.getHeapMemoryUsage().getUsed(),
+                            s.conditionEvaluations()));
+            Thread.sleep(500);
+        }
+    }
+
+    /**
+     * The active rules of the pack at {@code rules.path}: {@code all}, the first N in file order,
+     * or a comma-separated list of ids.
+     */
+    static RulePack selectRules(JobConfig config, String selection) {
+        RulePack pack = RulePackLoader.loadForJob(config.get("rules.path"));
+        List<Rule> active = pack.active();
+        List<Rule> chosen;
+        if (selection.equals("all")) {
+            chosen = active;
+        } else if (selection.matches("\\d+")) {
+            chosen = active.subList(0, Math.min(active.size(), Integer.parseInt(selection)));
+        } else {
+            chosen = new ArrayList<>();
+            for (String id : selection.split(",")) {
+                chosen.add(
+                        active.stream()
+                                .filter(r -> r.id().equals(id.trim()))
+                                .findFirst()
+                                .orElseThrow(
+                                        () ->
+                                                new IllegalArgumentException(
+                                                        "no active rule '"
+                                                                + id.trim()
+                                                                + "' in the pack; active: "
+                                                                + active.stream()
+                                                                        .map(Rule::id)
+                                                                        .toList())));
+            }
+        }
+        return new RulePack(pack.location(), pack.version(), pack.lists(), chosen);
+    }
+
+    private static void obey(JobClient job) {
+        Recording recording = null;
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                String[] words = line.trim().split(" ", 2);
+                try {
+                    switch (words[0]) {
+                        case "savepoint" -> {
+                            String path =
+                                    job.triggerSavepoint(words[1], SavepointFormatType.CANONICAL)
+                                            .get();
+                            reply("SAVEPOINT " + path);
+                        }
+                        case "profile-start" -> {
+                            recording =
+                                    new Recording(
+                                            jdk.jfr.Configuration.getConfiguration("default"));
+                            recording.start();
+                            reply("PROFILING");
+                        }
+                        case "profile-stop" -> {
+                            recording.stop();
+                            recording.dump(Path.of(words[1]));
+                            recording.close();
+                            reply("PROFILE " + words[1]);
+                        }
+                        case "stop" -> {
+                            job.cancel().get();
+                            Runtime.getRuntime().halt(0);
+                        }
+                        default -> reply("ERROR unknown command: " + line);
+                    }
+                } catch (Exception e) {
+                    reply("ERROR " + words[0] + ": " + e);
+                }
+            }
+        } catch (java.io.IOException e) {
+            reply("ERROR reading commands: " + e);
+        }
+        // the benchmark closed our input: it ended or died, and nobody reads our figures
+        Runtime.getRuntime().halt(2);
+    }
+
+    private static synchronized void reply(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.argus.cli.bench;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.reporter.MetricReporter;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
+
+/**
+ * A metric reporter for the benchmark's job process: it keeps the few metrics the benchmark reads
+ * (records the source emitted, rule condition evaluations, and the job's checkpoint statistics) so
+ * that the process can print them. Registered as {@code metrics.reporter.bench.factory.class} by
+ * {@link BenchJob} only; the cluster job never loads it.
+ */
+public final class BenchMetrics implements MetricReporter {
+    /** The configuration key that activates it. */
+    public static final String FACTORY_KEY = "metrics.reporter.bench.factory.class";
+
+    private static final Map<String, Counter> SOURCE_RECORDS = new ConcurrentHashMap<>();
+    private static final Map<String, Gauge<?>> CHECKPOINTS = new ConcurrentHashMap<>();
+    private static final Map<String, Counter> EVALUATIONS = new ConcurrentHashMap<>();
+
+    /** The source operator's name in the topology, as Flink reports it. */
+    static final String SOURCE_OPERATOR = "transactions";
+
+    /** What the job has done so far. */
+    record Snapshot(
+            long sourceRecords,
+            long completedCheckpoints,
+            long lastCheckpointMillis,
+            long lastCheckpointBytes,
+            long lastCheckpointFullBytes,
+            long conditionEvaluations) {}
+
+    static Snapshot snapshot() {
+        long records = 0;
+        for (Counter c : SOURCE_RECORDS.values()) {
+            records += c.getCount();
+        }
+        long evaluations = 0;
+        for (Counter c : EVALUATIONS.values()) {
+            evaluations += c.getCount();
+        }
+        return new Snapshot(
+                records,
+                gauge("numberOfCompletedCheckpoints"),
+                gauge("lastCheckpointDuration"),
+                gauge("lastCheckpointSize"),
+                gauge("lastCheckpointFullSize"),
+                evaluations);
+    }
+
+    private static long gauge(String name) {
+        Gauge<?> g = CHECKPOINTS.get(name);
+        Object v = g == null ? null : g.getValue();
+        return v instanceof Number n ? n.longValue() : -1;
+    }
+
+    @Override
+    public void open(MetricConfig config) {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
+        Map<String, String> vars = group.getAllVariables();
+        String operator = vars.get("<operator_name>");
+        if (metric instanceof Counter c
+                && name.equals("numRecordsOut")
+                && operator != null
+                && operator.endsWith(SOURCE_OPERATOR)
+                && vars.containsKey("<operator_id>")) {
+            SOURCE_RECORDS.put(vars.get("<subtask_index>") + "/" + operator, c);
+        } else if (metric instanceof Counter c && name.equals("evaluations")) {
+            // argus.rule.<id>.stage.<stage>.evaluations of every rule operator's subtasks
+            EVALUATIONS.put(group.getMetricIdentifier(name), c);
+        } else if (metric instanceof Gauge<?> g
+                && (name.equals("numberOfCompletedCheckpoints")
+                        || name.startsWith("lastCheckpoint"))) {
+            CHECKPOINTS.put(name, g);
+        }
+    }
+
+    @Override
+    public void notifyOfRemovedMetric(Metric metric, String name, MetricGroup group) {}
+
+    /** Found by Flink through {@code META-INF/services}. */
+    public static final class Factory implements MetricReporterFactory {
+        @Override
+        public MetricReporter createMetricReporter(Properties properties) {
+            return new BenchMetrics();
+        }
+    }
+}

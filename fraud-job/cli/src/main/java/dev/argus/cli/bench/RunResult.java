@@ -1,0 +1,90 @@
+package dev.argus.cli.bench;
+
+import java.util.List;
+
+/**
+ * What one benchmark run measured. Rates are per wall-clock second; CPU is the job process's, in
+ * seconds; sizes in bytes; latencies sorted, in milliseconds. A phase that did not run has zero
+ * seconds.
+ */
+record RunResult(
+        Variant variant,
+        int rules,
+        int run,
+        long unthrottledRecords,
+        long unthrottledEvaluations,
+        double unthrottledSeconds,
+        double unthrottledJobCpu,
+        double unthrottledHarnessCpu,
+        boolean inputBound,
+        long offeredRecords,
+        double offeredSeconds,
+        double offeredJobCpu,
+        long lagAfterOffered,
+        List<Long> latencyUncommitted,
+        List<Long> latencyCommitted,
+        List<JobProcess.Checkpoint> checkpoints,
+        int accounts,
+        long savepointBytes,
+        long lastCheckpointFullBytes,
+        long peakRssBytes,
+        long peakHeapBytes,
+        long alerts,
+        long duplicates,
+        String profile) {
+
+    double throughput() {
+        return unthrottledSeconds > 0 ? unthrottledRecords / unthrottledSeconds : Double.NaN;
+    }
+
+    double perCpuSecond() {
+        return unthrottledJobCpu > 0 ? unthrottledRecords / unthrottledJobCpu : Double.NaN;
+    }
+
+    /** Rule condition evaluations per transaction in the unthrottled window. */
+    double evaluationsPerTransaction() {
+        return unthrottledRecords > 0
+                ? (double) unthrottledEvaluations / unthrottledRecords
+                : Double.NaN;
+    }
+
+    double offeredThroughput() {
+        return offeredSeconds > 0 ? offeredRecords / offeredSeconds : Double.NaN;
+    }
+
+    double offeredPerCpuSecond() {
+        return offeredJobCpu > 0 ? offeredRecords / offeredJobCpu : Double.NaN;
+    }
+
+    double bytesPerAccount() {
+        return accounts > 0 && savepointBytes > 0 ? (double) savepointBytes / accounts : Double.NaN;
+    }
+
+    /** The last checkpoint's full size (RocksDB's own, compressed files) per account. */
+    double checkpointBytesPerAccount() {
+        return accounts > 0 && lastCheckpointFullBytes > 0
+                ? (double) lastCheckpointFullBytes / accounts
+                : Double.NaN;
+    }
+
+    /** A latency percentile in seconds; NaN without alerts. */
+    double latency(boolean committed, double percentile) {
+        List<Long> l = committed ? latencyCommitted : latencyUncommitted;
+        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
+    }
+
+    /** The median duration of the measured checkpoints, in seconds. */
+    double checkpointSeconds() {
+        return Stats.median(checkpoints.stream().mapToDouble(c -> c.millis() / 1000.0).toArray());
+    }
+
+    double checkpointMaxSeconds() {
+        return checkpoints.stream().mapToDouble(c -> c.millis() / 1000.0).max().orElse(Double.NaN);
+    }
+
+    /** The median incremental size of the measured checkpoints. */
+    double checkpointBytes() {
+        return Stats.median(
+                checkpoints.stream().mapToDouble(JobProcess.Checkpoint::bytes).toArray());
+    }
+}

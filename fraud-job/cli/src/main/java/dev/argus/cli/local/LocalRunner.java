@@ -1,0 +1,487 @@
+package dev.argus.cli.local;
+
+import dev.argus.cli.bench.Stats;
+import dev.argus.cli.watch.TopicWatcher;
+import dev.argus.job.CommandLine;
+import dev.argus.job.FraudDetectionJob;
+import dev.argus.job.JobConfig;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.DeadLetterReason;
+import dev.argus.model.MatchedEvent;
+import dev.argus.model.Transaction;
+import dev.argus.model.registry.InProcessSchemaRegistry;
+import dev.argus.model.serde.ConfluentAvroDeserializer;
+import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.model.serde.WireFormatException;
+import dev.argus.sandbox.EmbeddedKafka;
+import dev.argus.sandbox.TransactionGenerator;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code argus local}: the whole of Argus on one machine with nothing installed. Starts a real
+ * Kafka broker (KRaft) and the in-process schema registry, runs the job on a Flink MiniCluster with
+ * RocksDB and the web UI, feeds it generated traffic with labelled fraud, prints every alert as it
+ * becomes visible to a {@code read_committed} consumer, and ends with a detection report.
+ */
+public final class LocalRunner {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    private final Options options;
+    private final AtomicLong transactionsIn = new AtomicLong();
+    private final AtomicLong brokenSent = new AtomicLong();
+    private final Map<DeadLetterReason, Long> deadLetters = new ConcurrentHashMap<>();
+    private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
+    private final Map<String, Long> shadowAlerts = new ConcurrentHashMap<>();
+
+    /** When each transaction was appended to the topic (the broker acknowledged it). */
+    private final Map<String, Long> appendedAt = new ConcurrentHashMap<>();
+
+    /** Per isolation level: first sighting of each alert, and its latency. */
+    private final Map<String, Map<String, Long>> latencies = new ConcurrentHashMap<>();
+
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    /** Command-line options of {@code argus local}. */
+    record Options(
+            double rate,
+            int accounts,
+            Duration duration,
+            double fraudRatio,
+            double badRatio,
+            int uiPort,
+            int registryPort,
+            long seed,
+            Duration checkpointInterval) {
+
+        static Options parse(String[] args) {
+            Map<String, String> v = new HashMap<>();
+            v.put("rate", "50");
+            v.put("accounts", "1000");
+            v.put("duration", "60s");
+            v.put("fraud-ratio", "0.01");
+            v.put("bad-ratio", "0.002");
+            v.put("ui-port", "8081");
+            v.put("registry-port", "0");
+            v.put("seed", "7");
+            v.put("checkpoint-interval", "2s");
+            if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
+                System.out.println(usage());
+                System.exit(0);
+            }
+            for (Map.Entry<String, String> option : CommandLine.parse(args).entrySet()) {
+                if (!v.containsKey(option.getKey())) {
+                    throw new IllegalArgumentException("unknown option --" + option.getKey());
+                }
+                v.put(option.getKey(), option.getValue());
+            }
+            return new Options(
+                    Double.parseDouble(v.get("rate")),
+                    Integer.parseInt(v.get("accounts")),
+                    CommandLine.duration(v.get("duration")),
+                    Double.parseDouble(v.get("fraud-ratio")),
+                    Double.parseDouble(v.get("bad-ratio")),
+                    Integer.parseInt(v.get("ui-port")),
+                    Integer.parseInt(v.get("registry-port")),
+                    Long.parseLong(v.get("seed")),
+                    TimeUtils.parseDuration(v.get("checkpoint-interval")));
+        }
+
+        static String usage() {
+            return String.join(
+                    "\n",
+                    "usage: argus local [options]",
+                    "  --rate N                 transactions per second to generate (default 50)",
+                    "  --accounts N             accounts to spread them over (default 1000)",
+                    "  --duration D             how long to generate, e.g. 60s, 5min; 0 = until Ctrl-C (default 60s);",
+                    "                           then ordinary traffic goes on until the injected cases are evaluated",
+                    "  --fraud-ratio R          chance per transaction of starting a card-testing case (default 0.01)",
+                    "  --bad-ratio R            chance per transaction of a broken or late record (default 0.002)",
+                    "  --ui-port P              Flink web UI port, 0 for any free one (default 8081)",
+                    "  --registry-port P        schema registry port, 0 for any free one (default 0)",
+                    "  --checkpoint-interval D  how often alerts are committed (default 2s)",
+                    "  --seed N                 seed of the generator (default 7)");
+        }
+    }
+
+    private LocalRunner(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(Options.usage());
+            System.exit(2);
+            return;
+        }
+        new LocalRunner(options).run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        say("starting a Kafka broker (KRaft) ...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                InProcessSchemaRegistry registry =
+                        InProcessSchemaRegistry.start(options.registryPort())) {
+            Map<String, String> values = new HashMap<>();
+            values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+            values.put("schema.registry.url", registry.url());
+            values.put("checkpoint.interval", options.checkpointInterval().toMillis() + " ms");
+            values.put("events.idle-timeout", "5 s");
+            JobConfig config = JobConfig.of(values);
+            String transactionsTopic = config.get("topic.transactions");
+            String alertsTopic = config.get("topic.alerts");
+            String shadowAlertsTopic = config.get("topic.shadow-alerts");
+            String deadLettersTopic = config.get("topic.dead-letters");
+            kafka.createTopics(
+                    4, transactionsTopic, alertsTopic, shadowAlertsTopic, deadLettersTopic);
+            int uiPort = freePortOr(options.uiPort());
+
+            Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+            flink.set(RestOptions.PORT, uiPort);
+            flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            env.setParallelism(2);
+            FraudDetectionJob.attach(env, config, false);
+            JobClient job = env.executeAsync("argus-local");
+
+            say("Kafka broker     " + kafka.bootstrapServers());
+            say("schema registry  " + registry.url());
+            say("Flink web UI     http://127.0.0.1:" + uiPort);
+            say(
+                    "topics           "
+                            + transactionsTopic
+                            + " -> "
+                            + alertsTopic
+                            + ", "
+                            + shadowAlertsTopic
+                            + ", "
+                            + deadLettersTopic);
+            say(
+                    String.format(
+                            "generating %.0f transactions/s over %d accounts%s; Ctrl-C to stop",
+                            options.rate(),
+                            options.accounts(),
+                            options.duration().isZero()
+                                    ? ""
+                                    : " for " + options.duration().toSeconds() + " s"));
+
+            Runtime.getRuntime().addShutdownHook(new Thread(this::onCtrlC, "argus-local-stop"));
+            TransactionGenerator generator =
+                    new TransactionGenerator(
+                            options.seed(),
+                            options.accounts(),
+                            options.fraudRatio(),
+                            options.badRatio());
+            Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
+            Thread uncommitted =
+                    watch(
+                            config,
+                            alertsTopic,
+                            Alert.class,
+                            "read_uncommitted",
+                            a -> seen("read_uncommitted", a));
+            Thread shadow =
+                    watch(
+                            config,
+                            shadowAlertsTopic,
+                            Alert.class,
+                            a -> shadowAlerts.merge(a.getRuleId(), 1L, Long::sum));
+            Thread dlq =
+                    watch(
+                            config,
+                            deadLettersTopic,
+                            DeadLetter.class,
+                            d -> deadLetters.merge(d.getReason(), 1L, Long::sum));
+            try {
+                produce(generator, config);
+                // the last alerts become visible when the checkpoint after them completes
+                Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
+            } finally {
+                stopRequested.set(true);
+                alerts.join(5_000);
+                uncommitted.join(5_000);
+                shadow.join(5_000);
+                dlq.join(5_000);
+                report(generator);
+                job.cancel().get(30, TimeUnit.SECONDS);
+                finished.countDown();
+            }
+        }
+    }
+
+    /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
+    private void produce(TransactionGenerator generator, JobConfig config)
+            throws InterruptedException {
+        String topic = config.get("topic.transactions");
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        ConfluentAvroSerializer<Transaction> serializer =
+                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
+        long start = System.currentTimeMillis();
+        long end =
+                options.duration().isZero()
+                        ? Long.MAX_VALUE
+                        : start + options.duration().toMillis();
+        // after injecting stops, ordinary traffic goes on long enough for the watermark to pass
+        // the last injected events
+        long drainMillis = config.duration("events.max-out-of-orderness").toMillis() + 3_000;
+        long drainUntil = Long.MAX_VALUE;
+        long sent = 0;
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            while (true) {
+                long now = System.currentTimeMillis();
+                if (drainUntil == Long.MAX_VALUE && (now >= end || stopSignal.getCount() == 0)) {
+                    generator.stopInjecting();
+                    say("stopping: letting the injected cases complete ...");
+                    drainUntil = now + drainMillis;
+                }
+                if (now >= drainUntil && !generator.hasPendingCases()) {
+                    break;
+                }
+                for (TransactionGenerator.Generated g : generator.due(now)) {
+                    send(producer, serializer, topic, g);
+                    if (drainUntil != Long.MAX_VALUE) {
+                        drainUntil = Math.max(drainUntil, now + drainMillis);
+                    }
+                }
+                long target = (long) ((now - start) / 1000.0 * options.rate());
+                while (sent < target) {
+                    send(producer, serializer, topic, generator.next(now));
+                    sent++;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private void send(
+            KafkaProducer<byte[], byte[]> producer,
+            ConfluentAvroSerializer<Transaction> serializer,
+            String topic,
+            TransactionGenerator.Generated g) {
+        byte[] value;
+        String id = null;
+        if (g.transaction() != null) {
+            value = serializer.serialize(topic, g.transaction());
+            id = g.transaction().getTransactionId();
+            transactionsIn.incrementAndGet();
+        } else {
+            value = g.rawValue();
+            brokenSent.incrementAndGet();
+        }
+        String transactionId = id;
+        producer.send(
+                new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value),
+                (metadata, error) -> {
+                    if (error == null && transactionId != null) {
+                        appendedAt.put(transactionId, System.currentTimeMillis());
+                    }
+                });
+    }
+
+    /**
+     * Notes when a consumer of {@code isolation} first saw the alert: the latency from the append
+     * of its last matched transaction.
+     */
+    private void seen(String isolation, Alert alert) {
+        long now = System.currentTimeMillis();
+        List<MatchedEvent> events = alert.getMatchedEvents();
+        Long appended = appendedAt.get(events.get(events.size() - 1).getTransactionId());
+        if (appended != null) {
+            latencies
+                    .computeIfAbsent(isolation, k -> new ConcurrentHashMap<>())
+                    .putIfAbsent(alert.getAlertId(), now - appended);
+        }
+    }
+
+    private void onAlert(Alert alert) {
+        seen("read_committed", alert);
+        if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
+            say("DUPLICATE alert " + alert.getAlertId());
+            return;
+        }
+        double visibleAfter =
+                (System.currentTimeMillis() - alert.getLastEventTime().toEpochMilli()) / 1000.0;
+        say(
+                String.format(
+                        "ALERT %s v%d %s score %d %s: %s [visible %.1f s after the last event]",
+                        alert.getRuleId(),
+                        alert.getRuleVersion(),
+                        alert.getSeverity(),
+                        alert.getScore(),
+                        alert.getAccountId(),
+                        alert.getExplanation(),
+                        visibleAfter));
+    }
+
+    /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
+    private <T extends SpecificRecord> Thread watch(
+            JobConfig config, String topic, Class<T> type, Consumer<T> handler) {
+        return watch(config, topic, type, "read_committed", handler);
+    }
+
+    private <T extends SpecificRecord> Thread watch(
+            JobConfig config, String topic, Class<T> type, String isolation, Consumer<T> handler) {
+        ConfluentAvroDeserializer<T> deserializer =
+                new ConfluentAvroDeserializer<>(config.registry(), type);
+        return TopicWatcher.start(
+                config,
+                topic,
+                isolation,
+                "argus-local",
+                stopRequested::get,
+                (r, received) -> {
+                    try {
+                        handler.accept(deserializer.deserialize(r.value()));
+                    } catch (WireFormatException e) {
+                        say("cannot read a record of " + topic + ": " + e);
+                    }
+                });
+    }
+
+    private void report(TransactionGenerator generator) {
+        Collection<Alert> alerts = alertsById.values();
+        Set<String> alerted = new HashSet<>();
+        Map<String, Long> alertsPerRule = new TreeMap<>();
+        for (Alert a : alerts) {
+            a.getMatchedEvents().forEach(e -> alerted.add(e.getTransactionId()));
+            alertsPerRule.merge(a.getRuleId(), 1L, Long::sum);
+        }
+        List<TransactionGenerator.FraudCase> cases = generator.fraudCases();
+        Set<String> fraudLarge = new HashSet<>();
+        cases.forEach(c -> fraudLarge.add(c.largeTransactionId()));
+        List<TransactionGenerator.FraudCase> missed =
+                cases.stream().filter(c -> !alerted.contains(c.largeTransactionId())).toList();
+        // the generator labels card-testing cases only; other rules' alerts are counted, not judged
+        List<Alert> falseAlarms =
+                alerts.stream()
+                        .filter(a -> a.getRuleId().equals(TransactionGenerator.LABELLED_RULE))
+                        .filter(
+                                a ->
+                                        a.getMatchedEvents().stream()
+                                                .map(MatchedEvent::getTransactionId)
+                                                .noneMatch(fraudLarge::contains))
+                        .toList();
+        Map<DeadLetterReason, Long> dead = new TreeMap<>(deadLetters);
+
+        System.out.println();
+        System.out.println("=== Argus local run: summary ===");
+        System.out.printf(
+                "transactions in            %d (plus %d deliberately broken records)%n",
+                transactionsIn.get(), brokenSent.get());
+        System.out.printf(
+                "dead letters               %d %s%n",
+                dead.values().stream().mapToLong(Long::longValue).sum(), dead);
+        System.out.printf("alerts per rule            %s%n", alertsPerRule);
+        System.out.printf("shadow alerts per rule     %s%n", new TreeMap<>(shadowAlerts));
+        System.out.printf(
+                "detection latency          transaction appended -> alert seen by a consumer,"
+                        + " checkpoints every %d ms:%n",
+                options.checkpointInterval().toMillis());
+        for (String isolation : List.of("read_uncommitted", "read_committed")) {
+            List<Long> ms = new ArrayList<>(latencies.getOrDefault(isolation, Map.of()).values());
+            Collections.sort(ms);
+            System.out.printf(
+                    "  %-24s %s%n",
+                    isolation,
+                    ms.isEmpty()
+                            ? "no alerts"
+                            : String.format(
+                                    "p50 %.2f s, p99 %.2f s, max %.2f s (%d alerts)",
+                                    Stats.percentile(ms, 50) / 1000.0,
+                                    Stats.percentile(ms, 99) / 1000.0,
+                                    ms.get(ms.size() - 1) / 1000.0,
+                                    ms.size()));
+        }
+        System.out.printf(
+                "injected card-testing      %d cases (and %d look-alike decoys)%n",
+                cases.size(), generator.decoys());
+        System.out.printf("  caught                   %d%n", cases.size() - missed.size());
+        System.out.printf("  missed                   %d%n", missed.size());
+        System.out.printf(
+                "false alarms               %d (%s alerts on no injected case)%n",
+                falseAlarms.size(), TransactionGenerator.LABELLED_RULE);
+        for (Alert a : falseAlarms) {
+            System.out.printf(
+                    "  false alarm on %s: %s%n",
+                    a.getAccountId(),
+                    a.getMatchedEvents().stream().map(MatchedEvent::getTransactionId).toList());
+        }
+        for (TransactionGenerator.FraudCase c : missed) {
+            System.out.printf(
+                    "  missed on %s: %s then %s%n",
+                    c.accountId(), c.smallIds(), c.largeTransactionId());
+        }
+        System.out.flush();
+    }
+
+    private void onCtrlC() {
+        stopSignal.countDown();
+        try {
+            // let the run stop cleanly and print its summary before the JVM exits
+            finished.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePortOr(int wanted) throws IOException {
+        if (wanted != 0) {
+            try (ServerSocket s = new ServerSocket(wanted)) {
+                return wanted;
+            } catch (IOException busy) {
+                say("port " + wanted + " is busy; the web UI takes a free one");
+            }
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + "  " + line);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.argus.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The smoke test of {@code argus bench}: a short run of the real thing (broker, registry, a job
+ * process on RocksDB with exactly-once sinks) must print every figure, and the figures must be
+ * measurements, not placeholders. Performance itself is the benchmark's business, not the tests'.
+ */
+class BenchITCase {
+    @TempDir Path logs;
+
+    @Test
+    void aShortRunPrintsEveryFigure() throws Exception {
+        BenchOptions options =
+                BenchOptions.parse(
+                        new String[] {
+                            "--rules", "card-testing,count-velocity",
+                            "--accounts", "2000",
+                            "--rate", "50",
+                            "--fraud-ratio", "0.05",
+                            "--warmup", "3s",
+                            // the window over a number of transactions, not a time
+                            "--transactions", "20000",
+                            "--latency-duration", "20s",
+                            "--checkpoint-interval", "1s",
+                            "--job-heap", "512m",
+                            "--managed-memory", "128m"
+                        });
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new Bench(options, new PrintStream(bytes, true, StandardCharsets.UTF_8), logs).run();
+        String out = bytes.toString(StandardCharsets.UTF_8);
+
+        assertThat(number(out, "unthrottled, ([\\d,]+) transactions in"))
+                .isGreaterThanOrEqualTo(20000);
+        assertThat(number(out, "throughput +([\\d,.]+) transactions/s")).isPositive();
+        assertThat(number(out, "cores: ([\\d,.]+) transactions per CPU-second")).isPositive();
+        assertThat(number(out, "rule conditions +([\\d,.]+) evaluations per transaction"))
+                .isPositive();
+        assertThat(number(out, "achieved +([\\d,.]+) transactions/s")).isPositive();
+        for (String isolation : new String[] {"read_uncommitted", "read_committed"}) {
+            double p50 = number(out, isolation + " +p50 ([\\d.]+) s");
+            double p95 = number(out, isolation + " +p50 [\\d.]+ s +p95 ([\\d.]+) s");
+            double p99 = number(out, isolation + " +p50 [\\d.]+ s +p95 [\\d.]+ s +p99 ([\\d.]+) s");
+            assertThat(p50).isPositive().isLessThanOrEqualTo(p95);
+            assertThat(p95).isLessThanOrEqualTo(p99);
+        }
+        // committed alerts wait for a checkpoint; uncommitted ones do not
+        assertThat(number(out, "read_committed +p50 ([\\d.]+) s"))
+                .isGreaterThanOrEqualTo(number(out, "read_uncommitted +p50 ([\\d.]+) s"));
+        assertThat(number(out, "in the measured windows: duration p50 ([\\d.]+) s")).isPositive();
+        assertThat(number(out, "state +([\\d,]+) accounts")).isBetween(1.0, 2000.0);
+        assertThat(number(out, "= ([\\d,]+) bytes per account")).isPositive();
+        assertThat(number(out, "peak RSS ([\\d.]+) [MG]B")).isPositive();
+        assertThat(number(out, "alerts +([\\d,]+) read committed")).isPositive();
+        assertThat(out).contains(" 0 duplicates");
+    }
+
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("output has /%s/:%n%s", regex, text).isTrue();
+        return Double.parseDouble(m.group(1).replace(",", ""));
+    }
+}

@@ -1,0 +1,182 @@
+package dev.argus.cli.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.model.EnrichedTransaction;
+import dev.argus.rules.Rule;
+import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
+import dev.argus.rules.RuleSpec;
+import dev.argus.rules.cel.AvroValues;
+import dev.argus.rules.cel.ConditionPlan;
+import dev.argus.rules.cel.RuleEnvironment;
+import dev.cel.common.CelValidationResult;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ConditionPlan} against CEL itself, on generated traffic with profile features: where the
+ * plan gives a value, CEL gives the same value; where CEL has an error, the plan leaves the
+ * evaluation to CEL. Covers every condition of the built-in pack and edge cases of the operators
+ * the plan implements (errors inside {@code &&} and {@code ||}, overflow, division by zero, int
+ * against double, missing fields, indexes out of range).
+ */
+class ConditionPlanTest {
+    private static final int EVENTS = 8_000;
+
+    /**
+     * Conditions over {@code txn}, {@code profile}, {@code lists.kinds} and {@code matched.prev}.
+     */
+    private static final List<String> EDGE_CASES =
+            List.of(
+                    "txn.amount.amount_minor + 1 > 100",
+                    "txn.amount.amount_minor / 0 > 1 || txn.type == 'LOGIN'",
+                    "txn.type == 'LOGIN' || txn.amount.amount_minor / 0 > 1",
+                    "txn.amount.amount_minor / 0 > 1 && txn.type == 'NOPE'",
+                    "txn.type == 'NOPE' && txn.amount.amount_minor / 0 > 1",
+                    "txn.amount.amount_minor / 0 > 1 && txn.type != 'NOPE'",
+                    "has(txn.merchant) ? txn.merchant.category_code == '5999' : false",
+                    "txn.merchant.category_code == '5999'",
+                    "txn.merchant.category_code == '5999' || true",
+                    "false && txn.merchant.category_code == '5999'",
+                    "!txn.card_present && size(txn.transaction_id) > 3",
+                    "txn.amount.amount_minor > 100.5",
+                    "txn.amount.amount_minor >= 10000.0 && 10000.0 >= txn.amount.amount_minor",
+                    "profile.amount_mean == 0.0 || profile.amount_stddev != 0.0",
+                    "-txn.amount.amount_minor < -100",
+                    "txn.amount.amount_minor * 9223372036854775 > 0",
+                    "txn.amount.amount_minor - 9223372036854775807 < 0",
+                    "txn.amount.amount_minor % 7 == 3",
+                    "txn.amount.amount_minor / -1 < 0",
+                    "profile.amount_zscore > 1.5 || profile.amount_zscore < -1.5",
+                    "profile.amount_zscore / 0.0 > 1.0",
+                    "profile.amount_zscore * 2.0 - 1.0 <= profile.amount_mean",
+                    "profile.amount_count >= 5 && profile.amount_zscore > 4",
+                    "txn.type + '-' + txn.status == 'CARD_PAYMENT-APPROVED'",
+                    "size(matched.prev) > 0 && matched.prev[0].account_id == txn.account_id",
+                    "matched.prev[0].amount.amount_minor <= txn.amount.amount_minor",
+                    "matched.prev[1].type == txn.type",
+                    "sum_amount(matched.prev) + txn.amount.amount_minor >= 10000",
+                    "max_amount(matched.prev) > 5000",
+                    "distance_km(matched.prev[0], txn) > 100.0",
+                    "speed_kmh(matched.prev[0], txn) > 800.0 || minutes_between(matched.prev[0],"
+                            + " txn) < 1.0",
+                    "txn.type in lists.kinds",
+                    "(txn.status in ['APPROVED']) != (txn.status == 'APPROVED')",
+                    "txn.card_present == (has(txn.location) && txn.location.latitude > 0.0)",
+                    "txn.transaction_id.startsWith('tx')");
+
+    private static List<EnrichedTransaction> traffic;
+
+    @BeforeAll
+    static void generate() {
+        traffic = ConditionBenchmark.traffic(EVENTS);
+    }
+
+    @Test
+    void agreesWithCelOnEveryConditionOfThePack() {
+        RulePack pack = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+        int planned = 0;
+        int evaluations = 0;
+        for (Rule rule : pack.rules()) {
+            for (RuleSpec.Stage stage : rule.spec().stages()) {
+                List<String> stages = rule.spec().positiveStages();
+                Condition c = compile(stage.where(), stages, pack.lists());
+                assertThat(c.plan())
+                        .as("%s stage %s has a plan", rule.id(), stage.name())
+                        .isPresent();
+                Tally t = compare(c, stages, pack.lists());
+                planned += t.planned;
+                evaluations += t.total;
+            }
+        }
+        // the plan decides nearly everything: CEL is the exception, not the rule
+        assertThat((double) planned / evaluations).isGreaterThan(0.9);
+    }
+
+    @Test
+    void agreesWithCelOnTheEdgesOfEachOperator() {
+        Map<String, List<String>> lists = Map.of("kinds", List.of("LOGIN", "TRANSFER"));
+        int withPlan = 0;
+        int decided = 0;
+        for (String source : EDGE_CASES) {
+            Condition c = compile(source, List.of("prev"), lists);
+            if (c.plan().isPresent()) {
+                withPlan++;
+                decided += compare(c, List.of("prev"), lists).planned;
+            }
+        }
+        // only the string method is outside the plan's ground
+        assertThat(withPlan).isEqualTo(EDGE_CASES.size() - 1);
+        assertThat(decided).isPositive();
+    }
+
+    private record Condition(
+            String source, CelRuntime.Program program, Optional<ConditionPlan> plan) {}
+
+    private static final class Tally {
+        int total;
+        int planned;
+    }
+
+    private static Condition compile(
+            String source, List<String> stages, Map<String, List<String>> lists) {
+        CelValidationResult result =
+                new RuleEnvironment(lists.keySet()).compileCondition(source, "test", stages);
+        assertThat(result.hasError()).as(result.getErrorString()).isFalse();
+        return new Condition(source, RuleEnvironment.program(result), ConditionPlan.of(result));
+    }
+
+    /**
+     * Evaluates the condition on every event, each stage of {@code matched} holding zero to two of
+     * the stream's previous events.
+     */
+    private static Tally compare(
+            Condition c, List<String> stages, Map<String, List<String>> lists) {
+        Tally tally = new Tally();
+        for (int i = 2; i < traffic.size(); i++) {
+            Map<String, Object> txn = AvroValues.of(traffic.get(i).getTransaction());
+            Map<String, Object> profile = AvroValues.of(traffic.get(i).getProfile());
+            List<Object> earlier = new ArrayList<>();
+            for (int k = i % 3; k > 0; k--) {
+                earlier.add(AvroValues.of(traffic.get(i - k).getTransaction()));
+            }
+            Map<String, Object> matched = new LinkedHashMap<>();
+            stages.forEach(s -> matched.put(s, earlier));
+            Map<String, Object> activation = new HashMap<>();
+            activation.put("txn", txn);
+            activation.put("profile", profile);
+            activation.put("lists", lists);
+            activation.put("matched", matched);
+            Object expected;
+            try {
+                expected = c.program().eval(activation);
+            } catch (CelEvaluationException e) {
+                expected = "error: " + e.getMessage();
+            }
+            tally.total++;
+            if (c.plan().isEmpty()) {
+                continue;
+            }
+            try {
+                boolean actual =
+                        c.plan().get().test(new ConditionPlan.Frame(txn, profile, lists, matched));
+                tally.planned++;
+                assertThat((Object) actual)
+                        .as("%s on %s", c.source(), traffic.get(i).getTransaction())
+                        .isEqualTo(expected);
+            } catch (ConditionPlan.Fallback leftToCel) {
+                // CEL decides: always allowed
+            }
+        }
+        return tally;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.argus.cli.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code argus rules test} on Flink, as the risk team runs it. */
+class RulesCommandITCase {
+    @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    @Test
+    void theTestCommandPrintsADiffForAFailingCaseAndExitsNonZero(@TempDir Path dir)
+            throws Exception {
+        Path source = Path.of("../job/src/test/resources/language-pack");
+        for (String f : List.of("pack.yaml", "strict-next.yaml", "strict-next.test.yaml")) {
+            Files.copy(source.resolve(f), dir.resolve(f));
+        }
+        // claim that an event in between does not break strict contiguity
+        Path tests = dir.resolve("strict-next.test.yaml");
+        Files.writeString(
+                tests,
+                Files.readString(tests)
+                        .replace(
+                                "      - {id: t, at: 1m, type: transfer}\n    expect: []",
+                                "      - {id: t, at: 1m, type: transfer}\n    expect:\n"
+                                        + "      - matched: [a, t]"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status =
+                RulesCommand.run(
+                        new String[] {"test", dir.toString()},
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        System.err);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).isEqualTo(1);
+        assertThat(printed)
+                .contains(
+                        "FAIL strict-next \u203a an event in between breaks strict contiguity",
+                        "strict-next.test.yaml:8)",
+                        "  expected: strict-next [a, t]",
+                        "  actual:   no alerts",
+                        "  - missing alert    strict-next [a, t]")
+                .endsWith("1 passed, 1 failed\n");
+    }
+}

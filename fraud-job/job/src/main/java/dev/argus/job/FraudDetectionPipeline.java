@@ -1,0 +1,185 @@
+package dev.argus.job;
+
+import dev.argus.job.alerting.AbsenceToAlertFunction;
+import dev.argus.job.alerting.AlertGateFunction;
+import dev.argus.job.alerting.MatchToAlertFunction;
+import dev.argus.job.engine.RuleEngineOperator;
+import dev.argus.job.ingest.DeadLetterRoutingFunction;
+import dev.argus.job.ingest.Decoded;
+import dev.argus.job.profile.AccountProfile;
+import dev.argus.job.profile.ProfileFunction;
+import dev.argus.job.savepoint.Uids;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.Transaction;
+import dev.argus.rules.Rule;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.cep.CEP;
+import org.apache.flink.cep.PatternStream;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The Argus topology, as a pure function of its source and configuration: decoded records in,
+ * alerts and dead letters out. It attaches no sinks, so tests run exactly this with bounded sources
+ * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
+ *
+ * <pre>
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ one CEP operator per rule ─▶ keyBy(account) ─▶ alert gate ─▶ alerts
+ *              │                                                                        └─ shadow ─▶ shadow alerts
+ *              └─ undecodable, invalid, late ───────────────────────────────────────────────────▶ dead letters
+ * </pre>
+ */
+public final class FraudDetectionPipeline {
+    private FraudDetectionPipeline() {}
+
+    /**
+     * The streams the topology produces.
+     *
+     * @param alerts alerts of rules in {@code enforce} mode, for payment systems
+     * @param shadowAlerts alerts of rules in {@code shadow} mode, measured and never acted on
+     */
+    public record Outputs(
+            DataStream<Alert> alerts,
+            DataStream<Alert> shadowAlerts,
+            DataStream<DeadLetter> deadLetters) {}
+
+    public static Outputs build(
+            StreamExecutionEnvironment env,
+            Source<Decoded, ?, ?> transactions,
+            PipelineConfig config) {
+        SingleOutputStreamOperator<Transaction> valid =
+                validTransactions(env, transactions, config);
+        DataStream<DeadLetter> deadLetters =
+                valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
+
+        AvroTypeInfo<EnrichedTransaction> enrichedType =
+                new AvroTypeInfo<>(EnrichedTransaction.class);
+        KeyedStream<EnrichedTransaction, String> byAccount = enriched(valid, config);
+
+        DataStream<Alert> matches;
+        if (config.engine() == PipelineConfig.Engine.ARGUS) {
+            SingleOutputStreamOperator<Alert> engine =
+                    byAccount
+                            .transform(
+                                    "rule engine: " + config.rules().size() + " rules",
+                                    new AvroTypeInfo<>(Alert.class),
+                                    new RuleEngineOperator(
+                                            config.rules(),
+                                            config.ordering(),
+                                            config.maxPartialMatches()))
+                            .uid(Uids.RULE_ENGINE);
+            deadLetters =
+                    deadLetters.union(
+                            engine.getSideOutput(RuleEngineOperator.LATE)
+                                    .map(
+                                            e ->
+                                                    DeadLetterRoutingFunction.lateAtRule(
+                                                            e.getTransaction(), "rule engine"),
+                                            new AvroTypeInfo<>(DeadLetter.class))
+                                    .uid(Uids.LATE_AT_RULE_ENGINE)
+                                    .name("late at the rule engine"));
+            matches = engine;
+        } else {
+            matches = null; // PipelineConfig guarantees at least one rule
+            for (Rule rule : config.rules()) {
+                OutputTag<EnrichedTransaction> lateForRule =
+                        new OutputTag<>("late-" + rule.id(), enrichedType);
+                PatternStream<EnrichedTransaction> patternStream =
+                        CEP.pattern(byAccount, rule.pattern())
+                                .inEventTime()
+                                .sideOutputLateData(lateForRule);
+                MatchToAlertFunction toAlert =
+                        rule.alertsOnTimeout()
+                                ? new AbsenceToAlertFunction(rule)
+                                : new MatchToAlertFunction(rule);
+                SingleOutputStreamOperator<Alert> ruleAlerts =
+                        patternStream
+                                .process(toAlert, new AvroTypeInfo<>(Alert.class))
+                                .uid(Uids.rule(rule))
+                                .name("rule " + rule.id() + " v" + rule.version());
+                // routing drops late events before the rules, so this is a safety net, not a path
+                deadLetters =
+                        deadLetters.union(
+                                ruleAlerts
+                                        .getSideOutput(lateForRule)
+                                        .map(
+                                                e ->
+                                                        DeadLetterRoutingFunction.lateAtRule(
+                                                                e.getTransaction(), rule.id()),
+                                                new AvroTypeInfo<>(DeadLetter.class))
+                                        .uid(Uids.lateAtRule(rule.id()))
+                                        .name("late at rule " + rule.id()));
+                DataStream<Alert> produced =
+                        rule.alertsOnTimeout()
+                                ? ruleAlerts.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)
+                                : ruleAlerts;
+                matches = matches == null ? produced : matches.union(produced);
+            }
+        }
+        SingleOutputStreamOperator<Alert> alerts =
+                matches.keyBy(Alert::getAccountId)
+                        .process(
+                                new AlertGateFunction(config.rules()),
+                                new AvroTypeInfo<>(Alert.class))
+                        .uid(Uids.ALERT_GATE)
+                        .name("snoozes, quiet periods and routing by rule mode");
+        return new Outputs(alerts, alerts.getSideOutput(AlertGateFunction.SHADOW), deadLetters);
+    }
+
+    /**
+     * Valid transactions keyed by account through the account profile: each with the account's
+     * features, still keyed by account. The profile and the rules share the keying, so no shuffle
+     * sits between them. The benchmark's rule-stage ceiling shares it.
+     */
+    public static KeyedStream<EnrichedTransaction, String> enriched(
+            DataStream<Transaction> valid, PipelineConfig config) {
+        SingleOutputStreamOperator<EnrichedTransaction> enriched =
+                valid.keyBy(Transaction::getAccountId)
+                        .process(
+                                new ProfileFunction(
+                                        new AccountProfile(config.profileMaxSeen()),
+                                        config.profileRetention()),
+                                new AvroTypeInfo<>(EnrichedTransaction.class))
+                        .uid(Uids.ACCOUNT_PROFILE)
+                        .name("account profile");
+        return DataStreamUtils.reinterpretAsKeyedStream(
+                enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
+    }
+
+    /**
+     * The front of the topology: the source with event time and watermarks, and dead-letter
+     * routing. Valid transactions come out; undecodable, invalid and late records leave through the
+     * {@link DeadLetterRoutingFunction#DEAD_LETTERS} side output. The benchmark's ceiling job
+     * shares it, so that both pay the same for reading and decoding.
+     */
+    public static SingleOutputStreamOperator<Transaction> validTransactions(
+            StreamExecutionEnvironment env,
+            Source<Decoded, ?, ?> transactions,
+            PipelineConfig config) {
+        WatermarkStrategy<Decoded> watermarks =
+                WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+                        .withTimestampAssigner(
+                                // dead letters carry no event time and must not move the watermark
+                                (d, recordTime) ->
+                                        d.transaction != null
+                                                ? d.transaction.getEventTime().toEpochMilli()
+                                                : Long.MIN_VALUE)
+                        .withIdleness(config.idleTimeout());
+
+        AvroTypeInfo<Transaction> transactionType = new AvroTypeInfo<>(Transaction.class);
+        return env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
+                .uid(Uids.TRANSACTIONS_SOURCE)
+                .process(new DeadLetterRoutingFunction(), transactionType)
+                .uid(Uids.DEAD_LETTER_ROUTING)
+                .name("route invalid and late events to dead letters");
+    }
+}

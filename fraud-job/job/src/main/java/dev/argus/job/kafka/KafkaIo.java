@@ -1,0 +1,138 @@
+package dev.argus.job.kafka;
+
+import dev.argus.job.JobConfig;
+import dev.argus.job.ingest.Decoded;
+import dev.argus.job.ingest.TransactionDeserializationSchema;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import java.nio.ByteBuffer;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Builds the job's Kafka source and sinks from its configuration. */
+public final class KafkaIo {
+    private KafkaIo() {}
+
+    /** The transactions source; {@code bounded} stops at the offsets current at start (tests). */
+    public static KafkaSource<Decoded> transactionsSource(JobConfig config, boolean bounded) {
+        return transactionsSource(config, bounded, transactionDeserializer(config));
+    }
+
+    /** The registry-aware deserializer of the transactions topic: a record in, a Decoded out. */
+    public static KafkaRecordDeserializationSchema<Decoded> transactionDeserializer(
+            JobConfig config) {
+        return new TransactionDeserializationSchema(
+                config.registry(), config.duration("events.max-future-skew").toMillis());
+    }
+
+    /** The transactions source with a given deserializer (tests inject failures with it). */
+    public static KafkaSource<Decoded> transactionsSource(
+            JobConfig config,
+            boolean bounded,
+            KafkaRecordDeserializationSchema<Decoded> deserializer) {
+        Properties props = config.kafkaProperties();
+        // read only committed records of transactional producers upstream
+        props.putIfAbsent("isolation.level", "read_committed");
+        var builder =
+                KafkaSource.<Decoded>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setTopics(config.get("topic.transactions"))
+                        .setGroupId(config.get("kafka.group.id"))
+                        .setProperties(props)
+                        .setStartingOffsets(startingOffsets(config.get("source.starting-offsets")))
+                        .setDeserializer(deserializer);
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /** The alerts sink: exactly once, keyed by account, timestamped with the detection time. */
+    public static KafkaSink<Alert> alertsSink(JobConfig config) {
+        return alertsSink(config, "alerts", "topic.alerts");
+    }
+
+    /** The shadow-alerts sink: the same contract on the topic payment systems never read. */
+    public static KafkaSink<Alert> shadowAlertsSink(JobConfig config) {
+        return alertsSink(config, "shadow-alerts", "topic.shadow-alerts");
+    }
+
+    private static KafkaSink<Alert> alertsSink(JobConfig config, String name, String topicKey) {
+        return exactlyOnce(
+                config,
+                name,
+                new RegistryRecordSerializationSchema<>(
+                                config.get(topicKey),
+                                config.registry(),
+                                Alert.class,
+                                config.autoRegisterSchemas(),
+                                a -> RegistryRecordSerializationSchema.utf8(a.getAccountId()),
+                                a -> a.getDetectionTime().toEpochMilli())
+                        // the alert contract: consumers on an older schema keep reading
+                        .withSubjectCompatibility("BACKWARD"));
+    }
+
+    /** The dead-letter sink: exactly once, keyed by the original record key. */
+    public static KafkaSink<DeadLetter> deadLettersSink(JobConfig config) {
+        return exactlyOnce(
+                config,
+                "dead-letters",
+                new RegistryRecordSerializationSchema<>(
+                        config.get("topic.dead-letters"),
+                        config.registry(),
+                        DeadLetter.class,
+                        config.autoRegisterSchemas(),
+                        KafkaIo::deadLetterKey,
+                        d -> d.getDeadLetterTime().toEpochMilli()));
+    }
+
+    private static byte[] deadLetterKey(DeadLetter d) {
+        if (d.getRawKey() != null) {
+            ByteBuffer key = d.getRawKey().duplicate();
+            byte[] bytes = new byte[key.remaining()];
+            key.get(bytes);
+            return bytes;
+        }
+        return d.getTransaction() == null
+                ? null
+                : RegistryRecordSerializationSchema.utf8(d.getTransaction().getAccountId());
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(
+            JobConfig config,
+            String name,
+            org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
+        Properties props = config.kafkaProperties();
+        props.remove("group.id");
+        props.remove("isolation.level");
+        props.setProperty(
+                "transaction.timeout.ms",
+                String.valueOf(config.duration("sink.transaction-timeout").toMillis()));
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.get("sink.transactional-id-prefix") + "-" + name)
+                .build();
+    }
+
+    private static OffsetsInitializer startingOffsets(String mode) {
+        return switch (mode) {
+            case "earliest" -> OffsetsInitializer.earliest();
+            case "latest" -> OffsetsInitializer.latest();
+            case "committed-or-earliest" ->
+                    OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            default ->
+                    throw new IllegalArgumentException(
+                            "source.starting-offsets = '"
+                                    + mode
+                                    + "': use earliest, latest or committed-or-earliest");
+        };
+    }
+}

@@ -1,0 +1,101 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.ingest.FailingDeserializer;
+import dev.argus.job.kafka.KafkaIo;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.Transaction;
+import dev.argus.rules.RulePackLoader;
+import dev.argus.rules.testing.LabelledStream;
+import dev.argus.rules.testing.RuleTestCase;
+import dev.argus.sandbox.TopicReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exactly-once alerts across failures, through a real broker: the labelled stream of the shipped
+ * pack's test cases is read slowly while the source task fails twice in the middle, so the job
+ * restarts from its last checkpoint twice and replays what came after it. Alerts written in the
+ * aborted Kafka transactions must be invisible to a {@code read_committed} consumer, and every
+ * expected alert must be there exactly once.
+ */
+class ExactlyOnceITCase {
+
+    @Test
+    void aReadCommittedConsumerSeesEveryAlertOnceAcrossTwoRestarts() throws Exception {
+        RulePackLoader.Result pack =
+                RulePackLoader.load(List.of(Path.of("../../rules/pack")), true);
+        assertThat(pack.problems()).isEmpty();
+        try (KafkaTestBed bed = KafkaTestBed.start()) {
+            JobConfig config = bed.config("exactly-once-itcase", "1 s");
+            Instant start = KafkaTestBed.labelledStreamStart();
+            // the pack's cases four times over, each copy on its own accounts
+            List<RuleTestCase> cases = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                cases.addAll(pack.tests());
+            }
+            List<Transaction> stream = LabelledStream.stream(cases, start);
+            bed.produce(config, stream);
+
+            // reading takes about 40 ms per record and partition (about 15 s), checkpoints come
+            // every second: the failures, at a quarter and at 90% of a partition and each after
+            // a checkpoint taken since the last restart, restart the job from a checkpoint while
+            // alerts are being written
+            Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+            long perPartition = stream.size() / 2;
+            FailingDeserializer failing =
+                    new FailingDeserializer(
+                            KafkaIo.transactionDeserializer(config),
+                            flink.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY),
+                            40,
+                            perPartition / 4,
+                            perPartition * 9 / 10);
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+            flink.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofMillis(200));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(flink);
+            env.setParallelism(2);
+            FraudDetectionJob.attach(
+                    env, config, KafkaIo.transactionsSource(config, true, failing));
+            env.execute("argus-exactly-once-itcase");
+
+            assertThat(FailingDeserializer.FAILURES.get()).isEqualTo(2);
+            assertThat(FailingDeserializer.RECORDS.get()).isGreaterThan(stream.size());
+
+            List<Alert> alerts = bed.committedAlerts(config);
+            KafkaTestBed.assertAlertsOfCases(
+                    cases, alerts, bed.committed(config, "topic.dead-letters", DeadLetter.class));
+            long expected = cases.stream().mapToLong(c -> c.expected().size()).sum();
+            assertThat(expected).isGreaterThanOrEqualTo(60);
+            // the last failure came after alerts had been written: some were detected before it
+            assertThat(alerts)
+                    .anyMatch(
+                            a ->
+                                    a.getDetectionTime().toEpochMilli()
+                                            < FailingDeserializer.LAST_FAILURE_MILLIS.get());
+            System.out.printf(
+                    "exactly-once: %d expected alerts, %d committed; %d read_uncommitted records on"
+                            + " the alerts topic, aborted transactions included; %d records read,"
+                            + " replays included%n",
+                    expected,
+                    alerts.size(),
+                    TopicReader.readUncommitted(
+                                    bed.kafka.bootstrapServers(), config.get("topic.alerts"))
+                            .size(),
+                    FailingDeserializer.RECORDS.get());
+        }
+    }
+}

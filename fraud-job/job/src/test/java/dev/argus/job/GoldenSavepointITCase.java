@@ -1,0 +1,131 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.savepoint.Uids;
+import dev.argus.model.Alert;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.Transaction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every golden savepoint, written by a released Argus (see {@link GoldenSavepoint}), restores into
+ * this build and its stream goes on as if the job had never stopped: the alerts committed after the
+ * restore are exactly those of an uninterrupted run that the old version had not committed yet,
+ * each once, and nothing is dead-lettered. This is how operators upgrade: stop with a savepoint,
+ * start the new version from it.
+ *
+ * <p>The restored job reads a fresh broker on which the whole stream was produced again as the
+ * writer produced it, so the source's offsets in the savepoint point at the same records.
+ */
+class GoldenSavepointITCase {
+    static final String GROUP = "argus-golden";
+
+    static List<GoldenSavepoint> goldenSavepoints() throws Exception {
+        List<GoldenSavepoint> all = GoldenSavepoint.all();
+        assertThat(all).as("golden savepoints under " + GoldenSavepoint.ROOT).isNotEmpty();
+        return all;
+    }
+
+    /** When the closing events come: after the whole stream, so that every window closes. */
+    static Instant closingTime(Instant start) {
+        return start.plus(Duration.ofDays(300));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenSavepoints")
+    void restoresIntoThisVersionAndAlertsExactlyOnceWithNothingLost(GoldenSavepoint golden)
+            throws Exception {
+        assertHoldsEveryKindOfState(golden.savepoint());
+        List<Transaction> stream = golden.transactions();
+        List<Alert> expected = golden.alerts(GoldenSavepoint.ALERTS_UNINTERRUPTED);
+        Set<String> before = ids(golden.alerts(GoldenSavepoint.ALERTS_BEFORE));
+        Set<String> expectedAfter = new HashSet<>(ids(expected));
+        expectedAfter.removeAll(before);
+        assertThat(expectedAfter).as("alerts the savepoint still owes").isNotEmpty();
+
+        try (KafkaTestBed bed = KafkaTestBed.start()) {
+            JobConfig config =
+                    bed.config(GROUP, "1 s", Map.of("rules.path", golden.pack().toString()));
+            // the first part again, so that the savepoint's offsets point at the same records
+            bed.produce(config, stream.subList(0, golden.split()));
+            bed.produce(config, stream.subList(golden.split(), stream.size()));
+            bed.produceClosing(config, closingTime(golden.start()));
+
+            JobClient job =
+                    KafkaTestBed.run(
+                            config, golden.savepoint().toAbsolutePath().toUri().toString());
+            List<Alert> after = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (System.nanoTime() < deadline && after.size() < expectedAfter.size()) {
+                Thread.sleep(500);
+                after = bed.committedAlerts(config);
+            }
+            // two more checkpoints: anything duplicated would show by now
+            Thread.sleep(2_500);
+            after = bed.committedAlerts(config);
+            List<DeadLetter> deadLetters =
+                    bed.committed(config, "topic.dead-letters", DeadLetter.class);
+            job.cancel().get(30, TimeUnit.SECONDS);
+
+            assertThat(after).extracting(Alert::getAlertId).doesNotHaveDuplicates();
+            Map<String, Alert> byId = new java.util.HashMap<>();
+            expected.forEach(a -> byId.put(a.getAlertId(), a));
+            after.forEach(a -> byId.put(a.getAlertId(), a));
+            Set<String> missing = new HashSet<>(expectedAfter);
+            missing.removeAll(ids(after));
+            Set<String> unexpected = new HashSet<>(ids(after));
+            unexpected.removeAll(expectedAfter);
+            assertThat(ids(after))
+                    .as(
+                            "alerts after the restore; missing %s, not expected %s",
+                            describe(missing, byId), describe(unexpected, byId))
+                    .isEqualTo(expectedAfter);
+            assertThat(deadLetters).isEmpty();
+        }
+    }
+
+    /** Alerts by rule and account, for a failure that a person can read. */
+    private static List<String> describe(Set<String> ids, Map<String, Alert> byId) {
+        return ids.stream()
+                .map(byId::get)
+                .map(a -> a.getRuleId() + " on " + a.getAccountId())
+                .sorted()
+                .toList();
+    }
+
+    private static Set<String> ids(List<Alert> alerts) {
+        return alerts.stream().map(Alert::getAlertId).collect(Collectors.toSet());
+    }
+
+    /**
+     * The savepoint holds what an upgrade must carry over: profiles, the rule engine's accounts
+     * (partial matches and their timers), events waiting for the watermark, and the alert gate's
+     * quiet periods.
+     */
+    static void assertHoldsEveryKindOfState(Path savepoint) throws Exception {
+        assertThat(GoldenSavepoint.contents(savepoint, Uids.ACCOUNT_PROFILE).keyedState())
+                .as("account profiles")
+                .isTrue();
+        GoldenSavepoint.OperatorContents engine =
+                GoldenSavepoint.contents(savepoint, Uids.RULE_ENGINE);
+        assertThat(engine.keyedState()).as("rule engine accounts").isTrue();
+        assertThat(engine.listEntries().getOrDefault("rule-engine-waiting", 0))
+                .as("events waiting for the watermark")
+                .isPositive();
+        assertThat(GoldenSavepoint.contents(savepoint, Uids.ALERT_GATE).keyedState())
+                .as("alert gate")
+                .isTrue();
+    }
+}

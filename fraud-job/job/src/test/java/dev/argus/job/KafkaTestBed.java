@@ -1,0 +1,220 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.model.Alert;
+import dev.argus.model.Channel;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.Transaction;
+import dev.argus.model.TransactionStatus;
+import dev.argus.model.TransactionType;
+import dev.argus.model.registry.InProcessSchemaRegistry;
+import dev.argus.model.registry.RegistryConfig;
+import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.rules.testing.LabelledStream;
+import dev.argus.rules.testing.RuleTestCase;
+import dev.argus.sandbox.EmbeddedKafka;
+import dev.argus.sandbox.TopicReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A real KRaft broker and a registry for the job's integration tests, with what the labelled-stream
+ * tests share: the job's configuration and topics, producing transactions, reading what the job
+ * committed, and checking the alerts of the rule pack's test cases.
+ */
+public final class KafkaTestBed implements AutoCloseable {
+    public final EmbeddedKafka kafka;
+    public final InProcessSchemaRegistry registry;
+
+    private KafkaTestBed(EmbeddedKafka kafka, InProcessSchemaRegistry registry) {
+        this.kafka = kafka;
+        this.registry = registry;
+    }
+
+    public static KafkaTestBed start() throws Exception {
+        return new KafkaTestBed(EmbeddedKafka.start(), InProcessSchemaRegistry.start(0));
+    }
+
+    /** The job's configuration against this broker, its four topics created (2 partitions). */
+    public JobConfig config(String group, String checkpointInterval) throws Exception {
+        return config(group, checkpointInterval, Map.of());
+    }
+
+    /** {@link #config(String, String)} with more keys, for example {@code rules.path}. */
+    public JobConfig config(String group, String checkpointInterval, Map<String, String> more)
+            throws Exception {
+        Map<String, String> keys = new java.util.HashMap<>(more);
+        keys.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        keys.put("schema.registry.url", registry.url());
+        keys.put("kafka.group.id", group);
+        keys.put("checkpoint.interval", checkpointInterval);
+        JobConfig config = JobConfig.of(keys);
+        kafka.createTopics(
+                2,
+                config.get("topic.transactions"),
+                config.get("topic.alerts"),
+                config.get("topic.shadow-alerts"),
+                config.get("topic.dead-letters"));
+        return config;
+    }
+
+    /** A start for the labelled stream: its cases span up to 200 days, all of them in the past. */
+    public static Instant labelledStreamStart() {
+        return Instant.now().minus(Duration.ofDays(400)).truncatedTo(ChronoUnit.DAYS);
+    }
+
+    /** Produces transactions in order, keyed by account. */
+    public void produce(JobConfig config, List<Transaction> events) {
+        produce(config, events, null);
+    }
+
+    /** Produces transactions in order to one partition. */
+    public void produce(JobConfig config, List<Transaction> events, Integer partition) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        String topic = config.get("topic.transactions");
+        ConfluentAvroSerializer<Transaction> serializer =
+                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Transaction t : events) {
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                partition,
+                                t.getAccountId().getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(topic, t)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** What a read_committed consumer finds on the topic named by {@code topicKey}. */
+    public <T extends org.apache.avro.specific.SpecificRecord> List<T> committed(
+            JobConfig config, String topicKey, Class<T> type) throws Exception {
+        return TopicReader.readCommitted(
+                kafka.bootstrapServers(),
+                config.get(topicKey),
+                RegistryConfig.of(registry.url()),
+                type);
+    }
+
+    /** The committed alerts of the alerts and shadow-alerts topics together. */
+    public List<Alert> committedAlerts(JobConfig config) throws Exception {
+        List<Alert> alerts = new ArrayList<>(committed(config, "topic.alerts", Alert.class));
+        alerts.addAll(committed(config, "topic.shadow-alerts", Alert.class));
+        return alerts;
+    }
+
+    /**
+     * Every case of the labelled stream got exactly its expected alerts, each once, and no event
+     * was dead-lettered.
+     */
+    public static void assertAlertsOfCases(
+            List<RuleTestCase> cases, List<Alert> alerts, List<DeadLetter> deadLetters) {
+        assertThat(deadLetters).isEmpty();
+        assertThat(alerts).extracting(Alert::getAlertId).doesNotHaveDuplicates();
+        List<LabelledStream.CaseResult> results =
+                LabelledStream.compare(cases, alerts, deadLetters);
+        assertThat(results)
+                .as(LabelledStream.report(results, false))
+                .allMatch(LabelledStream.CaseResult::passed);
+    }
+
+    /**
+     * Starts the job on this JVM's MiniCluster at parallelism 2, restored from {@code savepoint}
+     * unless it is null.
+     */
+    public static JobClient run(JobConfig config, String savepoint) throws Exception {
+        Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+        if (savepoint != null) {
+            flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        env.setParallelism(2);
+        FraudDetectionJob.attach(env, config, false);
+        return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
+    }
+
+    /** Waits until the job's consumer group has committed the end of every partition. */
+    public void awaitConsumed(JobConfig config, Duration timeout) throws Exception {
+        String group = config.get("kafka.group.id");
+        String topic = config.get("topic.transactions");
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (var p :
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get()
+                            .get(topic)
+                            .partitions()) {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> end = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((p, o) -> end.put(p, o.offset()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                if (end.keySet().stream()
+                        .allMatch(
+                                p ->
+                                        committed.get(p) != null
+                                                && committed.get(p).offset() >= end.get(p))) {
+                    return;
+                }
+                Thread.sleep(300);
+            }
+            throw new IllegalStateException("the job did not consume " + end + " in " + timeout);
+        }
+    }
+
+    /** A quiet event late in event time, which moves its partition's watermark past the stream. */
+    public static Transaction closing(int partition, Instant at) {
+        return Transaction.newBuilder()
+                .setTransactionId("closing-" + partition)
+                .setAccountId("closing-" + partition)
+                .setEventTime(at)
+                .setType(TransactionType.LOGIN)
+                .setChannel(Channel.MOBILE)
+                .setStatus(TransactionStatus.APPROVED)
+                .setCardPresent(false)
+                .build();
+    }
+
+    /**
+     * Produces one closing event per partition at {@code at}, so that every pending match and
+     * absence window of a stream before it closes in event time.
+     */
+    public void produceClosing(JobConfig config, Instant at) {
+        for (int partition = 0; partition < 2; partition++) {
+            produce(config, List.of(closing(partition, at)), partition);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        registry.close();
+        kafka.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.argus.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.engine.RuleEngineOperator;
+import dev.argus.job.ingest.Decoded;
+import dev.argus.job.ingest.Sources;
+import dev.argus.job.savepoint.Uids;
+import dev.argus.rules.RulePackLoader;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamEdge;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The shape of the job graph: stable UIDs everywhere, and no shuffle after the profile. */
+class TopologyTest {
+
+    private static StreamGraph graph(PipelineConfig.Engine engine) {
+        JobConfig config = JobConfig.inProcess("10 s");
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        FraudDetectionJob.flinkConfiguration(config));
+        DataGeneratorSource<Decoded> source = Sources.of(List.of(), Decoded.typeInfo());
+        FraudDetectionPipeline.Outputs out =
+                FraudDetectionPipeline.build(
+                        env,
+                        source,
+                        new PipelineConfig(
+                                        Duration.ofSeconds(5),
+                                        Duration.ofSeconds(30),
+                                        RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active())
+                                .withEngine(engine, RuleEngineOperator.Ordering.EVENT_TIME));
+        out.alerts().print();
+        out.shadowAlerts().print();
+        out.deadLetters().print();
+        return env.getStreamGraph();
+    }
+
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.Engine.class)
+    void everyOperatorBeforeTheSinksHasAStableUid(PipelineConfig.Engine engine) {
+        List<StreamNode> nodes =
+                graph(engine).getStreamNodes().stream()
+                        .filter(n -> !n.getOperatorName().startsWith("Sink"))
+                        .toList();
+        assertThat(nodes)
+                .allSatisfy(
+                        n ->
+                                assertThat(n.getTransformationUID())
+                                        .as(n.getOperatorName())
+                                        .isNotNull());
+        List<String> uids = nodes.stream().map(StreamNode::getTransformationUID).toList();
+        assertThat(uids).contains(Uids.ACCOUNT_PROFILE, Uids.DEAD_LETTER_ROUTING, Uids.ALERT_GATE);
+        if (engine == PipelineConfig.Engine.ARGUS) {
+            assertThat(uids).contains(Uids.RULE_ENGINE).noneMatch(u -> u.startsWith("rule-card"));
+        } else {
+            assertThat(uids).anyMatch(uid -> uid.startsWith("rule-card-testing-"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.Engine.class)
+    void theRulesReadTheProfileWithoutAShuffle(PipelineConfig.Engine engine) {
+        StreamGraph graph = graph(engine);
+        StreamNode profile =
+                graph.getStreamNodes().stream()
+                        .filter(n -> Uids.ACCOUNT_PROFILE.equals(n.getTransformationUID()))
+                        .findFirst()
+                        .orElseThrow();
+        List<StreamEdge> toRules = profile.getOutEdges();
+        // one rule engine, or one stock CEP operator per rule of the pack
+        assertThat(toRules).hasSize(engine == PipelineConfig.Engine.ARGUS ? 1 : 14);
+        assertThat(toRules)
+                .allSatisfy(
+                        e -> assertThat(e.getPartitioner()).isInstanceOf(ForwardPartitioner.class));
+    }
+}
