@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.Schema;
-import org.apache.flink.cep.nfa.compiler.NFACompiler;
 
 /**
  * Checks what {@link RuleReader} cannot: that every condition and explanation placeholder parses
@@ -36,7 +35,8 @@ final class RuleCompiler {
             Map<String, List<String>> lists,
             PackSettings pack,
             boolean valid,
-            Problems problems) {
+            Problems problems,
+            PatternCheck check) {
         int before = problems.count();
         RuleEnvironment env = new RuleEnvironment(lists.keySet());
         List<Stage> stages = spec.stages();
@@ -80,7 +80,7 @@ final class RuleCompiler {
         }
         Rule rule = new Rule(spec, lists, pack);
         try {
-            NFACompiler.compileFactory(rule.pattern(), rule.alertsOnTimeout());
+            check.check(rule);
         } catch (RuntimeException e) {
             problems.add(
                     spec.line(),

@@ -1,5 +1,6 @@
 package dev.argus.rules;
 
+import dev.argus.rules.yaml.Problem;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -2,6 +2,7 @@ package dev.argus.rules;
 
 import dev.argus.rules.testing.RuleTestCase;
 import dev.argus.rules.testing.RuleTestReader;
+import dev.argus.rules.yaml.Problem;
 import dev.argus.rules.yaml.Problems;
 import dev.argus.rules.yaml.YamlMap;
 import java.io.IOException;
@@ -53,9 +54,11 @@ public final class RulePackLoader {
     /**
      * Loads a pack for the job: {@link #BUILT_IN} or a directory. Throws with every problem when it
      * is invalid, so the job refuses to start and says why.
+     *
+     * @param check the engine's word on each rule's pattern
      */
-    public static RulePack loadForJob(String location) {
-        Result result = load(List.of(resolve(location)), false);
+    public static RulePack loadForJob(String location, PatternCheck check) {
+        Result result = load(List.of(resolve(location)), false, check);
         if (!result.valid()) {
             throw new RulePackException(location, result.problems());
         }
@@ -105,8 +108,9 @@ public final class RulePackLoader {
      * Loads everything under the given files and directories.
      *
      * @param withTests whether to read the test files of the rules too
+     * @param check the engine's word on each rule's pattern ({@link PatternCheck#NONE}: none)
      */
-    public static Result load(List<Path> paths, boolean withTests) {
+    public static Result load(List<Path> paths, boolean withTests, PatternCheck check) {
         List<Problem> problems = new ArrayList<>();
         Set<Path> ruleFiles = new LinkedHashSet<>();
         Set<Path> testFiles = new LinkedHashSet<>();
@@ -201,7 +205,7 @@ public final class RulePackLoader {
                                 + ": at least one that alerts and one that does not");
             }
             boolean valid = p.count() == before;
-            Rule rule = RuleCompiler.compile(s, lists, settings, valid, p);
+            Rule rule = RuleCompiler.compile(s, lists, settings, valid, p, check);
             if (rule != null) {
                 rules.add(rule);
                 ruleOfFile.put(file, rule);

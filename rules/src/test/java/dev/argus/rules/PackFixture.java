@@ -1,5 +1,6 @@
 package dev.argus.rules;
 
+import dev.argus.rules.yaml.Problem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,7 +60,11 @@ final class PackFixture {
     }
 
     RulePackLoader.Result load() {
-        return RulePackLoader.load(List.of(dir), true);
+        return load(PatternCheck.NONE);
+    }
+
+    RulePackLoader.Result load(PatternCheck check) {
+        return RulePackLoader.load(List.of(dir), true, check);
     }
 
     List<Problem> problems() {

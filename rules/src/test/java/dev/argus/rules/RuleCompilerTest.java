@@ -67,7 +67,9 @@ class RuleCompilerTest {
         String id = yaml.lines().findFirst().orElseThrow().substring("id: ".length());
         RulePackLoader.Result result =
                 RulePackLoader.load(
-                        List.of(new PackFixture(dir).write(id + ".yaml", yaml).dir()), false);
+                        List.of(new PackFixture(dir).write(id + ".yaml", yaml).dir()),
+                        false,
+                        PatternCheck.NONE);
         assertThat(result.problems()).isEmpty();
         return result.pack().rule(id).orElseThrow();
     }
@@ -169,7 +171,8 @@ class RuleCompilerTest {
                                                 PackFixture.VALID_RULE.replace(
                                                         "mode: enforce", "mode: off"))
                                         .dir()),
-                        false);
+                        false,
+                        PatternCheck.NONE);
         assertThat(result.pack().rules()).hasSize(1);
         assertThat(result.pack().active()).isEmpty();
     }

@@ -2,6 +2,7 @@ package dev.argus.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.rules.yaml.Problem;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -293,20 +294,25 @@ class RuleValidationTest {
     }
 
     @Test
-    void reportsPatternsThatFlinkCepRejects() {
-        // flink-cep does not allow an optional stage after a greedy one
-        String rule =
-                PackFixture.VALID_RULE
-                        .replace("times: 2+", "times: 2+\n    greedy: true")
-                        .replace(
-                                "    where: txn.amount.amount_minor >= 50000",
-                                "    where: txn.amount.amount_minor >= 50000\n    optional: true");
-        assertThat(problemsOf(rule))
+    void reportsAPatternTheEnginesCheckRefusesWithItsRuleAndLine() {
+        // the job's check asks flink-cep's compiler (CepPatternCheckTest); here one that refuses
+        PatternCheck refuses =
+                rule -> {
+                    throw new IllegalArgumentException("no " + rule.id() + " today");
+                };
+        List<Problem> problems = pack.write(RULE, PackFixture.VALID_RULE).load(refuses).problems();
+        assertThat(problems)
                 .singleElement()
                 .satisfies(
                         p -> {
-                            assertThat(p.message()).startsWith("flink-cep rejects the pattern");
+                            assertThat(p.file()).endsWith(RULE);
+                            assertThat(p.line()).isEqualTo(1);
                             assertThat(p.ruleId()).isEqualTo("small-then-large");
+                            assertThat(p.message())
+                                    .isEqualTo(
+                                            "flink-cep rejects the pattern: no small-then-large"
+                                                    + " today");
+                            assertThat(p.hint()).contains("docs/rules.md");
                         });
     }
 

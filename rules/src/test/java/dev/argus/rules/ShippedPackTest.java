@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class ShippedPackTest {
     private static final RulePackLoader.Result PACK =
-            RulePackLoader.load(List.of(Path.of("pack")), true);
+            RulePackLoader.load(List.of(Path.of("pack")), true, PatternCheck.NONE);
 
     @Test
     void isValidWithItsTests() {
@@ -57,7 +57,7 @@ class ShippedPackTest {
 
     @Test
     void theJobLoadsTheSamePackFromItsJar() {
-        RulePack builtIn = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+        RulePack builtIn = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, PatternCheck.NONE);
         assertThat(builtIn.rules())
                 .extracting(Rule::fingerprint)
                 .containsExactlyElementsOf(

@@ -1,6 +1,5 @@
 package dev.argus.rules.yaml;
 
-import dev.argus.rules.Problem;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package dev.argus.rules;
+package dev.argus.rules.yaml;
 
 import java.io.Serializable;
 
