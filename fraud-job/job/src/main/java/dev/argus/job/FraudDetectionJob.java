@@ -1,7 +1,6 @@
 package dev.argus.job;
 
 import dev.argus.job.ingest.Decoded;
-import dev.argus.job.kafka.KafkaIo;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.rules.RulePackException;
 import java.time.Duration;

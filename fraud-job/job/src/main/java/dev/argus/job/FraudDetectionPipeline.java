@@ -5,7 +5,9 @@ import dev.argus.job.alerting.AlertGateFunction;
 import dev.argus.job.alerting.MatchToAlertFunction;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.ingest.DeadLetterRoutingFunction;
+import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.ingest.Decoded;
+import dev.argus.job.ingest.LateAtRulesFunction;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
 import dev.argus.job.savepoint.Uids;
@@ -33,9 +35,9 @@ import org.apache.flink.util.OutputTag;
  * and collect the outputs, and {@link FraudDetectionJob} attaches Kafka.
  *
  * <pre>
- * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ one CEP operator per rule ─▶ keyBy(account) ─▶ alert gate ─▶ alerts
- *              │                                                                        └─ shadow ─▶ shadow alerts
- *              └─ undecodable, invalid, late ───────────────────────────────────────────────────▶ dead letters
+ * source ─▶ dead-letter routing ─▶ keyBy(account) ─▶ profile ─▶ rule engine ─▶ keyBy(account) ─▶ alert gate ─▶ alerts
+ *  (ingest)     (ingest)                              (profile)   (engine)                        (alerting)  └─ shadow ─▶ shadow alerts
+ *              └─ undecodable, invalid, late ──────────────────────────┴─ late ──────────────────────────────▶ dead letters
  * </pre>
  */
 public final class FraudDetectionPipeline {
@@ -58,8 +60,7 @@ public final class FraudDetectionPipeline {
             PipelineConfig config) {
         SingleOutputStreamOperator<Transaction> valid =
                 validTransactions(env, transactions, config);
-        DataStream<DeadLetter> deadLetters =
-                valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
+        DataStream<DeadLetter> deadLetters = valid.getSideOutput(DeadLetters.TAG);
 
         AvroTypeInfo<EnrichedTransaction> enrichedType =
                 new AvroTypeInfo<>(EnrichedTransaction.class);
@@ -81,9 +82,7 @@ public final class FraudDetectionPipeline {
                     deadLetters.union(
                             engine.getSideOutput(RuleEngineOperator.LATE)
                                     .map(
-                                            e ->
-                                                    DeadLetterRoutingFunction.lateAtRule(
-                                                            e.getTransaction(), "rule engine"),
+                                            new LateAtRulesFunction("the rule engine"),
                                             new AvroTypeInfo<>(DeadLetter.class))
                                     .uid(Uids.LATE_AT_RULE_ENGINE)
                                     .name("late at the rule engine"));
@@ -112,9 +111,8 @@ public final class FraudDetectionPipeline {
                                 ruleAlerts
                                         .getSideOutput(lateForRule)
                                         .map(
-                                                e ->
-                                                        DeadLetterRoutingFunction.lateAtRule(
-                                                                e.getTransaction(), rule.id()),
+                                                new LateAtRulesFunction(
+                                                        "the operator of rule " + rule.id()),
                                                 new AvroTypeInfo<>(DeadLetter.class))
                                         .uid(Uids.lateAtRule(rule.id()))
                                         .name("late at rule " + rule.id()));
@@ -158,8 +156,8 @@ public final class FraudDetectionPipeline {
     /**
      * The front of the topology: the source with event time and watermarks, and dead-letter
      * routing. Valid transactions come out; undecodable, invalid and late records leave through the
-     * {@link DeadLetterRoutingFunction#DEAD_LETTERS} side output. The benchmark's ceiling job
-     * shares it, so that both pay the same for reading and decoding.
+     * {@link DeadLetters#TAG} side output. The benchmark's ceiling job shares it, so that both pay
+     * the same for reading and decoding.
      */
     public static SingleOutputStreamOperator<Transaction> validTransactions(
             StreamExecutionEnvironment env,

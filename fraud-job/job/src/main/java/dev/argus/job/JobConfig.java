@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.rules.RulePack;
@@ -208,7 +209,7 @@ public final class JobConfig {
      * of the pack when it is invalid, so the job refuses to start and says why.
      */
     public PipelineConfig pipeline() {
-        return pipeline(RulePackLoader.loadForJob(get("rules.path")));
+        return pipeline(RulePackLoader.loadForJob(get("rules.path"), CepPatternCheck.INSTANCE));
     }
 
     /** The topology's settings with a given pack; its active rules run. */

@@ -1,5 +1,6 @@
 package dev.argus.job;
 
+import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.Sources;
 import dev.argus.model.Alert;
@@ -52,13 +53,7 @@ public final class RuleTestRunner {
             Transaction t = events.get(i);
             Optional<TransactionValidator.Violation> v = validator.check(t, -1);
             if (v.isPresent()) {
-                invalid.add(
-                        DeadLetter.newBuilder()
-                                .setReason(v.get().reason())
-                                .setDetail(v.get().detail())
-                                .setTransaction(t)
-                                .setDeadLetterTime(Instant.now())
-                                .build());
+                invalid.add(DeadLetters.invalid(t, v.get()));
             } else {
                 input.add(Decoded.valid(t, "rule-tests", 0, i));
             }

@@ -2,8 +2,8 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.FailingDeserializer;
-import dev.argus.job.kafka.KafkaIo;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -34,7 +34,8 @@ class ExactlyOnceITCase {
     @Test
     void aReadCommittedConsumerSeesEveryAlertOnceAcrossTwoRestarts() throws Exception {
         RulePackLoader.Result pack =
-                RulePackLoader.load(List.of(Path.of("../../rules/pack")), true);
+                RulePackLoader.load(
+                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
         assertThat(pack.problems()).isEmpty();
         try (KafkaTestBed bed = KafkaTestBed.start()) {
             JobConfig config = bed.config("exactly-once-itcase", "1 s");

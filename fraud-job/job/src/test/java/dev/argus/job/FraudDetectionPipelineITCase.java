@@ -3,6 +3,7 @@ package dev.argus.job;
 import static dev.argus.model.TransactionBuilder.cardPayment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.Sources;
 import dev.argus.model.Alert;
@@ -77,7 +78,9 @@ class FraudDetectionPipelineITCase {
                                 Duration.ofSeconds(5),
                                 Duration.ofSeconds(30),
                                 List.of(
-                                        RulePackLoader.loadForJob(RulePackLoader.BUILT_IN)
+                                        RulePackLoader.loadForJob(
+                                                        RulePackLoader.BUILT_IN,
+                                                        CepPatternCheck.INSTANCE)
                                                 .rule("card-testing")
                                                 .orElseThrow())));
         CloseableIterator<Alert> alerts = outputs.alerts().collectAsync();

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.savepoint.States;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
@@ -121,7 +122,7 @@ class GoldenSavepointITCase {
         GoldenSavepoint.OperatorContents engine =
                 GoldenSavepoint.contents(savepoint, Uids.RULE_ENGINE);
         assertThat(engine.keyedState()).as("rule engine accounts").isTrue();
-        assertThat(engine.listEntries().getOrDefault("rule-engine-waiting", 0))
+        assertThat(engine.listEntries().getOrDefault(States.RULE_ENGINE_WAITING, 0))
                 .as("events waiting for the watermark")
                 .isPositive();
         assertThat(GoldenSavepoint.contents(savepoint, Uids.ALERT_GATE).keyedState())

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -56,7 +57,8 @@ class GoldenSavepointWriter {
         // the pack with its test cases: the cases make the stream
         copyTree(Path.of("../../rules/pack"), golden.pack());
 
-        RulePackLoader.Result pack = RulePackLoader.load(List.of(golden.pack()), true);
+        RulePackLoader.Result pack =
+                RulePackLoader.load(List.of(golden.pack()), true, CepPatternCheck.INSTANCE);
         assertThat(pack.problems()).isEmpty();
         Instant start = KafkaTestBed.labelledStreamStart();
         List<Transaction> stream = LabelledStream.stream(pack.tests(), start);

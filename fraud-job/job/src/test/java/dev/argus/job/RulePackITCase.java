@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ class RulePackITCase {
     @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
     private static List<LabelledStream.CaseResult> run(Path pack) throws Exception {
-        RulePackLoader.Result loaded = RulePackLoader.load(List.of(pack), true);
+        RulePackLoader.Result loaded =
+                RulePackLoader.load(List.of(pack), true, CepPatternCheck.INSTANCE);
         assertThat(loaded.problems()).isEmpty();
         return RuleTestRunner.run(loaded.pack(), loaded.tests());
     }

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -30,7 +31,8 @@ class RulePackKafkaITCase {
     @Test
     void thePackFindsExactlyTheLabelledCasesThroughKafka() throws Exception {
         RulePackLoader.Result loaded =
-                RulePackLoader.load(List.of(Path.of("../../rules/pack")), true);
+                RulePackLoader.load(
+                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
         assertThat(loaded.problems()).isEmpty();
         RulePack pack = loaded.pack();
         Set<String> shadowRules =

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -32,7 +33,8 @@ class SavepointRestoreITCase {
     void aJobRestoredFromASavepointMidStreamAlertsExactlyAsAnUninterruptedOne(@TempDir Path dir)
             throws Exception {
         RulePackLoader.Result pack =
-                RulePackLoader.load(List.of(Path.of("../../rules/pack")), true);
+                RulePackLoader.load(
+                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
         assertThat(pack.problems()).isEmpty();
         List<RuleTestCase> cases = pack.tests();
         try (KafkaTestBed bed = KafkaTestBed.start()) {

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.Sources;
@@ -34,7 +35,10 @@ class TopologyTest {
                         new PipelineConfig(
                                         Duration.ofSeconds(5),
                                         Duration.ofSeconds(30),
-                                        RulePackLoader.loadForJob(RulePackLoader.BUILT_IN).active())
+                                        RulePackLoader.loadForJob(
+                                                        RulePackLoader.BUILT_IN,
+                                                        CepPatternCheck.INSTANCE)
+                                                .active())
                                 .withEngine(engine, RuleEngineOperator.Ordering.EVENT_TIME));
         out.alerts().print();
         out.shadowAlerts().print();

@@ -4,9 +4,10 @@ import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
+import dev.argus.job.KafkaIo;
 import dev.argus.job.PipelineConfig;
-import dev.argus.job.ingest.DeadLetterRoutingFunction;
-import dev.argus.job.kafka.KafkaIo;
+import dev.argus.job.engine.CepPatternCheck;
+import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
@@ -91,7 +92,7 @@ public final class BenchJob {
                     .name("plain keyed read and write")
                     .sinkTo(new DiscardingSink<>())
                     .name("discard");
-            valid.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS)
+            valid.getSideOutput(DeadLetters.TAG)
                     .sinkTo(KafkaIo.deadLettersSink(config))
                     .uid(Uids.DEAD_LETTERS_SINK)
                     .name("dead letters to Kafka");
@@ -134,7 +135,8 @@ public final class BenchJob {
      * or a comma-separated list of ids.
      */
     static RulePack selectRules(JobConfig config, String selection) {
-        RulePack pack = RulePackLoader.loadForJob(config.get("rules.path"));
+        RulePack pack =
+                RulePackLoader.loadForJob(config.get("rules.path"), CepPatternCheck.INSTANCE);
         List<Rule> active = pack.active();
         List<Rule> chosen;
         if (selection.equals("all")) {

@@ -1,9 +1,10 @@
 package dev.argus.cli.rules;
 
 import dev.argus.job.RuleTestRunner;
-import dev.argus.rules.Problem;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
+import dev.argus.rules.yaml.Problem;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class RulesCommand {
         if (paths.isEmpty()) {
             paths.add(Path.of("rules/pack"));
         }
-        RulePackLoader.Result result = RulePackLoader.load(paths, true);
+        RulePackLoader.Result result = RulePackLoader.load(paths, true, CepPatternCheck.INSTANCE);
         if (!result.valid()) {
             for (Problem p : result.problems()) {
                 err.println(p);

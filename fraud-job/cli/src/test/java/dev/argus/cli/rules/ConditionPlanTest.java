@@ -2,6 +2,7 @@ package dev.argus.cli.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
@@ -83,7 +84,8 @@ class ConditionPlanTest {
 
     @Test
     void agreesWithCelOnEveryConditionOfThePack() {
-        RulePack pack = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+        RulePack pack =
+                RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
         int planned = 0;
         int evaluations = 0;
         for (Rule rule : pack.rules()) {

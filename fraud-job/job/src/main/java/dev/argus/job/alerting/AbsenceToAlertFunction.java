@@ -38,7 +38,8 @@ public final class AbsenceToAlertFunction extends MatchToAlertFunction
         if (rule.isAbsence(match)) {
             ctx.output(
                     TIMED_OUT,
-                    toAlert(rule, match, Instant.ofEpochMilli(ctx.currentProcessingTime())));
+                    AlertBuilder.alert(
+                            rule, match, Instant.ofEpochMilli(ctx.currentProcessingTime())));
             matches.inc();
         }
     }

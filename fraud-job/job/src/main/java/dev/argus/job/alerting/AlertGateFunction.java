@@ -1,5 +1,6 @@
 package dev.argus.job.alerting;
 
+import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RuleSpec;
@@ -11,10 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.typeutils.base.LongSerializer;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -43,9 +40,6 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
     public static final OutputTag<Alert> SHADOW =
             new OutputTag<>("shadow-alerts", new AvroTypeInfo<>(Alert.class));
 
-    /** The state's name: part of the savepoint contract. */
-    public static final String LAST_ALERT_STATE = "last-alert-by-rule";
-
     private final HashMap<String, Rule> rules = new HashMap<>();
     private transient MapState<String, Long> lastAlert;
     private transient Map<String, Counter> counters;
@@ -57,19 +51,12 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
 
     @Override
     public void open(OpenContext openContext) {
-        MapStateDescriptor<String, Long> last =
-                new MapStateDescriptor<>(
-                        LAST_ALERT_STATE, StringSerializer.INSTANCE, LongSerializer.INSTANCE);
         Duration longest =
                 rules.values().stream()
                         .map(Rule::quietPeriod)
                         .max(Duration::compareTo)
                         .orElse(Duration.ZERO);
-        if (!longest.isZero()) {
-            // an entry is worth keeping only through the quiet period
-            last.enableTimeToLive(StateTtlConfig.newBuilder(longest).build());
-        }
-        lastAlert = getRuntimeContext().getMapState(last);
+        lastAlert = getRuntimeContext().getMapState(States.lastAlertByRule(longest));
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("argus");
     }

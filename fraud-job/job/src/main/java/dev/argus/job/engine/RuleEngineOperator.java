@@ -1,6 +1,8 @@
 package dev.argus.job.engine;
 
-import dev.argus.job.alerting.MatchToAlertFunction;
+import dev.argus.job.alerting.AlertBuilder;
+import dev.argus.job.engine.WaitingEvents.Pending;
+import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
@@ -11,18 +13,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.runtime.state.KeyGroupRange;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -49,58 +43,28 @@ import org.apache.flink.util.OutputTag;
  * <ul>
  *   <li>{@link Ordering#EVENT_TIME}: events wait until the watermark passes them and are then
  *       processed in event-time order, exactly as {@code CEP.pattern(...).inEventTime()} does. They
- *       wait in the operator's memory, not in keyed state: an event costs no state access until the
- *       watermark passes it, and then one for all of the account's events that it passed. A
- *       snapshot writes the waiting events to the operator's union list state {@value WAITING}; on
- *       restore each subtask takes back those of the accounts it owns, whatever the new
- *       parallelism. When more than {@link #MAX_PENDING} events wait (a stalled watermark), they
- *       move into their accounts' values, each account with a timer at its earliest one, and are
- *       processed from there. An event at or before the time its account's rules have reached is
- *       sent to {@link #LATE} when its turn comes: after a restore the watermark starts over and
- *       does not say so on arrival;
+ *       wait in memory ({@link WaitingEvents}, in snapshots as operator state) and cost one state
+ *       access for all of the account's events that a watermark passes. When more than {@link
+ *       WaitingEvents#MAX} events wait (a stalled watermark), they move into their accounts'
+ *       values, each account with a timer at its earliest one, and are processed from there. An
+ *       event at or before the time its account's rules have reached is sent to {@link #LATE} when
+ *       its turn comes: after a restore the watermark starts over and does not say so on arrival;
  *   <li>{@link Ordering#ARRIVAL}: each event is processed when it arrives, at its event time (or
  *       the account's latest time, if it arrives out of order), for the lowest latency; {@code
  *       within} still counts in event time.
  * </ul>
  *
- * <p>The events that wait in memory are the objects the operator was given: its input must not
- * reuse them, which holds for records from the network (Flink deserializes each into a new object)
- * and for the account profile chained before it, which builds one per event.
+ * <p>The account's value and its layout: {@link AccountValue}. Alerts are built by {@link
+ * AlertBuilder}, as for stock CEP.
  *
- * <p>The account's value: a format version, the account's clock (NFA time never goes back), the
- * registered timer, the events waiting for the watermark, and one section per rule that holds
- * partial matches, keyed by the rule's id and pattern fingerprint. A section whose key no active
- * rule has (a removed rule, or one whose pattern changed) is dropped when the account is next
- * touched: a changed rule starts clean, the others keep their partial matches.
- *
- * <p>Its state is that of a {@code KeyedProcessOperator} of the same UID: the value {@value STATE}
- * and the event-time timers {@value TIMERS}, so savepoints of earlier versions restore into it.
+ * <p>Its keyed state is that of a {@code KeyedProcessOperator} of the same UID: the value {@value
+ * States#RULE_ENGINE} and the event-time timers {@value States#RULE_ENGINE_TIMERS}, so savepoints
+ * of earlier versions restore into it.
  */
 public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         implements OneInputStreamOperator<EnrichedTransaction, Alert>,
                 Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
-
-    /**
-     * The value's layout; a change to it needs a new number and a reader for the old one. Format 2
-     * prefixes each shared-buffer value, and each event inside one, with its length (format 1 did
-     * not); the rest is the same.
-     */
-    static final int FORMAT = 2;
-
-    public static final String STATE = "rule-engine";
-
-    /** The timers' name: a {@code KeyedProcessOperator}'s, which the engine once ran in. */
-    static final String TIMERS = "user-timers";
-
-    /** The events waiting in memory, in snapshots (operator union list state). */
-    static final String WAITING = "rule-engine-waiting";
-
-    /**
-     * In event-time ordering, how many events may wait in memory for the watermark; past it they
-     * move into their accounts' values (a stalled watermark must not fill the heap).
-     */
-    static final int MAX_PENDING = 20_000;
 
     /** Events behind the watermark in event-time ordering, as flink-cep's late side output. */
     public static final OutputTag<EnrichedTransaction> LATE =
@@ -132,12 +96,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Counter[] dropped;
     private transient Counter movedToState;
 
-    /** Event-time ordering: the events the watermark has not passed, by time and arrival. */
-    private transient PriorityQueue<Pending> pending;
-
-    private transient ListState<byte[]> pendingState;
-
-    private transient long arrivals;
+    /** Event-time ordering: the events the watermark has not passed. */
+    private transient WaitingEvents waiting;
 
     /**
      * @param maxPartialMatches how many partial matches one rule may hold for one account; past it,
@@ -152,91 +112,28 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         this.maxPartialMatches = maxPartialMatches;
     }
 
-    /** The key of a rule's section: its id and pattern fingerprint. */
-    static String sectionKey(Rule rule) {
-        return rule.id() + "@" + rule.fingerprint();
-    }
-
-    /** The account's value: bytes in the engine's own versioned layout (see the class comment). */
-    static ValueStateDescriptor<byte[]> descriptor() {
-        return new ValueStateDescriptor<>(STATE, BytePrimitiveArraySerializer.INSTANCE);
-    }
-
-    /** The section keys (rule id @ fingerprint) in an account's value, in order; for tests. */
-    static List<String> sectionKeys(byte[] value) throws IOException {
-        List<String> keys = new ArrayList<>();
-        if (value != null) {
-            parse(value, new Account(0), (key, section) -> keys.add(key));
-        }
-        return keys;
-    }
-
-    /** How many events wait for the watermark in an account's value; for tests. */
-    static int waitingEvents(byte[] value) throws IOException {
-        Account account = new Account(0);
-        parse(value, account, (key, section) -> {});
-        return account.waiting.size();
-    }
-
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         eventSerializer = new EventSerializer();
-        pending =
-                new PriorityQueue<>(
-                        Comparator.comparingLong(Pending::timestamp)
-                                .thenComparingLong(Pending::arrival));
-        pendingState =
-                context.getOperatorStateStore()
-                        .getUnionListState(
-                                new ListStateDescriptor<>(
-                                        WAITING, BytePrimitiveArraySerializer.INSTANCE));
-        if (context.isRestored()) {
-            var task = getRuntimeContext().getTaskInfo();
-            int keyGroups = task.getMaxNumberOfParallelSubtasks();
-            KeyGroupRange owned =
-                    KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
-                            keyGroups,
-                            task.getNumberOfParallelSubtasks(),
-                            task.getIndexOfThisSubtask());
-            for (byte[] bytes : pendingState.get()) {
-                DataInputDeserializer in = new DataInputDeserializer(bytes);
-                String account = in.readUTF();
-                if (owned.contains(KeyGroupRangeAssignment.assignToKeyGroup(account, keyGroups))) {
-                    long timestamp = in.readLong();
-                    long arrival = in.readLong();
-                    pending.add(
-                            new Pending(
-                                    account, timestamp, arrival, eventSerializer.deserialize(in)));
-                    arrivals = Math.max(arrivals, arrival + 1);
-                }
-            }
-        }
+        waiting = new WaitingEvents(eventSerializer);
+        waiting.initialize(context, getRuntimeContext().getTaskInfo());
     }
 
-    /** The events waiting in memory go into the snapshot: account, time, arrival, event. */
+    /** The events waiting in memory go into the snapshot. */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<byte[]> waiting = new ArrayList<>(pending.size());
-        DataOutputSerializer bytes = new DataOutputSerializer(512);
-        for (Pending p : pending) {
-            bytes.clear();
-            bytes.writeUTF(p.account());
-            bytes.writeLong(p.timestamp());
-            bytes.writeLong(p.arrival());
-            eventSerializer.serialize(p.event(), bytes);
-            waiting.add(bytes.getCopyOfBuffer());
-        }
-        eventSerializer.forget();
-        pendingState.update(waiting);
+        waiting.snapshot();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        state = getRuntimeContext().getState(descriptor());
-        timers = getInternalTimerService(TIMERS, VoidNamespaceSerializer.INSTANCE, this);
+        state = getRuntimeContext().getState(States.ruleEngineAccounts());
+        timers =
+                getInternalTimerService(
+                        States.RULE_ENGINE_TIMERS, VoidNamespaceSerializer.INSTANCE, this);
         out = new TimestampedCollector<>(output);
         runners = new ArrayList<>();
         bySection = new LinkedHashMap<>();
@@ -246,7 +143,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         for (int i = 0; i < rules.size(); i++) {
             Rule rule = rules.get(i);
             runners.add(new RuleRunner(rule, getRuntimeContext(), eventSerializer));
-            sectionKeys[i] = sectionKey(rule);
+            sectionKeys[i] = AccountValue.sectionKey(rule);
             bySection.put(sectionKeys[i], i);
             var group =
                     getRuntimeContext()
@@ -257,8 +154,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             dropped[i] = group.counter("partial_matches_dropped");
         }
         var engine = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("rule_engine");
-        Gauge<Integer> waiting = () -> pending.size();
-        engine.gauge("waiting_events", waiting);
+        Gauge<Integer> waitingEvents = () -> waiting.size();
+        engine.gauge("waiting_events", waitingEvents);
         movedToState = engine.counter("waiting_moved_to_state");
         scratch = new DataOutputSerializer(1024);
         valueOut = new DataOutputSerializer(4096);
@@ -277,29 +174,6 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
-    /** An account's value, decoded. */
-    private static final class Account {
-        long clock = Long.MIN_VALUE;
-        long timer = Long.MIN_VALUE;
-        final List<Waiting> waiting = new ArrayList<>();
-        final byte[][] sections;
-        boolean dirty;
-
-        Account(int rules) {
-            sections = new byte[rules][];
-        }
-    }
-
-    /**
-     * An event waiting in the account's value for the watermark; {@code arrival} keeps ties in
-     * arrival order.
-     */
-    private record Waiting(long timestamp, long arrival, byte[] event) {}
-
-    /** An event waiting in memory for the watermark. */
-    private record Pending(
-            String account, long timestamp, long arrival, EnrichedTransaction event) {}
-
     @Override
     public void processElement(StreamRecord<EnrichedTransaction> record) throws Exception {
         EnrichedTransaction event = record.getValue();
@@ -309,13 +183,12 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 output.collect(LATE, record); // nothing of the account is read for it
                 return;
             }
-            pending.add(new Pending((String) getCurrentKey(), timestamp, arrivals++, event));
-            if (pending.size() > MAX_PENDING) {
-                movePendingIntoState();
+            if (waiting.add((String) getCurrentKey(), timestamp, event)) {
+                moveWaitingIntoState();
             }
             return;
         }
-        Account account = read();
+        AccountValue account = read();
         long at = Math.max(timestamp, account.clock);
         account.clock = at;
         Loaded loaded = new Loaded(account);
@@ -333,9 +206,10 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         // in arrival ordering only a restore from event-time ordering leaves events waiting
-        if (!pending.isEmpty()) {
+        if (!waiting.isEmpty()) {
             long watermark = mark.getTimestamp();
-            for (Map.Entry<String, List<Pending>> account : takePending(watermark).entrySet()) {
+            for (Map.Entry<String, List<Pending>> account :
+                    waiting.takeUpTo(watermark).entrySet()) {
                 setCurrentKey(account.getKey());
                 advance(read(), account.getValue(), watermark);
             }
@@ -344,35 +218,23 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     /**
-     * Takes the events waiting in memory up to {@code upTo} out of the queue, by account, each
-     * account's in order of time and arrival.
-     */
-    private Map<String, List<Pending>> takePending(long upTo) {
-        Map<String, List<Pending>> byAccount = new LinkedHashMap<>();
-        while (!pending.isEmpty() && pending.peek().timestamp() <= upTo) {
-            Pending p = pending.poll();
-            byAccount.computeIfAbsent(p.account(), a -> new ArrayList<>()).add(p);
-        }
-        return byAccount;
-    }
-
-    /**
      * Moves every event waiting in memory into its account's value, with a timer at the account's
      * earliest waiting event unless one is due earlier: from there {@link #onEventTime} processes
      * them.
      */
-    private void movePendingIntoState() throws Exception {
-        movedToState.inc(pending.size());
-        for (Map.Entry<String, List<Pending>> entry : takePending(Long.MAX_VALUE).entrySet()) {
+    private void moveWaitingIntoState() throws Exception {
+        movedToState.inc(waiting.size());
+        for (Map.Entry<String, List<Pending>> entry : waiting.takeUpTo(Long.MAX_VALUE).entrySet()) {
             setCurrentKey(entry.getKey());
-            Account account = read();
+            AccountValue account = read();
             for (Pending p : entry.getValue()) {
                 long arrival =
                         account.waiting.isEmpty()
                                 ? 0
                                 : account.waiting.get(account.waiting.size() - 1).arrival() + 1;
                 account.waiting.add(
-                        new Waiting(p.timestamp(), arrival, eventSerializer.encode(p.event())));
+                        new AccountValue.Waiting(
+                                p.timestamp(), arrival, eventSerializer.encode(p.event())));
             }
             account.dirty = true;
             // the rules' sections are not loaded here: keep an earlier timer (a window end or an
@@ -387,7 +249,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        Account account = read();
+        AccountValue account = read();
         if (account.timer != timer.getTimestamp()) {
             return; // a timer this account no longer wants
         }
@@ -407,15 +269,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * value and then {@code arrived} (which came later), are processed in event-time order, then
      * every rule's time advances to the watermark.
      */
-    private void advance(Account account, List<Pending> arrived, long watermark) throws Exception {
+    private void advance(AccountValue account, List<Pending> arrived, long watermark)
+            throws Exception {
         Loaded loaded = new Loaded(account);
         List<Pending> due = new ArrayList<>(arrived.size() + account.waiting.size());
         if (!account.waiting.isEmpty()) {
             account.waiting.sort(
-                    Comparator.comparingLong(Waiting::timestamp)
-                            .thenComparingLong(Waiting::arrival));
+                    Comparator.comparingLong(AccountValue.Waiting::timestamp)
+                            .thenComparingLong(AccountValue.Waiting::arrival));
             while (!account.waiting.isEmpty() && account.waiting.get(0).timestamp() <= watermark) {
-                Waiting w = account.waiting.remove(0);
+                AccountValue.Waiting w = account.waiting.remove(0);
                 account.dirty = true;
                 due.add(
                         new Pending(
@@ -498,11 +361,11 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * rule without one starts fresh), and which of them changed.
      */
     private final class Loaded {
-        final Account account;
+        final AccountValue account;
         final boolean[] loaded = new boolean[runners.size()];
         final boolean[] touched = new boolean[runners.size()];
 
-        Loaded(Account account) {
+        Loaded(AccountValue account) {
             this.account = account;
         }
 
@@ -518,7 +381,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 if (section == null) {
                     r.reset();
                 } else {
-                    r.load(section, FORMAT);
+                    r.load(section, AccountValue.FORMAT);
                 }
                 loaded[i] = true;
             }
@@ -537,9 +400,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     /** Keeps one timer: the earliest waiting event or window end of the account. */
     private void schedule(Loaded loaded) throws IOException {
-        Account account = loaded.account;
+        AccountValue account = loaded.account;
         long next = Long.MAX_VALUE;
-        for (Waiting w : account.waiting) {
+        for (AccountValue.Waiting w : account.waiting) {
             next = Math.min(next, w.timestamp());
         }
         for (int i = 0; i < runners.size(); i++) {
@@ -551,7 +414,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     /** Moves the account's one timer to {@code wanted} ({@link Long#MIN_VALUE}: none). */
-    private void replaceTimer(Account account, long wanted) {
+    private void replaceTimer(AccountValue account, long wanted) {
         if (wanted != account.timer) {
             if (account.timer != Long.MIN_VALUE) {
                 timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, account.timer);
@@ -570,7 +433,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         if (r.alertsOnTimeout()) {
             for (Map<String, List<EnrichedTransaction>> m : output.timedOut()) {
                 if (r.isAbsence(m)) {
-                    out.collect(MatchToAlertFunction.toAlert(r, m, now()));
+                    out.collect(AlertBuilder.alert(r, m, now()));
                     matches[rule].inc();
                 }
             }
@@ -583,7 +446,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             return; // the awaited event came in time: nothing is wrong
         }
         for (Map<String, List<EnrichedTransaction>> m : found) {
-            out.collect(MatchToAlertFunction.toAlert(r, m, now()));
+            out.collect(AlertBuilder.alert(r, m, now()));
             matches[rule].inc();
         }
     }
@@ -593,114 +456,27 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     /** The account's value, decoded; sections of rules that no longer run are left out. */
-    private Account read() throws Exception {
+    private AccountValue read() throws Exception {
         eventSerializer.forget(); // another account: other event objects
-        Account account = new Account(runners.size());
-        byte[] value = state.value();
-        if (value == null) {
-            return account;
-        }
-        int format =
-                parse(
-                        value,
-                        account,
-                        (key, section) -> {
-                            Integer rule = bySection.get(key);
-                            if (rule != null) {
-                                account.sections[rule] = section;
-                            } else {
-                                account.dirty = true; // a removed or changed rule: its matches go
-                            }
-                        });
-        if (format < FORMAT) {
-            // written by an earlier version: every section in today's layout before anything else
-            for (int rule = 0; rule < runners.size(); rule++) {
-                if (account.sections[rule] != null) {
-                    runners.get(rule).load(account.sections[rule], format);
-                    account.sections[rule] = runners.get(rule).save(scratch);
-                }
-            }
-            account.dirty = true;
-        }
-        return account;
-    }
-
-    /** A rule's section as stored in the account's value. */
-    private interface SectionReader {
-        void section(String key, byte[] bytes) throws IOException;
-    }
-
-    /**
-     * Decodes the value into {@code account} (clock, timer, waiting events), hands each section to
-     * {@code sections}, and returns the value's format.
-     */
-    private static int parse(byte[] value, Account account, SectionReader sections)
-            throws IOException {
-        DataInputDeserializer in = new DataInputDeserializer(value);
-        int format = in.readInt();
-        if (format < 1 || format > FORMAT) {
-            throw new IOException(
-                    "rule engine state of format "
-                            + format
-                            + ", this version reads 1 to "
-                            + FORMAT
-                            + ": restore with the Argus version that wrote it or a later one");
-        }
-        account.clock = in.readLong();
-        account.timer = in.readLong();
-        for (int n = in.readInt(); n > 0; n--) {
-            long timestamp = in.readLong();
-            long arrival = in.readLong();
-            byte[] event = new byte[in.readInt()];
-            in.readFully(event);
-            account.waiting.add(new Waiting(timestamp, arrival, event));
-        }
-        for (int n = in.readInt(); n > 0; n--) {
-            String key = in.readUTF();
-            byte[] section = new byte[in.readInt()];
-            in.readFully(section);
-            sections.section(key, section);
-        }
-        return format;
+        return AccountValue.decode(
+                state.value(),
+                bySection,
+                // written by an earlier version: each section in today's layout before anything
+                (rule, section, format) -> {
+                    runners.get(rule).load(section, format);
+                    return runners.get(rule).save(scratch);
+                });
     }
 
     /** Writes the account's value back if anything in it changed; clears it when it is empty. */
-    private void write(Account account) throws IOException {
+    private void write(AccountValue account) throws IOException {
         if (!account.dirty) {
             return;
         }
-        boolean empty = account.waiting.isEmpty() && account.timer == Long.MIN_VALUE;
-        for (byte[] s : account.sections) {
-            empty &= s == null;
-        }
-        if (empty) {
+        if (account.isEmpty()) {
             state.clear();
-            return;
+        } else {
+            state.update(account.encode(valueOut, sectionKeys));
         }
-        valueOut.clear();
-        valueOut.writeInt(FORMAT);
-        valueOut.writeLong(account.clock);
-        valueOut.writeLong(account.timer);
-        valueOut.writeInt(account.waiting.size());
-        for (Waiting w : account.waiting) {
-            valueOut.writeLong(w.timestamp());
-            valueOut.writeLong(w.arrival());
-            valueOut.writeInt(w.event().length);
-            valueOut.write(w.event());
-        }
-        int sections = 0;
-        for (byte[] s : account.sections) {
-            sections += s == null ? 0 : 1;
-        }
-        valueOut.writeInt(sections);
-        for (int i = 0; i < runners.size(); i++) {
-            byte[] s = account.sections[i];
-            if (s != null) {
-                valueOut.writeUTF(sectionKeys[i]);
-                valueOut.writeInt(s.length);
-                valueOut.write(s);
-            }
-        }
-        state.update(valueOut.getCopyOfBuffer());
     }
 }

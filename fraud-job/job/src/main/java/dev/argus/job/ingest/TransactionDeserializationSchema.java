@@ -1,13 +1,10 @@
 package dev.argus.job.ingest;
 
-import dev.argus.model.DeadLetter;
-import dev.argus.model.DeadLetterReason;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionValidator;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroDeserializer;
 import dev.argus.model.serde.WireFormatException;
-import java.time.Instant;
 import java.util.Optional;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -17,10 +14,11 @@ import org.apache.kafka.common.record.TimestampType;
 
 /**
  * Decodes transactions from Kafka records in the Confluent wire format and validates them. A record
- * that cannot be decoded or is not a possible transaction becomes a {@link DeadLetter} with its
- * reason, its coordinates and its raw bytes; it never fails the job. A registry that does not
- * answer does fail the task (transiently): Flink restarts from the last checkpoint and reads the
- * record again, rather than dead-lettering good records during an outage.
+ * that cannot be decoded or is not a possible transaction becomes a dead letter ({@link
+ * DeadLetters#ofRecord}) with its reason, its coordinates and its raw bytes; it never fails the
+ * job. A registry that does not answer does fail the task (transiently): Flink restarts from the
+ * last checkpoint and reads the record again, rather than dead-lettering good records during an
+ * outage.
  */
 public final class TransactionDeserializationSchema
         implements KafkaRecordDeserializationSchema<Decoded> {
@@ -47,42 +45,20 @@ public final class TransactionDeserializationSchema
         try {
             transaction = deserializer.deserialize(record.value());
         } catch (WireFormatException e) {
-            return Decoded.deadLetter(deadLetter(record, e.reason(), e.getMessage(), null));
+            return Decoded.deadLetter(
+                    DeadLetters.ofRecord(record, e.reason(), e.getMessage(), null));
         }
         Optional<TransactionValidator.Violation> violation =
                 validator.check(transaction, recordTimestamp);
         if (violation.isPresent()) {
             return Decoded.deadLetter(
-                    deadLetter(
+                    DeadLetters.ofRecord(
                             record,
                             violation.get().reason(),
                             violation.get().detail(),
                             transaction));
         }
         return Decoded.valid(transaction, record.topic(), record.partition(), record.offset());
-    }
-
-    private static DeadLetter deadLetter(
-            ConsumerRecord<byte[], byte[]> record,
-            DeadLetterReason reason,
-            String detail,
-            Transaction transaction) {
-        return DeadLetter.newBuilder()
-                .setReason(reason)
-                .setDetail(detail)
-                .setSourceTopic(record.topic())
-                .setSourcePartition(record.partition())
-                .setSourceOffset(record.offset())
-                .setSourceTimestamp(
-                        record.timestampType() == TimestampType.NO_TIMESTAMP_TYPE
-                                ? null
-                                : Instant.ofEpochMilli(record.timestamp()))
-                .setRawKey(record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key()))
-                .setRawValue(
-                        record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
-                .setTransaction(transaction)
-                .setDeadLetterTime(Instant.now())
-                .build();
     }
 
     @Override

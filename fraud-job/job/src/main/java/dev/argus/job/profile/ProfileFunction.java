@@ -1,5 +1,6 @@
 package dev.argus.job.profile;
 
+import dev.argus.job.savepoint.States;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
@@ -7,8 +8,6 @@ import dev.argus.model.Transaction;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -26,9 +25,6 @@ public final class ProfileFunction
         extends KeyedProcessFunction<String, Transaction, EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
 
-    /** The state's name: part of the savepoint contract, like the operator's UID. */
-    public static final String STATE_NAME = "account-profile";
-
     private final AccountProfile profile;
     private final Duration retention;
     private transient ValueState<ProfileState> state;
@@ -42,13 +38,9 @@ public final class ProfileFunction
         this.retention = retention;
     }
 
-    public static ValueStateDescriptor<ProfileState> descriptor() {
-        return new ValueStateDescriptor<>(STATE_NAME, new AvroSerializer<>(ProfileState.class));
-    }
-
     @Override
     public void open(OpenContext openContext) {
-        state = getRuntimeContext().getState(descriptor());
+        state = getRuntimeContext().getState(States.profile());
         expired =
                 getRuntimeContext()
                         .getMetricGroup()

@@ -4,6 +4,7 @@ import static dev.argus.model.TransactionBuilder.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.RocksDbHarness;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
 import dev.argus.model.MatchedEvent;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /** The alert gate on RocksDB: quiet periods, snoozes and routing by mode. */
 class AlertGateFunctionTest {
-    private static final RulePack PACK = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+    private static final RulePack PACK =
+            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
 
     private KeyedOneInputStreamOperatorTestHarness<String, Alert, Alert> harness;
 

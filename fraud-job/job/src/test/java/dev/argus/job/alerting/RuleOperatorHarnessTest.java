@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.RocksDbHarness;
 import dev.argus.job.StockCep;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
 import dev.argus.model.EnrichedTransaction;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * RocksDB, asserting on output, timers and what survives a snapshot and restore.
  */
 class RuleOperatorHarnessTest {
-    private static final RulePack PACK = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+    private static final RulePack PACK =
+            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
     private static final Rule RULE = PACK.rule("card-testing").orElseThrow();
     private static final Rule ABSENCE = PACK.rule("new-device-owner-silent").orElseThrow();
 
@@ -230,7 +232,7 @@ class RuleOperatorHarnessTest {
                         .setAmountZscore(19.5)
                         .build();
         Alert alert =
-                MatchToAlertFunction.toAlert(
+                AlertBuilder.alert(
                         rule,
                         java.util.Map.of(
                                 "payment",

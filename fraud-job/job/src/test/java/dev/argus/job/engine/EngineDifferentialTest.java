@@ -46,7 +46,8 @@ import net.jqwik.api.statistics.Statistics;
  * junit-platform.properties); {@code -Djqwik.tries.default=5000} runs longer.
  */
 class EngineDifferentialTest {
-    private static final RulePack PACK = RulePackLoader.loadForJob(RulePackLoader.BUILT_IN);
+    private static final RulePack PACK =
+            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
     private static final long T0 = 1_793_000_000_000L;
 
     @Property

@@ -5,6 +5,7 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.engine.RuleEngineOperator.Ordering;
+import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.MatchedEvent;
@@ -228,8 +229,8 @@ class RuleEngineOperatorTest {
     @Test
     void eventTimeOrderingMovesWaitingEventsIntoStateWhenTooManyWait() throws Exception {
         harness = open(TestRules.pack(BURST), Ordering.EVENT_TIME, null);
-        int accounts = RuleEngineOperator.MAX_PENDING / 4;
-        for (int i = 0; i <= RuleEngineOperator.MAX_PENDING; i++) {
+        int accounts = WaitingEvents.MAX / 4;
+        for (int i = 0; i <= WaitingEvents.MAX; i++) {
             process(
                     payment("p" + i)
                             .account("acc-" + (i % accounts))
@@ -425,13 +426,13 @@ class RuleEngineOperatorTest {
                 .getPartitionedState(
                         org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
                         org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
-                        RuleEngineOperator.descriptor());
+                        States.ruleEngineAccounts());
     }
 
     /** How many events wait in acc-1's value for the watermark. */
     private int waitingEvents() throws Exception {
         byte[] value = accountValue().value();
-        return value == null ? 0 : RuleEngineOperator.waitingEvents(value);
+        return value == null ? 0 : AccountValue.waitingEvents(value);
     }
 
     /** How many accounts hold a value, and that each holds exactly one timer. */
@@ -459,15 +460,15 @@ class RuleEngineOperatorTest {
                         .getPartitionedState(
                                 org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
                                 org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
-                                RuleEngineOperator.descriptor())
+                                States.ruleEngineAccounts())
                         .value();
-        return RuleEngineOperator.sectionKeys(value).stream()
+        return AccountValue.sectionKeys(value).stream()
                 .map(k -> k.substring(0, k.indexOf('@')))
                 .toList();
     }
 
     private long accountsWithState() {
-        return dev.argus.job.RocksDbHarness.keysWithState(harness, RuleEngineOperator.STATE);
+        return dev.argus.job.RocksDbHarness.keysWithState(harness, States.RULE_ENGINE);
     }
 
     private void small(String id, long seconds) throws Exception {

@@ -28,7 +28,8 @@ final class TestRules {
                 String id = yaml.substring(4, yaml.indexOf('\n')).trim();
                 Files.writeString(dir.resolve(id + ".yaml"), yaml);
             }
-            RulePackLoader.Result result = RulePackLoader.load(List.of(dir), false);
+            RulePackLoader.Result result =
+                    RulePackLoader.load(List.of(dir), false, CepPatternCheck.INSTANCE);
             return result.valid() ? new ArrayList<>(result.pack().rules()) : null;
         } finally {
             try (var files = Files.walk(dir)) {

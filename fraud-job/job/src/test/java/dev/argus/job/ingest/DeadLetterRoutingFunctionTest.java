@@ -80,7 +80,7 @@ class DeadLetterRoutingFunctionTest {
     }
 
     private List<DeadLetter> deadLetters() {
-        var side = harness.getSideOutput(DeadLetterRoutingFunction.DEAD_LETTERS);
+        var side = harness.getSideOutput(DeadLetters.TAG);
         return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.argus.job.RocksDbHarness;
+import dev.argus.job.savepoint.States;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
@@ -237,7 +238,7 @@ class ProfileFunctionTest {
 
     /** Accounts with a profile in RocksDB (the harness counts entries of heap backends only). */
     private long accountsWithState() {
-        return RocksDbHarness.keysWithState(harness, ProfileFunction.STATE_NAME);
+        return RocksDbHarness.keysWithState(harness, States.PROFILE);
     }
 
     private ProfileState state(String account) throws Exception {
@@ -245,9 +246,7 @@ class ProfileFunctionTest {
         backend.setCurrentKey(account);
         ValueState<ProfileState> state =
                 backend.getPartitionedState(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        ProfileFunction.descriptor());
+                        VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, States.profile());
         return state.value();
     }
 

@@ -1,4 +1,4 @@
-package dev.argus.job.kafka;
+package dev.argus.job;
 
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.registry.SchemaRegistryClient;

@@ -1,6 +1,5 @@
-package dev.argus.job.kafka;
+package dev.argus.job;
 
-import dev.argus.job.JobConfig;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.TransactionDeserializationSchema;
 import dev.argus.model.Alert;

@@ -1,0 +1,81 @@
+package dev.argus.job.savepoint;
+
+import dev.argus.model.ProfileState;
+import java.time.Duration;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+
+/**
+ * The job's state, every name and serializer in one place: with {@link Uids}, the savepoint
+ * contract. A savepoint finds each state by its operator's UID and the state's name, and reads it
+ * with the serializer written beside it, so renaming a state, changing its serializer or turning
+ * its TTL on or off orphans or breaks what savepoints hold. Change one only with a migration and a
+ * note in docs/operations.md; the golden savepoints' test shows whether a change breaks one.
+ *
+ * <p>Serializers are explicit and evolvable: Avro for records whose schema may grow, Flink's own
+ * for primitives, and bytes in a versioned layout of the engine's own (see {@code
+ * engine.AccountValue}). Nothing falls back to Kryo.
+ */
+public final class States {
+    /**
+     * Operator {@value Uids#ACCOUNT_PROFILE}: each account's profile (Avro {@link ProfileState}).
+     */
+    public static final String PROFILE = "account-profile";
+
+    /**
+     * Operator {@value Uids#RULE_ENGINE}: each account's value (clock, timer, waiting events, each
+     * rule's partial matches) in the engine's own versioned layout.
+     */
+    public static final String RULE_ENGINE = "rule-engine";
+
+    /**
+     * Operator {@value Uids#RULE_ENGINE}: its event-time timers, one per account at most. The name
+     * is a {@code KeyedProcessOperator}'s, which the engine once ran in.
+     */
+    public static final String RULE_ENGINE_TIMERS = "user-timers";
+
+    /**
+     * Operator {@value Uids#RULE_ENGINE}: the events waiting for the watermark, as operator union
+     * list state (account, time, arrival, event).
+     */
+    public static final String RULE_ENGINE_WAITING = "rule-engine-waiting";
+
+    /** Operator {@value Uids#ALERT_GATE}: per account, each rule's last alert's event time. */
+    public static final String LAST_ALERT_BY_RULE = "last-alert-by-rule";
+
+    private States() {}
+
+    public static ValueStateDescriptor<ProfileState> profile() {
+        return new ValueStateDescriptor<>(PROFILE, new AvroSerializer<>(ProfileState.class));
+    }
+
+    public static ValueStateDescriptor<byte[]> ruleEngineAccounts() {
+        return new ValueStateDescriptor<>(RULE_ENGINE, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    public static ListStateDescriptor<byte[]> ruleEngineWaiting() {
+        return new ListStateDescriptor<>(
+                RULE_ENGINE_WAITING, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    /**
+     * @param longestQuietPeriod the longest quiet period of the pack's rules: an entry is worth
+     *     keeping only through it. Zero keeps entries without a time-to-live. (A savepoint taken
+     *     with a TTL restores only into a descriptor with one, and the other way round.)
+     */
+    public static MapStateDescriptor<String, Long> lastAlertByRule(Duration longestQuietPeriod) {
+        MapStateDescriptor<String, Long> d =
+                new MapStateDescriptor<>(
+                        LAST_ALERT_BY_RULE, StringSerializer.INSTANCE, LongSerializer.INSTANCE);
+        if (!longestQuietPeriod.isZero()) {
+            d.enableTimeToLive(StateTtlConfig.newBuilder(longestQuietPeriod).build());
+        }
+        return d;
+    }
+}

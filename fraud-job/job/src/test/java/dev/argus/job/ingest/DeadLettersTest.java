@@ -1,0 +1,40 @@
+package dev.argus.job.ingest;
+
+import static dev.argus.model.TransactionBuilder.T0;
+import static dev.argus.model.TransactionBuilder.cardPayment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.argus.job.RecordingMetricGroup;
+import dev.argus.model.DeadLetter;
+import dev.argus.model.DeadLetterReason;
+import dev.argus.model.Transaction;
+import org.junit.jupiter.api.Test;
+
+class DeadLettersTest {
+
+    @Test
+    void anEventLateAtTheRulesIsALateDeadLetterThatSaysWhereAndWhatToDo() {
+        Transaction t = cardPayment("t1", "acc-1", T0, "10.00");
+
+        DeadLetter d = DeadLetters.lateAtRules(t, "the rule engine");
+
+        assertThat(d.getReason()).isEqualTo(DeadLetterReason.LATE);
+        assertThat(d.getTransaction()).isEqualTo(t);
+        assertThat(d.getDetail())
+                .contains("behind the watermark at the rule engine")
+                .contains("events.max-out-of-orderness");
+    }
+
+    @Test
+    void countsEachDeadLetterUnderItsReason() {
+        RecordingMetricGroup metrics = new RecordingMetricGroup();
+        DeadLetters.Count count = new DeadLetters.Count(metrics);
+        Transaction t = cardPayment("t1", "acc-1", T0, "10.00");
+
+        count.inc(DeadLetters.lateAtRules(t, "the rule engine"));
+        count.inc(DeadLetters.lateAtRules(t, "the rule engine"));
+
+        assertThat(metrics.count("argus.dead_letters.LATE")).isEqualTo(2);
+        assertThat(metrics.count("argus.dead_letters.UNDECODABLE")).isZero();
+    }
+}
