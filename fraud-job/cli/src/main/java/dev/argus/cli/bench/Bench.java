@@ -1,8 +1,8 @@
 package dev.argus.cli.bench;
 
+import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.job.JobConfig;
 import dev.argus.model.registry.InProcessSchemaRegistry;
-import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
 import dev.argus.sandbox.EmbeddedKafka;
 import java.io.IOException;
@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -175,10 +174,7 @@ public final class Bench {
                         config.get("topic.shadow-alerts"),
                         config.get("topic.dead-letters"));
         // append times measure latency; old event times must not expire records
-        kafka.createTopics(
-                4,
-                Map.of("message.timestamp.type", "LogAppendTime"),
-                topics.toArray(String[]::new));
+        kafka.createTopics(4, DetectionLatency.TOPIC_CONFIG, topics.toArray(String[]::new));
 
         List<String> args = new ArrayList<>();
         values.forEach(
@@ -194,11 +190,6 @@ public final class Bench {
                         "--bench.managed-memory", options.managedMemory()));
         RulePack pack = BenchJob.selectRules(config, plan.rules());
         int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
-        Set<String> timeoutRules =
-                pack.rules().stream()
-                        .filter(Rule::alertsOnTimeout)
-                        .map(Rule::id)
-                        .collect(Collectors.toSet());
         say(
                 String.format(
                         "run %d: %s, %s, run %d of the variant ...",
@@ -211,9 +202,16 @@ public final class Bench {
         long startMillis = System.currentTimeMillis();
         try (JobProcess job = JobProcess.start(args, options.jobHeap(), log);
                 Progress progress = new Progress(job);
+                DetectionLatency alerts =
+                        new DetectionLatency(config, pack.rules(), "argus-bench");
                 Traffic traffic =
-                        new Traffic(config, options, startMillis, job::records, progress::lead);
-                AlertWatch alerts = new AlertWatch(config, traffic.appendTimes(), timeoutRules)) {
+                        new Traffic(
+                                config,
+                                options,
+                                startMillis,
+                                job::records,
+                                progress::lead,
+                                alerts)) {
             progress.traffic = traffic;
             traffic.unthrottled();
             if (options.warmupTransactions() > 0) {

@@ -1,6 +1,7 @@
 package dev.argus.cli.local;
 
 import dev.argus.cli.bench.Stats;
+import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.cli.watch.TopicWatcher;
 import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
@@ -23,9 +24,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -65,12 +64,6 @@ public final class LocalRunner {
     private final Map<DeadLetterReason, Long> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
     private final Map<String, Long> shadowAlerts = new ConcurrentHashMap<>();
-
-    /** When each transaction was appended to the topic (the broker acknowledged it). */
-    private final Map<String, Long> appendedAt = new ConcurrentHashMap<>();
-
-    /** Per isolation level: first sighting of each alert, and its latency. */
-    private final Map<String, Map<String, Long>> latencies = new ConcurrentHashMap<>();
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -171,8 +164,14 @@ public final class LocalRunner {
             String alertsTopic = config.get("topic.alerts");
             String shadowAlertsTopic = config.get("topic.shadow-alerts");
             String deadLettersTopic = config.get("topic.dead-letters");
+            // the broker stamps append times: they measure the detection latency
             kafka.createTopics(
-                    4, transactionsTopic, alertsTopic, shadowAlertsTopic, deadLettersTopic);
+                    4,
+                    DetectionLatency.TOPIC_CONFIG,
+                    transactionsTopic,
+                    alertsTopic,
+                    shadowAlertsTopic,
+                    deadLettersTopic);
             int uiPort = freePortOr(options.uiPort());
 
             Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
@@ -212,14 +211,9 @@ public final class LocalRunner {
                             options.accounts(),
                             options.fraudRatio(),
                             options.badRatio());
+            DetectionLatency latency =
+                    new DetectionLatency(config, config.pipeline().rules(), "argus-local");
             Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
-            Thread uncommitted =
-                    watch(
-                            config,
-                            alertsTopic,
-                            Alert.class,
-                            "read_uncommitted",
-                            a -> seen("read_uncommitted", a));
             Thread shadow =
                     watch(
                             config,
@@ -233,16 +227,16 @@ public final class LocalRunner {
                             DeadLetter.class,
                             d -> deadLetters.merge(d.getReason(), 1L, Long::sum));
             try {
-                produce(generator, config);
+                produce(generator, config, latency);
                 // the last alerts become visible when the checkpoint after them completes
                 Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
             } finally {
                 stopRequested.set(true);
+                latency.close();
                 alerts.join(5_000);
-                uncommitted.join(5_000);
                 shadow.join(5_000);
                 dlq.join(5_000);
-                report(generator);
+                report(generator, latency);
                 job.cancel().get(30, TimeUnit.SECONDS);
                 finished.countDown();
             }
@@ -250,7 +244,7 @@ public final class LocalRunner {
     }
 
     /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
-    private void produce(TransactionGenerator generator, JobConfig config)
+    private void produce(TransactionGenerator generator, JobConfig config, DetectionLatency latency)
             throws InterruptedException {
         String topic = config.get("topic.transactions");
         Properties props = new Properties();
@@ -282,14 +276,14 @@ public final class LocalRunner {
                     break;
                 }
                 for (TransactionGenerator.Generated g : generator.due(now)) {
-                    send(producer, serializer, topic, g);
+                    send(producer, serializer, topic, g, latency);
                     if (drainUntil != Long.MAX_VALUE) {
                         drainUntil = Math.max(drainUntil, now + drainMillis);
                     }
                 }
                 long target = (long) ((now - start) / 1000.0 * options.rate());
                 while (sent < target) {
-                    send(producer, serializer, topic, generator.next(now));
+                    send(producer, serializer, topic, generator.next(now), latency);
                     sent++;
                 }
                 Thread.sleep(10);
@@ -301,44 +295,29 @@ public final class LocalRunner {
             KafkaProducer<byte[], byte[]> producer,
             ConfluentAvroSerializer<Transaction> serializer,
             String topic,
-            TransactionGenerator.Generated g) {
+            TransactionGenerator.Generated g,
+            DetectionLatency latency) {
         byte[] value;
-        String id = null;
+        long sequence = -1;
         if (g.transaction() != null) {
             value = serializer.serialize(topic, g.transaction());
-            id = g.transaction().getTransactionId();
+            sequence = TransactionGenerator.sequenceOf(g.transaction().getTransactionId());
             transactionsIn.incrementAndGet();
         } else {
             value = g.rawValue();
             brokenSent.incrementAndGet();
         }
-        String transactionId = id;
+        long transactionSequence = sequence;
         producer.send(
                 new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value),
                 (metadata, error) -> {
-                    if (error == null && transactionId != null) {
-                        appendedAt.put(transactionId, System.currentTimeMillis());
+                    if (error == null && transactionSequence >= 0) {
+                        latency.appended(transactionSequence, metadata.timestamp());
                     }
                 });
     }
 
-    /**
-     * Notes when a consumer of {@code isolation} first saw the alert: the latency from the append
-     * of its last matched transaction.
-     */
-    private void seen(String isolation, Alert alert) {
-        long now = System.currentTimeMillis();
-        List<MatchedEvent> events = alert.getMatchedEvents();
-        Long appended = appendedAt.get(events.get(events.size() - 1).getTransactionId());
-        if (appended != null) {
-            latencies
-                    .computeIfAbsent(isolation, k -> new ConcurrentHashMap<>())
-                    .putIfAbsent(alert.getAlertId(), now - appended);
-        }
-    }
-
     private void onAlert(Alert alert) {
-        seen("read_committed", alert);
         if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
             say("DUPLICATE alert " + alert.getAlertId());
             return;
@@ -360,17 +339,12 @@ public final class LocalRunner {
     /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
     private <T extends SpecificRecord> Thread watch(
             JobConfig config, String topic, Class<T> type, Consumer<T> handler) {
-        return watch(config, topic, type, "read_committed", handler);
-    }
-
-    private <T extends SpecificRecord> Thread watch(
-            JobConfig config, String topic, Class<T> type, String isolation, Consumer<T> handler) {
         ConfluentAvroDeserializer<T> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), type);
         return TopicWatcher.start(
                 config,
                 topic,
-                isolation,
+                "read_committed",
                 "argus-local",
                 stopRequested::get,
                 (r, received) -> {
@@ -382,7 +356,7 @@ public final class LocalRunner {
                 });
     }
 
-    private void report(TransactionGenerator generator) {
+    private void report(TransactionGenerator generator, DetectionLatency latency) {
         Collection<Alert> alerts = alertsById.values();
         Set<String> alerted = new HashSet<>();
         Map<String, Long> alertsPerRule = new TreeMap<>();
@@ -418,15 +392,14 @@ public final class LocalRunner {
         System.out.printf("alerts per rule            %s%n", alertsPerRule);
         System.out.printf("shadow alerts per rule     %s%n", new TreeMap<>(shadowAlerts));
         System.out.printf(
-                "detection latency          transaction appended -> alert seen by a consumer,"
-                        + " checkpoints every %d ms:%n",
+                "detection latency          broker append of the latest matched transaction ->"
+                        + " alert, checkpoints every %d ms:%n",
                 options.checkpointInterval().toMillis());
-        for (String isolation : List.of("read_uncommitted", "read_committed")) {
-            List<Long> ms = new ArrayList<>(latencies.getOrDefault(isolation, Map.of()).values());
-            Collections.sort(ms);
+        for (boolean committed : new boolean[] {false, true}) {
+            List<Long> ms = latency.latencies(committed);
             System.out.printf(
                     "  %-24s %s%n",
-                    isolation,
+                    committed ? "read_committed" : "read_uncommitted",
                     ms.isEmpty()
                             ? "no alerts"
                             : String.format(
