@@ -4,9 +4,10 @@ import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.job.JobConfig;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.EmbeddedKafka;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,32 +36,14 @@ public final class Bench {
     record Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {}
 
     private final BenchOptions options;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final Path logDir;
     private int runCounter;
 
-    Bench(BenchOptions options, PrintStream out, Path logDir) {
+    Bench(BenchOptions options, PrintWriter out, Path logDir) {
         this.options = options;
         this.out = out;
         this.logDir = logDir;
-    }
-
-    public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(BenchOptions.usage());
-            System.exit(0);
-        }
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(BenchOptions.usage());
-            System.exit(2);
-            return;
-        }
-        new Bench(options, System.out, Path.of(".argus")).run();
-        System.exit(0);
     }
 
     void run() throws Exception {
@@ -176,19 +159,16 @@ public final class Bench {
         // append times measure latency; old event times must not expire records
         kafka.createTopics(4, DetectionLatency.TOPIC_CONFIG, topics.toArray(String[]::new));
 
-        List<String> args = new ArrayList<>();
-        values.forEach(
-                (k, v) -> {
-                    args.add("--" + k);
-                    args.add(v);
-                });
-        args.addAll(
-                List.of(
-                        "--bench.variant", plan.variant().key(),
-                        "--bench.rules", plan.rules(),
-                        "--bench.parallelism", String.valueOf(options.parallelism()),
-                        "--bench.managed-memory", options.managedMemory()));
-        RulePack pack = BenchJob.selectRules(config, plan.rules());
+        List<String> args =
+                BenchJob.arguments(
+                        plan.variant(),
+                        plan.rules(),
+                        options.parallelism(),
+                        options.managedMemory(),
+                        values);
+        RulePack pack =
+                BenchJob.selectRules(
+                        RulePackLoader.loadForJob(config.get("rules.path")), plan.rules());
         int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
         say(
                 String.format(

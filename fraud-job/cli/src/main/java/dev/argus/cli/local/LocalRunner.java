@@ -3,7 +3,6 @@ package dev.argus.cli.local;
 import dev.argus.cli.bench.Stats;
 import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.cli.watch.TopicWatcher;
-import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Alert;
@@ -43,7 +42,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -69,7 +67,7 @@ public final class LocalRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
 
-    /** Command-line options of {@code argus local}. */
+    /** The options of {@code argus local}, as {@link LocalCommand} parsed and checked them. */
     record Options(
             double rate,
             int accounts,
@@ -79,77 +77,13 @@ public final class LocalRunner {
             int uiPort,
             int registryPort,
             long seed,
-            Duration checkpointInterval) {
+            Duration checkpointInterval) {}
 
-        static Options parse(String[] args) {
-            Map<String, String> v = new HashMap<>();
-            v.put("rate", "50");
-            v.put("accounts", "1000");
-            v.put("duration", "60s");
-            v.put("fraud-ratio", "0.01");
-            v.put("bad-ratio", "0.002");
-            v.put("ui-port", "8081");
-            v.put("registry-port", "0");
-            v.put("seed", "7");
-            v.put("checkpoint-interval", "2s");
-            if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
-                System.out.println(usage());
-                System.exit(0);
-            }
-            for (Map.Entry<String, String> option : CommandLine.parse(args).entrySet()) {
-                if (!v.containsKey(option.getKey())) {
-                    throw new IllegalArgumentException("unknown option --" + option.getKey());
-                }
-                v.put(option.getKey(), option.getValue());
-            }
-            return new Options(
-                    Double.parseDouble(v.get("rate")),
-                    Integer.parseInt(v.get("accounts")),
-                    CommandLine.duration(v.get("duration")),
-                    Double.parseDouble(v.get("fraud-ratio")),
-                    Double.parseDouble(v.get("bad-ratio")),
-                    Integer.parseInt(v.get("ui-port")),
-                    Integer.parseInt(v.get("registry-port")),
-                    Long.parseLong(v.get("seed")),
-                    TimeUtils.parseDuration(v.get("checkpoint-interval")));
-        }
-
-        static String usage() {
-            return String.join(
-                    "\n",
-                    "usage: argus local [options]",
-                    "  --rate N                 transactions per second to generate (default 50)",
-                    "  --accounts N             accounts to spread them over (default 1000)",
-                    "  --duration D             how long to generate, e.g. 60s, 5min; 0 = until Ctrl-C (default 60s);",
-                    "                           then ordinary traffic goes on until the injected cases are evaluated",
-                    "  --fraud-ratio R          chance per transaction of starting a card-testing case (default 0.01)",
-                    "  --bad-ratio R            chance per transaction of a broken or late record (default 0.002)",
-                    "  --ui-port P              Flink web UI port, 0 for any free one (default 8081)",
-                    "  --registry-port P        schema registry port, 0 for any free one (default 0)",
-                    "  --checkpoint-interval D  how often alerts are committed (default 2s)",
-                    "  --seed N                 seed of the generator (default 7)");
-        }
-    }
-
-    private LocalRunner(Options options) {
+    LocalRunner(Options options) {
         this.options = options;
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.usage());
-            System.exit(2);
-            return;
-        }
-        new LocalRunner(options).run();
-        System.exit(0);
-    }
-
-    private void run() throws Exception {
+    void run() throws Exception {
         say("starting a Kafka broker (KRaft) ...");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 InProcessSchemaRegistry registry =
