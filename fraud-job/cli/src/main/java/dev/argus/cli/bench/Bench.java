@@ -242,7 +242,7 @@ public final class Bench {
             if (plan.offeredPhase()) {
                 traffic.offered();
                 progress.run(Duration.ofSeconds(5));
-                long fromSequence = traffic.lastSequence() + 1;
+                long fromMillis = System.currentTimeMillis();
                 if (plan.profile()) {
                     job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
                 }
@@ -255,7 +255,7 @@ public final class Bench {
                                     "offered window (%,.0f transactions/s): %s",
                                     options.rate(), stopProfile(job, log, "offered"));
                 }
-                long toSequence = traffic.lastSequence() + 1;
+                long toMillis = System.currentTimeMillis();
                 // keep the traffic flowing until the watermark has passed the window's last events
                 // and two checkpoints have completed since: the second began after them, so it
                 // committed their alerts
@@ -276,8 +276,8 @@ public final class Bench {
                 offeredRecords = w.records;
                 offeredSeconds = w.seconds;
                 offeredCpu = w.jobCpu;
-                uncommitted = alerts.latencies(false, fromSequence, toSequence);
-                committed = alerts.latencies(true, fromSequence, toSequence);
+                uncommitted = alerts.latencies(false, fromMillis, toMillis);
+                committed = alerts.latencies(true, fromMillis, toMillis);
             }
             long measuredTo = System.currentTimeMillis();
             List<JobProcess.Checkpoint> checkpoints =

@@ -56,7 +56,6 @@ final class Traffic implements AutoCloseable {
 
     private volatile Mode mode = Mode.PAUSED;
     private volatile boolean closed;
-    private volatile long lastSequence;
 
     /** Simulated event time of the next ordinary transaction, epoch ms. */
     private double eventClock;
@@ -125,11 +124,6 @@ final class Traffic implements AutoCloseable {
         return produced.get();
     }
 
-    /** The sequence number of the last transaction generated so far. */
-    long lastSequence() {
-        return lastSequence;
-    }
-
     long sendFailures() {
         return failed.get();
     }
@@ -182,7 +176,6 @@ final class Traffic implements AutoCloseable {
         byte[] value = t != null ? serializer.serialize(topic, t) : g.rawValue();
         long sequence = t != null ? TransactionGenerator.sequenceOf(t.getTransactionId()) : -1;
         if (t != null) {
-            lastSequence = Math.max(lastSequence, sequence);
             accounts.set(TransactionGenerator.accountNumberOf(t.getAccountId()));
         }
         produced.incrementAndGet();

@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
  * Detection latency as payment systems see it, measured the same way by {@code argus local} and
  * {@code argus bench}: two consumers of the alerts topic, one {@code read_uncommitted} and one
  * {@code read_committed}. An alert's latency is measured from the broker append time of its latest
- * matched transaction (the one generated last, which the producer reported with {@link #appended})
- * to
+ * matched transaction (the last of them appended, as the producer reported with {@link #appended};
+ * not the highest id, since the generator numbers the events of an injected case when it schedules
+ * them, before they are sent) to
  *
  * <ul>
  *   <li>{@code read_uncommitted}: the alert's own append time, when the job wrote it inside its
@@ -40,8 +41,11 @@ public final class DetectionLatency implements AutoCloseable {
     public static final Map<String, String> TOPIC_CONFIG =
             Map.of("message.timestamp.type", "LogAppendTime");
 
-    /** One alert as one consumer first saw it. */
-    private record Seen(long latestSequence, long latencyMillis) {}
+    /**
+     * One alert as one consumer first saw it: when its last matched transaction was appended, and
+     * the latency from then.
+     */
+    private record Seen(long appendedMillis, long latencyMillis) {}
 
     private final AppendTimes appended = new AppendTimes(System.currentTimeMillis() - 60_000);
     private final Set<String> timeoutRules;
@@ -57,7 +61,9 @@ public final class DetectionLatency implements AutoCloseable {
      * Starts the two consumers of {@code topic.alerts}.
      *
      * @param rules the rules the job runs: those that alert on a timeout are left out
-     * @param group the consumers' group prefix, e.g. {@code argus-local}
+     * @param group the consumers' group prefix, e.g. {@code argus-local}; {@code -latency} is
+     *     appended, so that they share no group (and no partitions) with the caller's own consumers
+     *     of the alerts
      */
     public DetectionLatency(JobConfig config, Collection<Rule> rules, String group) {
         this.timeoutRules =
@@ -65,8 +71,8 @@ public final class DetectionLatency implements AutoCloseable {
                         .filter(Rule::alertsOnTimeout)
                         .map(Rule::id)
                         .collect(Collectors.toUnmodifiableSet());
-        watch(config, group, "read_uncommitted", uncommitted);
-        watch(config, group, "read_committed", committed);
+        watch(config, group + "-latency", "read_uncommitted", uncommitted);
+        watch(config, group + "-latency", "read_committed", committed);
     }
 
     /**
@@ -105,21 +111,22 @@ public final class DetectionLatency implements AutoCloseable {
                                     || into.containsKey(alert.getAlertId())) {
                                 return;
                             }
-                            long latest = latestSequence(alert);
-                            long from = appended.get(latest);
+                            long from = -1;
+                            for (MatchedEvent e : alert.getMatchedEvents()) {
+                                long at =
+                                        appended.get(
+                                                TransactionGenerator.sequenceOf(
+                                                        e.getTransactionId()));
+                                if (at < 0) {
+                                    return; // not one of ours, or not noted: no figure
+                                }
+                                from = Math.max(from, at);
+                            }
                             if (from >= 0) {
                                 long to = isCommitted ? received : r.timestamp();
-                                into.putIfAbsent(alert.getAlertId(), new Seen(latest, to - from));
+                                into.putIfAbsent(alert.getAlertId(), new Seen(from, to - from));
                             }
                         }));
-    }
-
-    private static long latestSequence(Alert alert) {
-        long latest = -1;
-        for (MatchedEvent e : alert.getMatchedEvents()) {
-            latest = Math.max(latest, TransactionGenerator.sequenceOf(e.getTransactionId()));
-        }
-        return latest;
     }
 
     /** Sorted latencies, in milliseconds, of every alert measured so far. */
@@ -128,13 +135,13 @@ public final class DetectionLatency implements AutoCloseable {
     }
 
     /**
-     * Sorted latencies, in milliseconds, of the alerts whose latest matched transaction has a
-     * sequence number in {@code [from, to)}.
+     * Sorted latencies, in milliseconds, of the alerts whose last matched transaction was appended
+     * in {@code [fromMillis, toMillis)}.
      */
-    public List<Long> latencies(boolean readCommitted, long from, long to) {
+    public List<Long> latencies(boolean readCommitted, long fromMillis, long toMillis) {
         List<Long> out = new ArrayList<>();
         for (Seen s : (readCommitted ? committed : uncommitted).values()) {
-            if (s.latestSequence() >= from && s.latestSequence() < to) {
+            if (s.appendedMillis() >= fromMillis && s.appendedMillis() < toMillis) {
                 out.add(s.latencyMillis());
             }
         }
