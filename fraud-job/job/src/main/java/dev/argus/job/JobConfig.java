@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
 
 /**
@@ -67,9 +68,36 @@ public final class JobConfig {
         this.values = values;
     }
 
-    /** Parses {@code [--config FILE] [--key value | --key=value]...}. */
+    /** What {@link ParameterTool} holds for a key given without a value. */
+    private static final String NO_VALUE = ParameterTool.fromArgs(new String[] {"--k"}).get("k");
+
+    /**
+     * Parses {@code [--config FILE] [--key value | --key=value]...} with Flink's {@link
+     * ParameterTool}; a later repetition of a key wins. As with ParameterTool, a value cannot begin
+     * with {@code -} unless it is a number: it would be read as the next key.
+     *
+     * @throws IllegalArgumentException for an argument that is not an option, an option without a
+     *     value, or a configuration that {@link #of} refuses
+     */
     public static JobConfig fromArgs(String[] args) throws IOException {
-        Map<String, String> options = CommandLine.parse(args);
+        // ParameterTool reads --key value only: split --key=value first
+        List<String> split = new ArrayList<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("-") && eq > 0) {
+                split.add(arg.substring(0, eq));
+                split.add(arg.substring(eq + 1));
+            } else {
+                split.add(arg);
+            }
+        }
+        Map<String, String> options =
+                new TreeMap<>(ParameterTool.fromArgs(split.toArray(String[]::new)).toMap());
+        for (Map.Entry<String, String> option : options.entrySet()) {
+            if (NO_VALUE.equals(option.getValue())) {
+                throw new IllegalArgumentException("--" + option.getKey() + " needs a value");
+            }
+        }
         Map<String, String> given = new LinkedHashMap<>();
         String file = options.remove("config");
         if (file != null) {

@@ -95,6 +95,24 @@ class JobConfigTest {
     }
 
     @Test
+    void refusesAnOptionWithoutAValueAndAnArgumentThatIsNotAnOption() {
+        assertThatThrownBy(() -> JobConfig.fromArgs(concat(REQUIRED, "--topic.alerts")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--topic.alerts needs a value");
+        assertThatThrownBy(() -> JobConfig.fromArgs(concat(REQUIRED, "topic.alerts", "x")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'topic.alerts'");
+    }
+
+    @Test
+    void aLaterRepetitionOfAKeyWins() throws Exception {
+        JobConfig config =
+                JobConfig.fromArgs(
+                        concat(REQUIRED, "--topic.alerts", "first", "--topic.alerts=second"));
+        assertThat(config.get("topic.alerts")).isEqualTo("second");
+    }
+
+    @Test
     void refusesADurationThatIsNotOne() throws Exception {
         JobConfig config = JobConfig.fromArgs(concat(REQUIRED, "--checkpoint.interval", "often"));
         assertThatThrownBy(() -> config.duration("checkpoint.interval"))

@@ -78,6 +78,20 @@ public final class TransactionGenerator {
         this.badRatio = badRatio;
     }
 
+    /**
+     * The sequence number in the id of a generated transaction ({@code tx-0000000042}): the order
+     * in which the generator made it.
+     */
+    public static long sequenceOf(String transactionId) {
+        return Long.parseLong(
+                transactionId, transactionId.indexOf('-') + 1, transactionId.length(), 10);
+    }
+
+    /** The number of a generated account ({@code acc-000042}), from 0 to {@code accounts - 1}. */
+    public static int accountNumberOf(String accountId) {
+        return Integer.parseInt(accountId, accountId.indexOf('-') + 1, accountId.length(), 10);
+    }
+
     /** Stops injecting new labelled cases; cases already begun still complete. */
     public void stopInjecting() {
         injecting = false;

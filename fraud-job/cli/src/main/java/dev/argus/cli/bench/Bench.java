@@ -1,12 +1,14 @@
 package dev.argus.cli.bench;
 
+import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.job.JobConfig;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.registry.InProcessSchemaRegistry;
-import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.EmbeddedKafka;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -36,32 +37,14 @@ public final class Bench {
     record Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {}
 
     private final BenchOptions options;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final Path logDir;
     private int runCounter;
 
-    Bench(BenchOptions options, PrintStream out, Path logDir) {
+    Bench(BenchOptions options, PrintWriter out, Path logDir) {
         this.options = options;
         this.out = out;
         this.logDir = logDir;
-    }
-
-    public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(BenchOptions.usage());
-            System.exit(0);
-        }
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(BenchOptions.usage());
-            System.exit(2);
-            return;
-        }
-        new Bench(options, System.out, Path.of(".argus")).run();
-        System.exit(0);
     }
 
     void run() throws Exception {
@@ -175,30 +158,21 @@ public final class Bench {
                         config.get("topic.shadow-alerts"),
                         config.get("topic.dead-letters"));
         // append times measure latency; old event times must not expire records
-        kafka.createTopics(
-                4,
-                Map.of("message.timestamp.type", "LogAppendTime"),
-                topics.toArray(String[]::new));
+        kafka.createTopics(4, DetectionLatency.TOPIC_CONFIG, topics.toArray(String[]::new));
 
-        List<String> args = new ArrayList<>();
-        values.forEach(
-                (k, v) -> {
-                    args.add("--" + k);
-                    args.add(v);
-                });
-        args.addAll(
-                List.of(
-                        "--bench.variant", plan.variant().key(),
-                        "--bench.rules", plan.rules(),
-                        "--bench.parallelism", String.valueOf(options.parallelism()),
-                        "--bench.managed-memory", options.managedMemory()));
-        RulePack pack = BenchJob.selectRules(config, plan.rules());
+        List<String> args =
+                BenchJob.arguments(
+                        plan.variant(),
+                        plan.rules(),
+                        options.parallelism(),
+                        options.managedMemory(),
+                        values);
+        RulePack pack =
+                BenchJob.selectRules(
+                        RulePackLoader.loadForJob(
+                                config.get("rules.path"), CepPatternCheck.INSTANCE),
+                        plan.rules());
         int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
-        Set<String> timeoutRules =
-                pack.rules().stream()
-                        .filter(Rule::alertsOnTimeout)
-                        .map(Rule::id)
-                        .collect(Collectors.toSet());
         say(
                 String.format(
                         "run %d: %s, %s, run %d of the variant ...",
@@ -211,9 +185,16 @@ public final class Bench {
         long startMillis = System.currentTimeMillis();
         try (JobProcess job = JobProcess.start(args, options.jobHeap(), log);
                 Progress progress = new Progress(job);
+                DetectionLatency alerts =
+                        new DetectionLatency(config, pack.rules(), "argus-bench");
                 Traffic traffic =
-                        new Traffic(config, options, startMillis, job::records, progress::lead);
-                AlertWatch alerts = new AlertWatch(config, traffic.appendTimes(), timeoutRules)) {
+                        new Traffic(
+                                config,
+                                options,
+                                startMillis,
+                                job::records,
+                                progress::lead,
+                                alerts)) {
             progress.traffic = traffic;
             traffic.unthrottled();
             if (options.warmupTransactions() > 0) {
@@ -264,7 +245,7 @@ public final class Bench {
             if (plan.offeredPhase()) {
                 traffic.offered();
                 progress.run(Duration.ofSeconds(5));
-                long fromSequence = traffic.lastSequence() + 1;
+                long fromMillis = System.currentTimeMillis();
                 if (plan.profile()) {
                     job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
                 }
@@ -277,7 +258,7 @@ public final class Bench {
                                     "offered window (%,.0f transactions/s): %s",
                                     options.rate(), stopProfile(job, log, "offered"));
                 }
-                long toSequence = traffic.lastSequence() + 1;
+                long toMillis = System.currentTimeMillis();
                 // keep the traffic flowing until the watermark has passed the window's last events
                 // and two checkpoints have completed since: the second began after them, so it
                 // committed their alerts
@@ -298,8 +279,8 @@ public final class Bench {
                 offeredRecords = w.records;
                 offeredSeconds = w.seconds;
                 offeredCpu = w.jobCpu;
-                uncommitted = alerts.latencies(false, fromSequence, toSequence);
-                committed = alerts.latencies(true, fromSequence, toSequence);
+                uncommitted = alerts.latencies(false, fromMillis, toMillis);
+                committed = alerts.latencies(true, fromMillis, toMillis);
             }
             long measuredTo = System.currentTimeMillis();
             List<JobProcess.Checkpoint> checkpoints =

@@ -1,6 +1,5 @@
 package dev.argus.cli.bench;
 
-import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
@@ -21,8 +20,10 @@ import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import jdk.jfr.Recording;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -34,6 +35,9 @@ import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The job process of one benchmark run: a Flink MiniCluster (RocksDB, checkpoints, exactly-once
@@ -45,18 +49,69 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>},
  * and replies. In, one command per line: {@code savepoint <dir>}, {@code profile-start}, {@code
  * profile-stop <file>}, {@code stop}. When its input closes (the benchmark ended or died) it exits.
+ * Its arguments are built by {@link #arguments}.
  */
-public final class BenchJob {
-    private BenchJob() {}
+@Command(
+        name = "bench-job",
+        mixinStandardHelpOptions = true,
+        description = "The job process of one run of argus bench, which starts it.")
+public final class BenchJob implements Callable<Integer> {
+    @Option(
+            names = "--variant",
+            required = true,
+            converter = BenchCommand.VariantConverter.class,
+            description = "what runs between the Kafka source and the sinks")
+    Variant variant;
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = CommandLine.parse(args);
-        Variant variant = Variant.of(options.remove("bench.variant"));
-        String ruleSelection = options.remove("bench.rules");
-        int parallelism = Integer.parseInt(options.remove("bench.parallelism"));
-        MemorySize managed = MemorySize.parse(options.remove("bench.managed-memory"));
-        JobConfig config = JobConfig.of(options);
+    @Option(
+            names = "--rules",
+            required = true,
+            description = "all, the first N active rules, or id,id,...")
+    String rules;
 
+    @Option(names = "--parallelism", required = true)
+    int parallelism;
+
+    @Option(
+            names = "--managed-memory",
+            required = true,
+            converter = BenchCommand.MemorySizeConverter.class)
+    String managedMemory;
+
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "a key of the job's configuration (JobConfig); repeated")
+    Map<String, String> config = new LinkedHashMap<>();
+
+    public static void main(String[] args) {
+        // on success the job process never returns: it halts when told to stop or its job ends
+        System.exit(new CommandLine(new BenchJob()).execute(args));
+    }
+
+    /** The arguments of a job process that runs {@code variant} with the job's configuration. */
+    static List<String> arguments(
+            Variant variant,
+            String rules,
+            int parallelism,
+            String managedMemory,
+            Map<String, String> config) {
+        List<String> args = new ArrayList<>();
+        args.addAll(List.of("--variant", variant.key(), "--rules", rules));
+        args.addAll(List.of("--parallelism", String.valueOf(parallelism)));
+        args.addAll(List.of("--managed-memory", managedMemory));
+        config.forEach(
+                (k, v) -> {
+                    args.add("--set");
+                    args.add(k + "=" + v);
+                });
+        return args;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = JobConfig.of(this.config);
+        MemorySize managed = MemorySize.parse(managedMemory);
         Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
         flink.setString(BenchMetrics.FACTORY_KEY, BenchMetrics.Factory.class.getName());
         flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managed);
@@ -73,7 +128,12 @@ public final class BenchJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(parallelism);
 
-        PipelineConfig pipeline = config.pipeline(selectRules(config, ruleSelection));
+        PipelineConfig pipeline =
+                config.pipeline(
+                        selectRules(
+                                RulePackLoader.loadForJob(
+                                        config.get("rules.path"), CepPatternCheck.INSTANCE),
+                                rules));
         if (variant == Variant.CEP) {
             pipeline = pipeline.withEngine(PipelineConfig.Engine.CEP, pipeline.ordering());
         }
@@ -131,12 +191,12 @@ public final class BenchJob {
     }
 
     /**
-     * The active rules of the pack at {@code rules.path}: {@code all}, the first N in file order,
-     * or a comma-separated list of ids.
+     * The active rules of a pack: {@code all}, the first N in file order, or a comma-separated list
+     * of ids.
+     *
+     * @throws IllegalArgumentException naming an id that is not an active rule of the pack
      */
-    static RulePack selectRules(JobConfig config, String selection) {
-        RulePack pack =
-                RulePackLoader.loadForJob(config.get("rules.path"), CepPatternCheck.INSTANCE);
+    static RulePack selectRules(RulePack pack, String selection) {
         List<Rule> active = pack.active();
         List<Rule> chosen;
         if (selection.equals("all")) {

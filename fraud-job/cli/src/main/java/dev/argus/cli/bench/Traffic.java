@@ -1,5 +1,6 @@
 package dev.argus.cli.bench;
 
+import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Transaction;
 import dev.argus.model.serde.ConfluentAvroSerializer;
@@ -30,8 +31,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       wall-clock pace from where it stood.
  * </ul>
  *
- * Transaction ids carry a sequence number; the producer notes each one's broker append time (the
- * topic uses {@code LogAppendTime}) for the latency measurement.
+ * Transaction ids carry a sequence number; the producer tells the {@link DetectionLatency} each
+ * one's broker append time (the topic uses {@code LogAppendTime}).
  */
 final class Traffic implements AutoCloseable {
     private enum Mode {
@@ -47,7 +48,7 @@ final class Traffic implements AutoCloseable {
     private final ConfluentAvroSerializer<Transaction> serializer;
     private final LongSupplier consumed;
     private final LongSupplier lead;
-    private final AppendTimes appended;
+    private final DetectionLatency latency;
     private final BitSet accounts = new BitSet();
     private final AtomicLong produced = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -55,7 +56,6 @@ final class Traffic implements AutoCloseable {
 
     private volatile Mode mode = Mode.PAUSED;
     private volatile boolean closed;
-    private volatile long lastSequence;
 
     /** Simulated event time of the next ordinary transaction, epoch ms. */
     private double eventClock;
@@ -68,13 +68,15 @@ final class Traffic implements AutoCloseable {
     /**
      * @param consumed how many records the job has read so far
      * @param lead how far ahead of the job to stay when unthrottled, in records
+     * @param latency told each transaction's broker append time
      */
     Traffic(
             JobConfig config,
             BenchOptions options,
             long startMillis,
             LongSupplier consumed,
-            LongSupplier lead) {
+            LongSupplier lead,
+            DetectionLatency latency) {
         this.generator =
                 new TransactionGenerator(
                         options.seed(), options.accounts(), options.fraudRatio(), 0.0);
@@ -83,7 +85,7 @@ final class Traffic implements AutoCloseable {
         this.consumed = consumed;
         this.lead = lead;
         this.eventClock = startMillis - 86_400_000.0;
-        this.appended = new AppendTimes(startMillis - 60_000);
+        this.latency = latency;
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -122,17 +124,8 @@ final class Traffic implements AutoCloseable {
         return produced.get();
     }
 
-    /** The sequence number of the last transaction generated so far. */
-    long lastSequence() {
-        return lastSequence;
-    }
-
     long sendFailures() {
         return failed.get();
-    }
-
-    AppendTimes appendTimes() {
-        return appended;
     }
 
     /** How many distinct accounts the transactions sent so far belong to. */
@@ -181,11 +174,9 @@ final class Traffic implements AutoCloseable {
     private void send(TransactionGenerator.Generated g) {
         Transaction t = g.transaction();
         byte[] value = t != null ? serializer.serialize(topic, t) : g.rawValue();
-        long sequence = t != null ? sequenceOf(t.getTransactionId()) : -1;
+        long sequence = t != null ? TransactionGenerator.sequenceOf(t.getTransactionId()) : -1;
         if (t != null) {
-            lastSequence = Math.max(lastSequence, sequence);
-            String account = t.getAccountId();
-            accounts.set(Integer.parseInt(account, account.indexOf('-') + 1, account.length(), 10));
+            accounts.set(TransactionGenerator.accountNumberOf(t.getAccountId()));
         }
         produced.incrementAndGet();
         producer.send(
@@ -194,15 +185,9 @@ final class Traffic implements AutoCloseable {
                     if (error != null) {
                         failed.incrementAndGet();
                     } else if (sequence >= 0) {
-                        appended.put(sequence, metadata.timestamp());
+                        latency.appended(sequence, metadata.timestamp());
                     }
                 });
-    }
-
-    /** The sequence number in a generated transaction id ({@code tx-0000000042}). */
-    static long sequenceOf(String transactionId) {
-        return Long.parseLong(
-                transactionId, transactionId.indexOf('-') + 1, transactionId.length(), 10);
     }
 
     @Override

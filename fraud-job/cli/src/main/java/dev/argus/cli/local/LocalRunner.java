@@ -1,8 +1,8 @@
 package dev.argus.cli.local;
 
 import dev.argus.cli.bench.Stats;
+import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.cli.watch.TopicWatcher;
-import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Alert;
@@ -23,9 +23,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,7 +42,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -66,17 +63,11 @@ public final class LocalRunner {
     private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
     private final Map<String, Long> shadowAlerts = new ConcurrentHashMap<>();
 
-    /** When each transaction was appended to the topic (the broker acknowledged it). */
-    private final Map<String, Long> appendedAt = new ConcurrentHashMap<>();
-
-    /** Per isolation level: first sighting of each alert, and its latency. */
-    private final Map<String, Map<String, Long>> latencies = new ConcurrentHashMap<>();
-
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
 
-    /** Command-line options of {@code argus local}. */
+    /** The options of {@code argus local}, as {@link LocalCommand} parsed and checked them. */
     record Options(
             double rate,
             int accounts,
@@ -86,77 +77,13 @@ public final class LocalRunner {
             int uiPort,
             int registryPort,
             long seed,
-            Duration checkpointInterval) {
+            Duration checkpointInterval) {}
 
-        static Options parse(String[] args) {
-            Map<String, String> v = new HashMap<>();
-            v.put("rate", "50");
-            v.put("accounts", "1000");
-            v.put("duration", "60s");
-            v.put("fraud-ratio", "0.01");
-            v.put("bad-ratio", "0.002");
-            v.put("ui-port", "8081");
-            v.put("registry-port", "0");
-            v.put("seed", "7");
-            v.put("checkpoint-interval", "2s");
-            if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
-                System.out.println(usage());
-                System.exit(0);
-            }
-            for (Map.Entry<String, String> option : CommandLine.parse(args).entrySet()) {
-                if (!v.containsKey(option.getKey())) {
-                    throw new IllegalArgumentException("unknown option --" + option.getKey());
-                }
-                v.put(option.getKey(), option.getValue());
-            }
-            return new Options(
-                    Double.parseDouble(v.get("rate")),
-                    Integer.parseInt(v.get("accounts")),
-                    CommandLine.duration(v.get("duration")),
-                    Double.parseDouble(v.get("fraud-ratio")),
-                    Double.parseDouble(v.get("bad-ratio")),
-                    Integer.parseInt(v.get("ui-port")),
-                    Integer.parseInt(v.get("registry-port")),
-                    Long.parseLong(v.get("seed")),
-                    TimeUtils.parseDuration(v.get("checkpoint-interval")));
-        }
-
-        static String usage() {
-            return String.join(
-                    "\n",
-                    "usage: argus local [options]",
-                    "  --rate N                 transactions per second to generate (default 50)",
-                    "  --accounts N             accounts to spread them over (default 1000)",
-                    "  --duration D             how long to generate, e.g. 60s, 5min; 0 = until Ctrl-C (default 60s);",
-                    "                           then ordinary traffic goes on until the injected cases are evaluated",
-                    "  --fraud-ratio R          chance per transaction of starting a card-testing case (default 0.01)",
-                    "  --bad-ratio R            chance per transaction of a broken or late record (default 0.002)",
-                    "  --ui-port P              Flink web UI port, 0 for any free one (default 8081)",
-                    "  --registry-port P        schema registry port, 0 for any free one (default 0)",
-                    "  --checkpoint-interval D  how often alerts are committed (default 2s)",
-                    "  --seed N                 seed of the generator (default 7)");
-        }
-    }
-
-    private LocalRunner(Options options) {
+    LocalRunner(Options options) {
         this.options = options;
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.usage());
-            System.exit(2);
-            return;
-        }
-        new LocalRunner(options).run();
-        System.exit(0);
-    }
-
-    private void run() throws Exception {
+    void run() throws Exception {
         say("starting a Kafka broker (KRaft) ...");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 InProcessSchemaRegistry registry =
@@ -171,8 +98,14 @@ public final class LocalRunner {
             String alertsTopic = config.get("topic.alerts");
             String shadowAlertsTopic = config.get("topic.shadow-alerts");
             String deadLettersTopic = config.get("topic.dead-letters");
+            // the broker stamps append times: they measure the detection latency
             kafka.createTopics(
-                    4, transactionsTopic, alertsTopic, shadowAlertsTopic, deadLettersTopic);
+                    4,
+                    DetectionLatency.TOPIC_CONFIG,
+                    transactionsTopic,
+                    alertsTopic,
+                    shadowAlertsTopic,
+                    deadLettersTopic);
             int uiPort = freePortOr(options.uiPort());
 
             Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
@@ -212,14 +145,9 @@ public final class LocalRunner {
                             options.accounts(),
                             options.fraudRatio(),
                             options.badRatio());
+            DetectionLatency latency =
+                    new DetectionLatency(config, config.pipeline().rules(), "argus-local");
             Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
-            Thread uncommitted =
-                    watch(
-                            config,
-                            alertsTopic,
-                            Alert.class,
-                            "read_uncommitted",
-                            a -> seen("read_uncommitted", a));
             Thread shadow =
                     watch(
                             config,
@@ -233,16 +161,16 @@ public final class LocalRunner {
                             DeadLetter.class,
                             d -> deadLetters.merge(d.getReason(), 1L, Long::sum));
             try {
-                produce(generator, config);
+                produce(generator, config, latency);
                 // the last alerts become visible when the checkpoint after them completes
                 Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
             } finally {
                 stopRequested.set(true);
+                latency.close();
                 alerts.join(5_000);
-                uncommitted.join(5_000);
                 shadow.join(5_000);
                 dlq.join(5_000);
-                report(generator);
+                report(generator, latency);
                 job.cancel().get(30, TimeUnit.SECONDS);
                 finished.countDown();
             }
@@ -250,7 +178,7 @@ public final class LocalRunner {
     }
 
     /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
-    private void produce(TransactionGenerator generator, JobConfig config)
+    private void produce(TransactionGenerator generator, JobConfig config, DetectionLatency latency)
             throws InterruptedException {
         String topic = config.get("topic.transactions");
         Properties props = new Properties();
@@ -282,14 +210,14 @@ public final class LocalRunner {
                     break;
                 }
                 for (TransactionGenerator.Generated g : generator.due(now)) {
-                    send(producer, serializer, topic, g);
+                    send(producer, serializer, topic, g, latency);
                     if (drainUntil != Long.MAX_VALUE) {
                         drainUntil = Math.max(drainUntil, now + drainMillis);
                     }
                 }
                 long target = (long) ((now - start) / 1000.0 * options.rate());
                 while (sent < target) {
-                    send(producer, serializer, topic, generator.next(now));
+                    send(producer, serializer, topic, generator.next(now), latency);
                     sent++;
                 }
                 Thread.sleep(10);
@@ -301,44 +229,29 @@ public final class LocalRunner {
             KafkaProducer<byte[], byte[]> producer,
             ConfluentAvroSerializer<Transaction> serializer,
             String topic,
-            TransactionGenerator.Generated g) {
+            TransactionGenerator.Generated g,
+            DetectionLatency latency) {
         byte[] value;
-        String id = null;
+        long sequence = -1;
         if (g.transaction() != null) {
             value = serializer.serialize(topic, g.transaction());
-            id = g.transaction().getTransactionId();
+            sequence = TransactionGenerator.sequenceOf(g.transaction().getTransactionId());
             transactionsIn.incrementAndGet();
         } else {
             value = g.rawValue();
             brokenSent.incrementAndGet();
         }
-        String transactionId = id;
+        long transactionSequence = sequence;
         producer.send(
                 new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value),
                 (metadata, error) -> {
-                    if (error == null && transactionId != null) {
-                        appendedAt.put(transactionId, System.currentTimeMillis());
+                    if (error == null && transactionSequence >= 0) {
+                        latency.appended(transactionSequence, metadata.timestamp());
                     }
                 });
     }
 
-    /**
-     * Notes when a consumer of {@code isolation} first saw the alert: the latency from the append
-     * of its last matched transaction.
-     */
-    private void seen(String isolation, Alert alert) {
-        long now = System.currentTimeMillis();
-        List<MatchedEvent> events = alert.getMatchedEvents();
-        Long appended = appendedAt.get(events.get(events.size() - 1).getTransactionId());
-        if (appended != null) {
-            latencies
-                    .computeIfAbsent(isolation, k -> new ConcurrentHashMap<>())
-                    .putIfAbsent(alert.getAlertId(), now - appended);
-        }
-    }
-
     private void onAlert(Alert alert) {
-        seen("read_committed", alert);
         if (alertsById.putIfAbsent(alert.getAlertId(), alert) != null) {
             say("DUPLICATE alert " + alert.getAlertId());
             return;
@@ -360,17 +273,12 @@ public final class LocalRunner {
     /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
     private <T extends SpecificRecord> Thread watch(
             JobConfig config, String topic, Class<T> type, Consumer<T> handler) {
-        return watch(config, topic, type, "read_committed", handler);
-    }
-
-    private <T extends SpecificRecord> Thread watch(
-            JobConfig config, String topic, Class<T> type, String isolation, Consumer<T> handler) {
         ConfluentAvroDeserializer<T> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), type);
         return TopicWatcher.start(
                 config,
                 topic,
-                isolation,
+                "read_committed",
                 "argus-local",
                 stopRequested::get,
                 (r, received) -> {
@@ -382,7 +290,7 @@ public final class LocalRunner {
                 });
     }
 
-    private void report(TransactionGenerator generator) {
+    private void report(TransactionGenerator generator, DetectionLatency latency) {
         Collection<Alert> alerts = alertsById.values();
         Set<String> alerted = new HashSet<>();
         Map<String, Long> alertsPerRule = new TreeMap<>();
@@ -418,15 +326,14 @@ public final class LocalRunner {
         System.out.printf("alerts per rule            %s%n", alertsPerRule);
         System.out.printf("shadow alerts per rule     %s%n", new TreeMap<>(shadowAlerts));
         System.out.printf(
-                "detection latency          transaction appended -> alert seen by a consumer,"
-                        + " checkpoints every %d ms:%n",
+                "detection latency          broker append of the latest matched transaction ->"
+                        + " alert, checkpoints every %d ms:%n",
                 options.checkpointInterval().toMillis());
-        for (String isolation : List.of("read_uncommitted", "read_committed")) {
-            List<Long> ms = new ArrayList<>(latencies.getOrDefault(isolation, Map.of()).values());
-            Collections.sort(ms);
+        for (boolean committed : new boolean[] {false, true}) {
+            List<Long> ms = latency.latencies(committed);
             System.out.printf(
                     "  %-24s %s%n",
-                    isolation,
+                    committed ? "read_committed" : "read_uncommitted",
                     ms.isEmpty()
                             ? "no alerts"
                             : String.format(

@@ -2,7 +2,6 @@ package dev.argus.cli.profile;
 
 import dev.argus.cli.bench.PlainKeyedFunction;
 import dev.argus.cli.bench.Stats;
-import dev.argus.job.CommandLine;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
 import dev.argus.job.profile.AccountProfile;
@@ -17,9 +16,10 @@ import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
 import dev.argus.sandbox.TransactionGenerator;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -31,6 +31,11 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code argus profile-bench}: what the account profile costs.
@@ -43,26 +48,69 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       write per event (the practical ceiling), alternating runs, measured after a warm-up.
  * </ol>
  */
-public final class ProfileBenchmark {
+@Command(
+        name = "profile-bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        header = "What the account profile costs: state bytes per account, events per second.",
+        description = {
+            "State bytes per account after 10, 100 and 1,000"
+                    + " events, and events per second through the profile operator against a plain"
+                    + " keyed function (RocksDB, checkpoints, parallelism 1, alternating runs).",
+            ""
+        })
+public final class ProfileBenchmark implements Callable<Integer> {
     private static final AtomicLong SEEN = new AtomicLong();
     private static final AtomicLong WARM_AT = new AtomicLong();
     private static final AtomicLong LAST_AT = new AtomicLong();
 
-    private ProfileBenchmark() {}
+    @Spec CommandSpec spec;
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = CommandLine.parse(args);
-        long events = Long.parseLong(options.getOrDefault("events", "300000"));
-        int accounts = Integer.parseInt(options.getOrDefault("accounts", "10000"));
-        int runs = Integer.parseInt(options.getOrDefault("runs", "2"));
+    @Option(
+            names = "--events",
+            paramLabel = "N",
+            defaultValue = "300000",
+            description =
+                    "events per throughput run; the first fifth warm up (default:"
+                            + " ${DEFAULT-VALUE})")
+    long events;
 
-        System.out.println("state bytes per account (mixed traffic of one account):");
+    @Option(
+            names = "--accounts",
+            paramLabel = "N",
+            defaultValue = "10000",
+            description = "accounts the events are spread over (default: ${DEFAULT-VALUE})")
+    int accounts;
+
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            defaultValue = "2",
+            description = "runs of each operator (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Override
+    public Integer call() throws Exception {
+        if (events < 10) {
+            throw new ParameterException(
+                    spec.commandLine(), "--events must be at least 10, not " + events);
+        }
+        if (accounts < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "--accounts must be positive, not " + accounts);
+        }
+        if (runs < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "--runs must be positive, not " + runs);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("state bytes per account (mixed traffic of one account):");
         for (int n : new int[] {10, 100, 1_000}) {
-            System.out.printf("  after %,5d events: %,d bytes%n", n, stateBytes(n));
+            out.printf("  after %,5d events: %,d bytes%n", n, stateBytes(n));
         }
 
         long warmUp = events / 5;
-        System.out.printf(
+        out.printf(
                 "%nthroughput, %,d events over %,d accounts, RocksDB, checkpoints every 10 s,"
                         + " parallelism 1; events/s after the first %,d:%n",
                 events, accounts, warmUp);
@@ -71,15 +119,16 @@ public final class ProfileBenchmark {
         for (int r = 0; r < runs; r++) {
             profile[r] = run(events, accounts, warmUp, true);
             plain[r] = run(events, accounts, warmUp, false);
-            System.out.printf(
+            out.printf(
                     "  run %d: profile %,.0f events/s, plain keyed read+write %,.0f events/s%n",
                     r + 1, profile[r], plain[r]);
         }
         double p = Stats.median(profile);
         double k = Stats.median(plain);
-        System.out.printf(
+        out.printf(
                 "median: profile %,.0f events/s = %.2f of the plain keyed function's %,.0f%n",
                 p, p / k, k);
+        return 0;
     }
 
     /** The serialized profile of one account after {@code n} events of generated traffic. */

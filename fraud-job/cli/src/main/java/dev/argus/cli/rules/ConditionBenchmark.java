@@ -25,7 +25,7 @@ final class ConditionBenchmark {
 
     private ConditionBenchmark() {}
 
-    static void run(RulePack pack, java.io.PrintStream out) {
+    static void run(RulePack pack, java.io.PrintWriter out) {
         List<EnrichedTransaction> events = traffic(EVENTS);
         PreviousEvent previous = new PreviousEvent();
         List<Rule> rules = pack.rules();

@@ -1,100 +1,155 @@
 package dev.argus.cli.rules;
 
+import dev.argus.cli.Argus;
 import dev.argus.job.RuleTestRunner;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.yaml.Problem;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code argus rules validate [PATH...]} and {@code argus rules test [PATH...]}: the risk team's
- * commands. PATH is a rule file, a test file or a directory; the default is {@code rules/pack}.
- * Exit status 0 when everything is valid (and every case passes), 1 otherwise, 2 on bad usage.
+ * {@code argus rules validate|test|bench [PATH...]}: the risk team's commands. PATH is a rule file,
+ * a test file or a directory; the default is {@code rules/pack}. Exit status 0 when everything is
+ * valid (and every case passes), 1 otherwise, 2 on bad usage.
  */
+@Command(
+        name = "rules",
+        mixinStandardHelpOptions = true,
+        header = "The risk team's commands: check, test and measure the rules.",
+        description =
+                "Each takes PATH...: rule files, test files or directories (default:"
+                        + " rules/pack).",
+        subcommands = {
+            RulesCommand.Validate.class,
+            RulesCommand.Test.class,
+            RulesCommand.Bench.class
+        })
 public final class RulesCommand {
-    static final String USAGE =
-            """
-            usage: argus rules validate [PATH...]   check rules, lists and test files; report every problem
-                   argus rules test [-v] [PATH...]  run the rules' test cases on Flink
-                   argus rules bench [PATH...]      measure what each rule's conditions cost per event
-            PATH: a rule file, a test file or a directory (default: rules/pack)""";
+    /** A command on the rules, lists and test files at PATH... */
+    abstract static class OnPack implements Callable<Integer> {
+        @Spec CommandSpec spec;
 
-    private RulesCommand() {}
+        @Parameters(
+                paramLabel = "PATH",
+                arity = "0..*",
+                defaultValue = "rules/pack",
+                description = "a rule file, a test file or a directory (default: ${DEFAULT-VALUE})")
+        List<Path> paths;
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args, System.out, System.err));
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** The pack at the paths; null, with every problem printed, when it is invalid. */
+        RulePackLoader.Result load() {
+            RulePackLoader.Result result =
+                    RulePackLoader.load(paths, true, CepPatternCheck.INSTANCE);
+            if (!result.valid()) {
+                PrintWriter err = spec.commandLine().getErr();
+                for (Problem p : result.problems()) {
+                    err.println(p);
+                }
+                err.println(
+                        result.problems().size()
+                                + (result.problems().size() == 1 ? " problem" : " problems")
+                                + " in "
+                                + result.ruleFiles()
+                                + " rule files; nothing was deployed or run");
+                return null;
+            }
+            return result;
+        }
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length == 0 || !List.of("validate", "test", "bench").contains(args[0])) {
-            err.println(USAGE);
-            return 2;
-        }
-        boolean verbose = false;
-        List<Path> paths = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("-v") || args[i].equals("--verbose")) {
-                verbose = true;
-            } else if (args[i].startsWith("-")) {
-                err.println("unknown option " + args[i] + "\n" + USAGE);
-                return 2;
-            } else {
-                paths.add(Path.of(args[i]));
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
+            header = "Check rules, lists and test files; report every problem at once.")
+    static final class Validate extends OnPack {
+        @Override
+        public Integer call() {
+            RulePackLoader.Result result = load();
+            if (result == null) {
+                return Argus.FAILED;
             }
+            Map<String, Integer> modes = new TreeMap<>();
+            result.pack()
+                    .rules()
+                    .forEach(r -> modes.merge(r.mode().name().toLowerCase(), 1, Integer::sum));
+            out().println(
+                            "valid: pack "
+                                    + result.pack().version()
+                                    + ", "
+                                    + result.pack().rules().size()
+                                    + " rules "
+                                    + modes
+                                    + ", "
+                                    + result.pack().lists().size()
+                                    + " lists, "
+                                    + result.tests().size()
+                                    + " test cases");
+            return Argus.OK;
         }
-        if (paths.isEmpty()) {
-            paths.add(Path.of("rules/pack"));
-        }
-        RulePackLoader.Result result = RulePackLoader.load(paths, true, CepPatternCheck.INSTANCE);
-        if (!result.valid()) {
-            for (Problem p : result.problems()) {
-                err.println(p);
+    }
+
+    @Command(
+            name = "test",
+            mixinStandardHelpOptions = true,
+            header = "Run the rules' test cases on Flink; ends with \"N passed, N failed\".")
+    static final class Test extends OnPack {
+        @Option(
+                names = {"-v", "--verbose"},
+                description = "also list the cases that pass")
+        boolean verbose;
+
+        @Override
+        public Integer call() throws Exception {
+            RulePackLoader.Result result = load();
+            if (result == null) {
+                return Argus.FAILED;
             }
-            err.println(
-                    result.problems().size()
-                            + (result.problems().size() == 1 ? " problem" : " problems")
-                            + " in "
-                            + result.ruleFiles()
-                            + " rule files; nothing was deployed or run");
-            return 1;
+            out().println(
+                            "running "
+                                    + result.tests().size()
+                                    + " test cases of "
+                                    + result.pack().rules().size()
+                                    + " rules on Flink ...");
+            List<LabelledStream.CaseResult> results =
+                    RuleTestRunner.run(result.pack(), result.tests());
+            out().print(LabelledStream.report(results, verbose));
+            out().flush();
+            return results.stream().allMatch(LabelledStream.CaseResult::passed)
+                    ? Argus.OK
+                    : Argus.FAILED;
         }
-        Map<String, Integer> modes = new TreeMap<>();
-        result.pack()
-                .rules()
-                .forEach(r -> modes.merge(r.mode().name().toLowerCase(), 1, Integer::sum));
-        if (args[0].equals("validate")) {
-            out.println(
-                    "valid: pack "
-                            + result.pack().version()
-                            + ", "
-                            + result.pack().rules().size()
-                            + " rules "
-                            + modes
-                            + ", "
-                            + result.pack().lists().size()
-                            + " lists, "
-                            + result.tests().size()
-                            + " test cases");
-            return 0;
+    }
+
+    @Command(
+            name = "bench",
+            mixinStandardHelpOptions = true,
+            header =
+                    "Measure what each rule's conditions cost per event, outside Flink, on"
+                            + " generated traffic.")
+    static final class Bench extends OnPack {
+        @Override
+        public Integer call() {
+            RulePackLoader.Result result = load();
+            if (result == null) {
+                return Argus.FAILED;
+            }
+            ConditionBenchmark.run(result.pack(), out());
+            return Argus.OK;
         }
-        if (args[0].equals("bench")) {
-            ConditionBenchmark.run(result.pack(), out);
-            return 0;
-        }
-        out.println(
-                "running "
-                        + result.tests().size()
-                        + " test cases of "
-                        + result.pack().rules().size()
-                        + " rules on Flink ...");
-        List<LabelledStream.CaseResult> results = RuleTestRunner.run(result.pack(), result.tests());
-        out.print(LabelledStream.report(results, verbose));
-        return results.stream().allMatch(LabelledStream.CaseResult::passed) ? 0 : 1;
     }
 }

@@ -2,9 +2,8 @@ package dev.argus.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +21,7 @@ class BenchITCase {
     @Test
     void aShortRunPrintsEveryFigure() throws Exception {
         BenchOptions options =
-                BenchOptions.parse(
+                BenchCommand.parse(
                         new String[] {
                             "--rules", "card-testing,count-velocity",
                             "--accounts", "2000",
@@ -36,9 +35,9 @@ class BenchITCase {
                             "--job-heap", "512m",
                             "--managed-memory", "128m"
                         });
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new Bench(options, new PrintStream(bytes, true, StandardCharsets.UTF_8), logs).run();
-        String out = bytes.toString(StandardCharsets.UTF_8);
+        StringWriter printed = new StringWriter();
+        new Bench(options, new PrintWriter(printed, true), logs).run();
+        String out = printed.toString();
 
         assertThat(number(out, "unthrottled, ([\\d,]+) transactions in"))
                 .isGreaterThanOrEqualTo(20000);

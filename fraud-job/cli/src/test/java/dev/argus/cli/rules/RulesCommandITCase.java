@@ -2,9 +2,9 @@ package dev.argus.cli.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.argus.cli.Argus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,13 +33,15 @@ class RulesCommandITCase {
                                 "      - {id: t, at: 1m, type: transfer}\n    expect: []",
                                 "      - {id: t, at: 1m, type: transfer}\n    expect:\n"
                                         + "      - matched: [a, t]"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter out = new StringWriter();
         int status =
-                RulesCommand.run(
-                        new String[] {"test", dir.toString()},
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        System.err);
-        String printed = out.toString(StandardCharsets.UTF_8);
+                Argus.execute(
+                        new PrintWriter(out),
+                        new PrintWriter(System.err),
+                        "rules",
+                        "test",
+                        dir.toString());
+        String printed = out.toString();
         assertThat(status).isEqualTo(1);
         assertThat(printed)
                 .contains(

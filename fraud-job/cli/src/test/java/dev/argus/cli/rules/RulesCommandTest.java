@@ -2,9 +2,9 @@ package dev.argus.cli.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.argus.cli.Argus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,22 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code argus rules validate}: what it prints and its exit status. */
 class RulesCommandTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
 
-    private int run(String... args) throws Exception {
-        return RulesCommand.run(
-                args,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+    private int run(String... args) {
+        String[] line = new String[args.length + 1];
+        line[0] = "rules";
+        System.arraycopy(args, 0, line, 1, args.length);
+        return Argus.execute(new PrintWriter(out), new PrintWriter(err), line);
     }
 
     @Test
-    void validatesTheShippedPackWithStatusZero() throws Exception {
+    void validatesTheShippedPackWithStatusZero() {
         assertThat(run("validate", "../../rules/pack")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8))
-                .startsWith("valid: pack ")
-                .contains("14 rules");
+        assertThat(out.toString()).startsWith("valid: pack ").contains("14 rules");
     }
 
     @Test
@@ -50,7 +48,7 @@ class RulesCommandTest {
                     where: txn.type == 'TRANSFER'
                 """);
         assertThat(run("validate", dir.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8))
+        assertThat(err.toString())
                 .contains(
                         dir.resolve("broken.yaml")
                                 + ":1: rule 'broken': the pattern has no 'within'")
@@ -60,8 +58,19 @@ class RulesCommandTest {
     }
 
     @Test
-    void explainsItsUsageOnUnknownCommands() throws Exception {
+    void explainsItsUsageOnUnknownCommands() {
         assertThat(run("check")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: argus rules validate");
+        assertThat(err.toString())
+                .contains("Unmatched argument at index 1: 'check'")
+                .contains("Usage: argus rules [-hV] [COMMAND]")
+                .contains("validate", "test", "bench");
+    }
+
+    @Test
+    void namesAnUnknownOptionWithStatusTwo() {
+        assertThat(run("validate", "--strict", "../../rules/pack")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("Unknown option: '--strict'")
+                .contains("Try 'argus rules validate --help'");
     }
 }

@@ -1,0 +1,338 @@
+package dev.argus.cli.bench;
+
+import dev.argus.cli.DurationConverter;
+import dev.argus.job.engine.CepPatternCheck;
+import dev.argus.job.engine.RuleEngineOperator;
+import dev.argus.rules.RulePack;
+import dev.argus.rules.RulePackLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.MemorySize;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code argus bench}: its options, which it checks before it runs the {@link Bench}. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        header =
+                "Throughput, detection latency, checkpoints, state and memory of the real pipeline.",
+        description = {
+            "Runs the real pipeline (embedded Kafka broker, registry serde, RocksDB, checkpoints,"
+                    + " exactly-once sinks) in a job process of its own, on generated traffic, and"
+                    + " prints what it measured after a warm-up. Each run has two phases:",
+            "  unthrottled  the job reads as fast as it can: throughput, CPU, checkpoints",
+            "  offered      --rate transactions/s: detection latency, CPU at that rate",
+            "then a canonical savepoint gives the state bytes per account.",
+            ""
+        })
+public final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+            names = "--compare",
+            description =
+                    "Argus against stock flink-cep (one CEP.pattern per rule, heap timers),"
+                            + " alternating runs, with ratios; then one rule against the whole"
+                            + " pack for each (unthrottled only), and the two ceilings")
+    boolean compare;
+
+    @Option(
+            names = "--variant",
+            paramLabel = "V",
+            defaultValue = "argus",
+            converter = VariantConverter.class,
+            description =
+                    "argus, cep, keyed (one state read+write per event), or stage (the pipeline"
+                            + " through the profile, then keyed) (default: ${DEFAULT-VALUE})")
+    Variant variant;
+
+    @Option(
+            names = "--rules",
+            paramLabel = "R",
+            defaultValue = "all",
+            description = "all, the first N active rules, or id,id,... (default: ${DEFAULT-VALUE})")
+    String rules;
+
+    @Option(
+            names = "--single-rule",
+            paramLabel = "ID",
+            defaultValue = "card-testing",
+            description = "the one-rule point of --compare (default: ${DEFAULT-VALUE})")
+    String singleRule;
+
+    @Option(
+            names = "--accounts",
+            paramLabel = "N",
+            defaultValue = "100000",
+            description = "accounts the traffic is spread over (default: ${DEFAULT-VALUE})")
+    int accounts;
+
+    @Option(
+            names = "--rate",
+            paramLabel = "N",
+            defaultValue = "50",
+            description =
+                    "transactions per second: the offered rate, and the traffic's density in"
+                            + " event time in both phases (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(
+            names = "--fraud-ratio",
+            paramLabel = "R",
+            defaultValue = "0.01",
+            description =
+                    "chance per transaction of starting a card-testing case (default:"
+                            + " ${DEFAULT-VALUE})")
+    double fraudRatio;
+
+    @Option(
+            names = "--warmup",
+            paramLabel = "D",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "unthrottled time before measuring (default: ${DEFAULT-VALUE})")
+    Duration warmup;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "D",
+            defaultValue = "60s",
+            converter = DurationConverter.class,
+            description =
+                    "the measured unthrottled window; 0 skips the phase (default:"
+                            + " ${DEFAULT-VALUE})")
+    Duration duration;
+
+    @Option(
+            names = "--warmup-transactions",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "warm up until the job has read N transactions, not for --warmup (default:"
+                            + " ${DEFAULT-VALUE}: use --warmup)")
+    long warmupTransactions;
+
+    @Option(
+            names = "--transactions",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "measure the next N transactions, not for --duration: every variant then"
+                            + " measures the same transactions, with the same history behind"
+                            + " them (a faster job otherwise gets further into the traffic in"
+                            + " the same time, with more partial matches per account) (default:"
+                            + " ${DEFAULT-VALUE}: use --duration)")
+    long transactions;
+
+    @Option(
+            names = "--latency-duration",
+            paramLabel = "D",
+            defaultValue = "60s",
+            converter = DurationConverter.class,
+            description =
+                    "the measured offered window; 0 skips the phase (default: ${DEFAULT-VALUE})")
+    Duration latencyDuration;
+
+    @Option(
+            names = "--checkpoint-interval",
+            paramLabel = "D",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "as in production (default: ${DEFAULT-VALUE})")
+    Duration checkpointInterval;
+
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            description = "runs per variant (default: 1; 2 with --compare)")
+    Integer runs;
+
+    @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            defaultValue = "2",
+            description = "the job's parallelism (default: ${DEFAULT-VALUE})")
+    int parallelism;
+
+    @Option(
+            names = "--job-heap",
+            paramLabel = "S",
+            defaultValue = "2g",
+            converter = HeapSizeConverter.class,
+            description = "the job process's heap, as for -Xmx (default: ${DEFAULT-VALUE})")
+    String jobHeap;
+
+    @Option(
+            names = "--managed-memory",
+            paramLabel = "S",
+            defaultValue = "512m",
+            converter = MemorySizeConverter.class,
+            description = "Flink managed memory, RocksDB's budget (default: ${DEFAULT-VALUE})")
+    String managedMemory;
+
+    @Option(
+            names = "--profile",
+            description =
+                    "record where the job's CPU time goes (JFR) in the measured windows of each"
+                            + " variant's first run, and summarize it")
+    boolean profile;
+
+    @Option(
+            names = "--ordering",
+            paramLabel = "O",
+            defaultValue = "event-time",
+            converter = OrderingConverter.class,
+            description =
+                    "the rule engine's rules.ordering: event-time or arrival (default:"
+                            + " ${DEFAULT-VALUE})")
+    String ordering;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            defaultValue = "7",
+            description = "seed of the traffic (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        new Bench(options(), spec.commandLine().getOut(), Path.of(".argus")).run();
+        return 0;
+    }
+
+    /** Parses {@code argus bench}'s arguments, as {@link #call} would run them. */
+    static BenchOptions parse(String... args) {
+        BenchCommand command = new BenchCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
+    }
+
+    /**
+     * The options, checked together.
+     *
+     * @throws ParameterException naming the option at fault
+     */
+    BenchOptions options() {
+        positive("--rate", rate);
+        positive("--accounts", accounts);
+        positive("--parallelism", parallelism);
+        if (runs != null) {
+            positive("--runs", runs);
+        }
+        if (fraudRatio < 0 || fraudRatio > 1) {
+            throw usage("--fraud-ratio must be between 0 and 1, not " + fraudRatio);
+        }
+        if (warmupTransactions < 0 || transactions < 0) {
+            throw usage("--warmup-transactions and --transactions cannot be negative");
+        }
+        if (duration.isZero() && latencyDuration.isZero()) {
+            throw usage("--duration and --latency-duration are both 0: nothing to measure");
+        }
+        if (checkpointInterval.isZero()) {
+            throw usage("--checkpoint-interval must be longer than 0");
+        }
+        RulePack pack =
+                RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
+        for (String[] selection :
+                new String[][] {{"--rules", rules}, {"--single-rule", singleRule}}) {
+            try {
+                BenchJob.selectRules(pack, selection[1]);
+            } catch (IllegalArgumentException e) {
+                throw usage("Invalid value for option '" + selection[0] + "': " + e.getMessage());
+            }
+        }
+        return new BenchOptions(
+                variant,
+                compare,
+                rules,
+                singleRule,
+                accounts,
+                rate,
+                fraudRatio,
+                warmup,
+                duration,
+                warmupTransactions,
+                transactions,
+                latencyDuration,
+                checkpointInterval,
+                runs != null ? runs : compare ? 2 : 1,
+                parallelism,
+                jobHeap,
+                managedMemory,
+                profile,
+                ordering,
+                seed);
+    }
+
+    private void positive(String option, double value) {
+        if (value <= 0) {
+            throw usage(option + " must be positive, not " + value);
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** {@code argus}, {@code cep}, {@code keyed} or {@code stage}. */
+    static final class VariantConverter implements ITypeConverter<Variant> {
+        @Override
+        public Variant convert(String value) {
+            try {
+                return Variant.of(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A rule ordering as the job's {@code rules.ordering} takes it: {@code event-time}. */
+    static final class OrderingConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            for (RuleEngineOperator.Ordering o : RuleEngineOperator.Ordering.values()) {
+                String key = o.name().replace('_', '-').toLowerCase(Locale.ROOT);
+                if (key.equalsIgnoreCase(value.trim())) {
+                    return key;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not event-time or arrival");
+        }
+    }
+
+    /** A heap size as {@code -Xmx} takes it: {@code 2g}, {@code 512m}, {@code 1048576k}. */
+    static final class HeapSizeConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!value.trim().matches("\\d+[kKmMgGtT]?")) {
+                throw new TypeConversionException(
+                        "'" + value + "' is not a heap size such as 2g or 512m");
+            }
+            return value.trim();
+        }
+    }
+
+    /** A memory size as Flink reads it: {@code 512m}, {@code 1 gb}. */
+    static final class MemorySizeConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                MemorySize.parse(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(
+                        "'" + value + "' is not a memory size such as 512m or 1g");
+            }
+            return value.trim();
+        }
+    }
+}

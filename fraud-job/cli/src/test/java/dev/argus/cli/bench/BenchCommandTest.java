@@ -1,0 +1,136 @@
+package dev.argus.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/** {@code argus bench}'s options as the benchmark gets them, and its job process's arguments. */
+class BenchCommandTest {
+    @Test
+    void defaults() {
+        BenchOptions o = BenchCommand.parse();
+        assertThat(o.variant()).isEqualTo(Variant.ARGUS);
+        assertThat(o.compare()).isFalse();
+        assertThat(o.rules()).isEqualTo("all");
+        assertThat(o.singleRule()).isEqualTo("card-testing");
+        assertThat(o.accounts()).isEqualTo(100_000);
+        assertThat(o.rate()).isEqualTo(50.0);
+        assertThat(o.fraudRatio()).isEqualTo(0.01);
+        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.duration()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(o.warmupTransactions()).isZero();
+        assertThat(o.transactions()).isZero();
+        assertThat(o.latencyDuration()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(o.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(o.runs()).isEqualTo(1);
+        assertThat(o.parallelism()).isEqualTo(2);
+        assertThat(o.jobHeap()).isEqualTo("2g");
+        assertThat(o.managedMemory()).isEqualTo("512m");
+        assertThat(o.profile()).isFalse();
+        assertThat(o.ordering()).isEqualTo("event-time");
+        assertThat(o.seed()).isEqualTo(7);
+    }
+
+    @Test
+    void everyOptionInEitherForm() {
+        BenchOptions o =
+                BenchCommand.parse(
+                        "--compare",
+                        "--variant=CEP",
+                        "--rules",
+                        "3",
+                        "--single-rule=structuring",
+                        "--accounts",
+                        "2000",
+                        "--rate=75.5",
+                        "--fraud-ratio",
+                        "0.05",
+                        "--warmup",
+                        "5 min",
+                        "--duration=90",
+                        "--warmup-transactions",
+                        "50000",
+                        "--transactions=200000",
+                        "--latency-duration",
+                        "1h",
+                        "--checkpoint-interval=500 ms",
+                        "--parallelism",
+                        "4",
+                        "--job-heap=1g",
+                        "--managed-memory",
+                        "128m",
+                        "--profile",
+                        "--ordering",
+                        "ARRIVAL",
+                        "--seed=42");
+        assertThat(o)
+                .isEqualTo(
+                        new BenchOptions(
+                                Variant.CEP,
+                                true,
+                                "3",
+                                "structuring",
+                                2000,
+                                75.5,
+                                0.05,
+                                Duration.ofMinutes(5),
+                                Duration.ofSeconds(90),
+                                50_000,
+                                200_000,
+                                Duration.ofHours(1),
+                                Duration.ofMillis(500),
+                                2,
+                                4,
+                                "1g",
+                                "128m",
+                                true,
+                                "arrival",
+                                42));
+        assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
+        assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
+    }
+
+    @Test
+    void refusesValuesThatCannotRun() {
+        for (List<String> args :
+                List.of(
+                        List.of("--rate", "0"),
+                        List.of("--runs", "0"),
+                        List.of("--parallelism", "0"),
+                        List.of("--fraud-ratio", "1.5"),
+                        List.of("--transactions", "-1"),
+                        List.of("--checkpoint-interval", "0"),
+                        List.of("--job-heap", "lots"),
+                        List.of("--managed-memory", "lots"),
+                        List.of("--rules", "no-such-rule"))) {
+            assertThatThrownBy(() -> BenchCommand.parse(args.toArray(String[]::new)))
+                    .as("%s", args)
+                    .isInstanceOf(ParameterException.class)
+                    .hasMessageContaining(args.get(0));
+        }
+    }
+
+    @Test
+    void theJobProcessReadsTheArgumentsTheBenchmarkGivesIt() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("kafka.bootstrap.servers", "localhost:9092");
+        config.put("checkpoint.interval", "1000 ms");
+        config.put("kafka.sasl.jaas.config", "module required user=\"a\" password=\"b=c\";");
+        List<String> args = BenchJob.arguments(Variant.STAGE, "card-testing", 3, "256m", config);
+
+        BenchJob job = new BenchJob();
+        new CommandLine(job).parseArgs(args.toArray(String[]::new));
+        assertThat(job.variant).isEqualTo(Variant.STAGE);
+        assertThat(job.rules).isEqualTo("card-testing");
+        assertThat(job.parallelism).isEqualTo(3);
+        assertThat(job.managedMemory).isEqualTo("256m");
+        assertThat(job.config).isEqualTo(config);
+    }
+}
