@@ -34,12 +34,6 @@ import picocli.CommandLine.Command;
                     + " cluster job jar)."
         })
 public final class Argus {
-    /** Done. */
-    public static final int OK = CommandLine.ExitCode.OK;
-
-    /** Failed: invalid rules, failing rule tests, an error while running. */
-    public static final int FAILED = CommandLine.ExitCode.SOFTWARE;
-
     public static void main(String[] args) {
         System.exit(
                 execute(

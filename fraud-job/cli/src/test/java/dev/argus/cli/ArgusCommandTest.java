@@ -3,6 +3,7 @@ package dev.argus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.argus.cli.option.DurationConverter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.argus.cli.bench;
 
-import dev.argus.cli.DurationConverter;
+import dev.argus.cli.option.DurationConverter;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.rules.RulePack;

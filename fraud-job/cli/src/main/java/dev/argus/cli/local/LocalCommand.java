@@ -1,6 +1,6 @@
 package dev.argus.cli.local;
 
-import dev.argus.cli.DurationConverter;
+import dev.argus.cli.option.DurationConverter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.argus.cli.rules;
 
-import dev.argus.cli.Argus;
+import dev.argus.cli.option.ExitCodes;
 import dev.argus.job.RuleTestRunner;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
@@ -81,7 +81,7 @@ public final class RulesCommand {
         public Integer call() {
             RulePackLoader.Result result = load();
             if (result == null) {
-                return Argus.FAILED;
+                return ExitCodes.FAILED;
             }
             Map<String, Integer> modes = new TreeMap<>();
             result.pack()
@@ -99,7 +99,7 @@ public final class RulesCommand {
                                     + " lists, "
                                     + result.tests().size()
                                     + " test cases");
-            return Argus.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -117,7 +117,7 @@ public final class RulesCommand {
         public Integer call() throws Exception {
             RulePackLoader.Result result = load();
             if (result == null) {
-                return Argus.FAILED;
+                return ExitCodes.FAILED;
             }
             out().println(
                             "running "
@@ -130,8 +130,8 @@ public final class RulesCommand {
             out().print(LabelledStream.report(results, verbose));
             out().flush();
             return results.stream().allMatch(LabelledStream.CaseResult::passed)
-                    ? Argus.OK
-                    : Argus.FAILED;
+                    ? ExitCodes.OK
+                    : ExitCodes.FAILED;
         }
     }
 
@@ -146,10 +146,10 @@ public final class RulesCommand {
         public Integer call() {
             RulePackLoader.Result result = load();
             if (result == null) {
-                return Argus.FAILED;
+                return ExitCodes.FAILED;
             }
             ConditionBenchmark.run(result.pack(), out());
-            return Argus.OK;
+            return ExitCodes.OK;
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.argus.cli;
+package dev.argus.cli.option;
 
 import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
