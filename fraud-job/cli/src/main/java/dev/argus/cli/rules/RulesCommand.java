@@ -1,7 +1,6 @@
 package dev.argus.cli.rules;
 
 import dev.argus.cli.option.ExitCodes;
-import dev.argus.job.RuleTestRunner;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;

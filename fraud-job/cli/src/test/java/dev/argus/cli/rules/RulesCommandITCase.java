@@ -20,7 +20,7 @@ class RulesCommandITCase {
     @Test
     void theTestCommandPrintsADiffForAFailingCaseAndExitsNonZero(@TempDir Path dir)
             throws Exception {
-        Path source = Path.of("../job/src/test/resources/language-pack");
+        Path source = Path.of("src/test/resources/language-pack");
         for (String f : List.of("pack.yaml", "strict-next.yaml", "strict-next.test.yaml")) {
             Files.copy(source.resolve(f), dir.resolve(f));
         }

@@ -1,4 +1,4 @@
-package dev.argus.job;
+package dev.argus.cli.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

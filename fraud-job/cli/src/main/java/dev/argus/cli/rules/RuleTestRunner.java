@@ -1,5 +1,9 @@
-package dev.argus.job;
+package dev.argus.cli.rules;
 
+import dev.argus.job.FraudDetectionJob;
+import dev.argus.job.FraudDetectionPipeline;
+import dev.argus.job.JobConfig;
+import dev.argus.job.PipelineConfig;
 import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.Sources;
