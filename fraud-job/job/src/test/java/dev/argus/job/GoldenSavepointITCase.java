@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.EngineSavepointContents;
 import dev.argus.job.savepoint.States;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
@@ -112,21 +113,25 @@ class GoldenSavepointITCase {
 
     /**
      * The savepoint holds what an upgrade must carry over: profiles, the rule engine's accounts
-     * (partial matches and their timers), events waiting for the watermark, and the alert gate's
-     * quiet periods.
+     * with partial matches and pending timers, events waiting for the watermark, and the alert
+     * gate's quiet periods.
      */
     static void assertHoldsEveryKindOfState(Path savepoint) throws Exception {
         assertThat(GoldenSavepoint.contents(savepoint, Uids.ACCOUNT_PROFILE).keyedState())
                 .as("account profiles")
                 .isTrue();
-        GoldenSavepoint.OperatorContents engine =
-                GoldenSavepoint.contents(savepoint, Uids.RULE_ENGINE);
-        assertThat(engine.keyedState()).as("rule engine accounts").isTrue();
-        assertThat(engine.listEntries().getOrDefault(States.RULE_ENGINE_WAITING, 0))
-                .as("events waiting for the watermark")
-                .isPositive();
         assertThat(GoldenSavepoint.contents(savepoint, Uids.ALERT_GATE).keyedState())
                 .as("alert gate")
                 .isTrue();
+        assertThat(
+                        GoldenSavepoint.contents(savepoint, Uids.RULE_ENGINE)
+                                .listEntries()
+                                .getOrDefault(States.RULE_ENGINE_WAITING, 0))
+                .as("events waiting for the watermark")
+                .isPositive();
+        EngineSavepointContents engine =
+                EngineSavepointContents.read(savepoint.toAbsolutePath().toUri().toString());
+        assertThat(engine.withPartialMatches()).as("accounts with partial matches").isPositive();
+        assertThat(engine.withTimers()).as("accounts with a pending timer").isPositive();
     }
 }
