@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The pack in rules/pack is valid, covers the typologies fraud teams expect, and every rule has a
  * case that alerts and one that does not. Whether the cases pass is checked on Flink by the
- * fraud-job's RulePackITCase.
+ * fraud-job/cli's RulePackITCase.
  */
 class ShippedPackTest {
     private static final RulePackLoader.Result PACK =

@@ -81,7 +81,27 @@ class ArchitectureTest {
                             "org.apache.flink.cep.nfa",
                             "org.apache.flink.cep.nfa.compiler..",
                             "org.apache.flink.cep.nfa.sharedbuffer..",
+                            "org.apache.flink.cep.configuration..",
+                            "org.apache.flink.cep.operator..",
                             "org.apache.flink.cep.time..");
+
+    /**
+     * No job stage imports a tool: the embedded broker, bounded in-memory sources, the command
+     * line's parser. They are not in the cluster jar, and the job must not need them.
+     */
+    @ArchTest
+    static final ArchRule theJobUsesNoTool =
+            noClasses()
+                    .that()
+                    .resideInAPackage("dev.argus.job..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(
+                            "org.apache.flink.connector.datagen..",
+                            "picocli..",
+                            "kafka..",
+                            "org.apache.kafka.common.test..",
+                            "org.apache.flink.runtime.minicluster..");
 
     /** No package depends on itself through others. */
     @ArchTest
@@ -120,10 +140,16 @@ class ArchitectureTest {
                     .definedBy("dev.argus.job.engine..")
                     .layer("alerting")
                     .definedBy("dev.argus.job.alerting..")
+                    .layer("savepoint")
+                    .definedBy("dev.argus.job.savepoint..")
+                    .whereLayer("engine")
+                    .mayOnlyAccessLayers("alerting", "savepoint")
+                    .whereLayer("savepoint")
+                    .mayNotAccessAnyLayer()
                     .whereLayer("profile")
-                    .mayNotAccessAnyLayer()
+                    .mayOnlyAccessLayers("savepoint")
                     .whereLayer("alerting")
-                    .mayNotAccessAnyLayer()
+                    .mayOnlyAccessLayers("savepoint")
                     .whereLayer("ingest")
-                    .mayNotAccessAnyLayer();
+                    .mayOnlyAccessLayers("savepoint");
 }

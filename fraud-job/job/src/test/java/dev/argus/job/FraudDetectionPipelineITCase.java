@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.Decoded;
-import dev.argus.job.ingest.Sources;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.rules.RulePackLoader;
+import dev.argus.sandbox.Sources;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -28,7 +27,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.state.OperatorStateHandle;
-import org.apache.flink.shaded.guava33.com.google.common.hash.Hashing;
+import org.apache.flink.state.api.OperatorIdentifier;
 
 /**
  * A golden savepoint: one written by a released Argus, checked in under {@code
@@ -161,13 +160,8 @@ record GoldenSavepoint(Path dir) {
         return new OperatorContents(keyed, entries);
     }
 
-    /** The operator id Flink derives from a UID (StreamGraphHasherV2's murmur3 of the UID). */
+    /** The operator id Flink derives from a UID. */
     static OperatorID operatorId(String uid) {
-        return new OperatorID(
-                Hashing.murmur3_128(0)
-                        .newHasher()
-                        .putString(uid, StandardCharsets.UTF_8)
-                        .hash()
-                        .asBytes());
+        return OperatorIdentifier.forUid(uid).getOperatorId();
     }
 }

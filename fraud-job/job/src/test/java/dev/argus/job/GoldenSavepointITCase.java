@@ -17,8 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -45,10 +47,19 @@ class GoldenSavepointITCase {
         return start.plus(Duration.ofDays(300));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("goldenSavepoints")
-    void restoresIntoThisVersionAndAlertsExactlyOnceWithNothingLost(GoldenSavepoint golden)
-            throws Exception {
+    /**
+     * Every golden savepoint at the parallelism it was written at (2), and rescaled to 1 and 3: the
+     * waiting events (union list state) and the keyed state are redistributed.
+     */
+    static Stream<Arguments> restores() throws Exception {
+        return goldenSavepoints().stream()
+                .flatMap(g -> Stream.of(1, 2, 3).map(p -> Arguments.of(g, p)));
+    }
+
+    @ParameterizedTest(name = "{0} at parallelism {1}")
+    @MethodSource("restores")
+    void restoresIntoThisVersionAndAlertsExactlyOnceWithNothingLost(
+            GoldenSavepoint golden, int parallelism) throws Exception {
         assertHoldsEveryKindOfState(golden.savepoint());
         List<Transaction> stream = golden.transactions();
         List<Alert> expected = golden.alerts(GoldenSavepoint.ALERTS_UNINTERRUPTED);
@@ -67,19 +78,24 @@ class GoldenSavepointITCase {
 
             JobClient job =
                     KafkaTestBed.run(
-                            config, golden.savepoint().toAbsolutePath().toUri().toString());
+                            config,
+                            golden.savepoint().toAbsolutePath().toUri().toString(),
+                            parallelism);
             List<Alert> after = List.of();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline && after.size() < expectedAfter.size()) {
-                Thread.sleep(500);
+            List<DeadLetter> deadLetters;
+            try {
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (System.nanoTime() < deadline && after.size() < expectedAfter.size()) {
+                    Thread.sleep(500);
+                    after = bed.committedAlerts(config);
+                }
+                // two more checkpoints: anything duplicated would show by now
+                Thread.sleep(2_500);
                 after = bed.committedAlerts(config);
+                deadLetters = bed.committed(config, "topic.dead-letters", DeadLetter.class);
+            } finally {
+                job.cancel().get(30, TimeUnit.SECONDS);
             }
-            // two more checkpoints: anything duplicated would show by now
-            Thread.sleep(2_500);
-            after = bed.committedAlerts(config);
-            List<DeadLetter> deadLetters =
-                    bed.committed(config, "topic.dead-letters", DeadLetter.class);
-            job.cancel().get(30, TimeUnit.SECONDS);
 
             assertThat(after).extracting(Alert::getAlertId).doesNotHaveDuplicates();
             Map<String, Alert> byId = new java.util.HashMap<>();
@@ -114,7 +130,9 @@ class GoldenSavepointITCase {
     /**
      * The savepoint holds what an upgrade must carry over: profiles, the rule engine's accounts
      * with partial matches and pending timers, events waiting for the watermark, and the alert
-     * gate's quiet periods.
+     * gate's last alerts. (The gate's entries have a processing-time TTL of the longest quiet
+     * period, so an old golden savepoint restores them expired: this test cannot see the gate's
+     * suppression; StatesTest pins the gate state's contract instead.)
      */
     static void assertHoldsEveryKindOfState(Path savepoint) throws Exception {
         assertThat(GoldenSavepoint.contents(savepoint, Uids.ACCOUNT_PROFILE).keyedState())

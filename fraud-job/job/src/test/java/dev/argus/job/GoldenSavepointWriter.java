@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <pre>
  * mvn -B install -DskipTests
- * mvn -B verify -pl fraud-job -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dit.test=GoldenSavepointWriter -Dargus.golden.name=0.1.0-COMMIT -Dargus.golden.commit=COMMIT
+ * mvn -B verify -pl fraud-job/sandbox,fraud-job/job -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=GoldenSavepointWriter \
+ *     -Dargus.golden.name=VERSION-COMMIT -Dargus.golden.version=VERSION -Dargus.golden.commit=COMMIT
  * </pre>
  *
  * <p>The stream is the labelled stream of the rule pack's test cases. Two jobs read it on fresh
@@ -107,8 +108,7 @@ class GoldenSavepointWriter {
         GoldenSavepointITCase.assertHoldsEveryKindOfState(golden.savepoint());
 
         Properties manifest = new Properties();
-        manifest.setProperty(
-                "argus.version", System.getProperty("argus.golden.version", "0.1.0-SNAPSHOT"));
+        manifest.setProperty("argus.version", System.getProperty("argus.golden.version", name));
         manifest.setProperty("argus.commit", System.getProperty("argus.golden.commit", "unknown"));
         manifest.setProperty("written", Instant.now().toString());
         manifest.setProperty("stream.start", start.toString());

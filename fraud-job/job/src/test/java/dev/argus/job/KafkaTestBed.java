@@ -146,12 +146,18 @@ public final class KafkaTestBed implements AutoCloseable {
      * unless it is null.
      */
     public static JobClient run(JobConfig config, String savepoint) throws Exception {
+        return run(config, savepoint, 2);
+    }
+
+    /** {@link #run(JobConfig, String)} at the given parallelism. */
+    public static JobClient run(JobConfig config, String savepoint, int parallelism)
+            throws Exception {
         Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
         if (savepoint != null) {
             flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        env.setParallelism(2);
+        env.setParallelism(parallelism);
         FraudDetectionJob.attach(env, config, false);
         return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
     }

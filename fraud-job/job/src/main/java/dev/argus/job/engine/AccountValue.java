@@ -59,14 +59,14 @@ final class AccountValue {
     }
 
     /**
-     * Decodes a stored value. Sections of rules not in {@code bySection} (rule index by section
-     * key) are left out and mark the value dirty; sections of an older format go through {@code
-     * migration} so that everything after works on today's layout.
+     * Decodes a stored value for {@code rules} active rules. Sections of rules not in {@code
+     * bySection} (rule index by section key) are left out and mark the value dirty; sections of an
+     * older format go through {@code migration} so that everything after works on today's layout.
      */
     static AccountValue decode(
-            byte[] value, Map<String, Integer> bySection, SectionMigration migration)
+            byte[] value, int rules, Map<String, Integer> bySection, SectionMigration migration)
             throws Exception {
-        AccountValue account = new AccountValue(bySection.size());
+        AccountValue account = new AccountValue(rules);
         if (value == null) {
             return account;
         }

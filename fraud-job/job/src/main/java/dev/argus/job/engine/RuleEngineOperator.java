@@ -460,6 +460,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         eventSerializer.forget(); // another account: other event objects
         return AccountValue.decode(
                 state.value(),
+                runners.size(),
                 bySection,
                 // written by an earlier version: each section in today's layout before anything
                 (rule, section, format) -> {

@@ -92,9 +92,11 @@ public final class DeadLetters {
                         t,
                         "event_time "
                                 + t.getEventTime()
-                                + " was behind the watermark at "
+                                + " was behind the time "
                                 + where
-                                + "; raise events.max-out-of-orderness if such delays are normal")
+                                + " had reached: it arrived after later events of its account"
+                                + " had been evaluated (right after a restore, whose watermark"
+                                + " starts over, or delayed beyond events.max-out-of-orderness)")
                 .build();
     }
 

@@ -16,7 +16,9 @@ import org.apache.flink.formats.avro.typeutils.AvroSerializer;
  * contract. A savepoint finds each state by its operator's UID and the state's name, and reads it
  * with the serializer written beside it, so renaming a state, changing its serializer or turning
  * its TTL on or off orphans or breaks what savepoints hold. Change one only with a migration and a
- * note in docs/operations.md; the golden savepoints' test shows whether a change breaks one.
+ * note in docs/operations.md. The golden savepoints' test shows whether a change breaks the profile
+ * or the engine; StatesTest pins every name, serializer and time-to-live, the alert gate's included
+ * (its entries expire in processing time, so an old savepoint cannot test them).
  *
  * <p>Serializers are explicit and evolvable: Avro for records whose schema may grow, Flink's own
  * for primitives, and bytes in a versioned layout of the engine's own (see {@code

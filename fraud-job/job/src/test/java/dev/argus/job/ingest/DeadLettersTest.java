@@ -21,8 +21,8 @@ class DeadLettersTest {
         assertThat(d.getReason()).isEqualTo(DeadLetterReason.LATE);
         assertThat(d.getTransaction()).isEqualTo(t);
         assertThat(d.getDetail())
-                .contains("behind the watermark at the rule engine")
-                .contains("events.max-out-of-orderness");
+                .contains("behind the time the rule engine had reached")
+                .contains("after a restore");
     }
 
     @Test

@@ -1,11 +1,11 @@
-package dev.argus.job.ingest;
+package dev.argus.sandbox;
 
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 
-/** Bounded sources for jobs that run in this JVM: rule tests, pipeline tests, benchmarks. */
+/** Bounded sources for jobs that run in this JVM: rule tests and pipeline tests. */
 public final class Sources {
     private Sources() {}
 
