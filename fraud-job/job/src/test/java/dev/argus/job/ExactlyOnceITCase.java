@@ -2,7 +2,6 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.FailingDeserializer;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
@@ -33,10 +32,7 @@ class ExactlyOnceITCase {
 
     @Test
     void aReadCommittedConsumerSeesEveryAlertOnceAcrossTwoRestarts() throws Exception {
-        RulePackLoader.Result pack =
-                RulePackLoader.load(
-                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
-        assertThat(pack.problems()).isEmpty();
+        RulePackLoader.Result pack = KafkaTestBed.loadPack(Path.of("../../rules/pack"));
         try (KafkaTestBed bed = KafkaTestBed.start()) {
             JobConfig config = bed.config("exactly-once-itcase", "1 s");
             Instant start = KafkaTestBed.labelledStreamStart();

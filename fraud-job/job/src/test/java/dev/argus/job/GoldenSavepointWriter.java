@@ -2,7 +2,6 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -22,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,9 +56,7 @@ class GoldenSavepointWriter {
         // the pack with its test cases: the cases make the stream
         copyTree(Path.of("../../rules/pack"), golden.pack());
 
-        RulePackLoader.Result pack =
-                RulePackLoader.load(List.of(golden.pack()), true, CepPatternCheck.INSTANCE);
-        assertThat(pack.problems()).isEmpty();
+        RulePackLoader.Result pack = KafkaTestBed.loadPack(golden.pack());
         Instant start = KafkaTestBed.labelledStreamStart();
         List<Transaction> stream = LabelledStream.stream(pack.tests(), start);
         int split = stream.size() / 2;
@@ -73,12 +69,7 @@ class GoldenSavepointWriter {
             JobConfig config = bed.config(GoldenSavepointITCase.GROUP, "1 s", keys);
             bed.produce(config, stream);
             bed.produceClosing(config, GoldenSavepointITCase.closingTime(start));
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(
-                            FraudDetectionJob.localFlinkConfiguration(config));
-            env.setParallelism(2);
-            FraudDetectionJob.attach(env, config, true);
-            env.execute("argus-golden-uninterrupted");
+            KafkaTestBed.runToEnd(config, "argus-golden-uninterrupted");
             List<Alert> alerts = bed.committedAlerts(config);
             assertThat(alerts).isNotEmpty();
             assertThat(bed.committed(config, "topic.dead-letters", DeadLetter.class)).isEmpty();

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -114,12 +113,7 @@ class KafkaEndToEndITCase {
         producer.send("acc-c", large("c2-big", "acc-c", t0, 4030));
         producer.close();
 
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        FraudDetectionJob.flinkConfiguration(config));
-        env.setParallelism(2);
-        FraudDetectionJob.attach(env, config, true);
-        env.execute("argus-e2e");
+        KafkaTestBed.runToEnd(config, "argus-e2e");
 
         RegistryConfig registryConfig = RegistryConfig.of(registry.url());
         // the alert contract: the alerts subject only takes backward-compatible schemas

@@ -2,6 +2,7 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.Channel;
 import dev.argus.model.DeadLetter;
@@ -11,11 +12,13 @@ import dev.argus.model.TransactionType;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
 import dev.argus.sandbox.EmbeddedKafka;
 import dev.argus.sandbox.TopicReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -160,6 +163,27 @@ public final class KafkaTestBed implements AutoCloseable {
         env.setParallelism(parallelism);
         FraudDetectionJob.attach(env, config, false);
         return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
+    }
+
+    /**
+     * Runs the job on this JVM's MiniCluster at parallelism 2 over what the transactions topic
+     * holds now (a bounded source), and returns when it has finished and committed everything.
+     */
+    public static void runToEnd(JobConfig config, String jobName) throws Exception {
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        FraudDetectionJob.localFlinkConfiguration(config));
+        env.setParallelism(2);
+        FraudDetectionJob.attach(env, config, true);
+        env.execute(jobName);
+    }
+
+    /** Loads the rule pack at {@code dir} with its test cases; it must have no problem. */
+    public static RulePackLoader.Result loadPack(Path dir) {
+        RulePackLoader.Result pack =
+                RulePackLoader.load(List.of(dir), true, CepPatternCheck.INSTANCE);
+        assertThat(pack.problems()).as("problems of the pack at " + dir).isEmpty();
+        return pack;
     }
 
     /** Waits until the job's consumer group has committed the end of every partition. */

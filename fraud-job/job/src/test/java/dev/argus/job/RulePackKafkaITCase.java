@@ -2,7 +2,6 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,10 +28,7 @@ class RulePackKafkaITCase {
 
     @Test
     void thePackFindsExactlyTheLabelledCasesThroughKafka() throws Exception {
-        RulePackLoader.Result loaded =
-                RulePackLoader.load(
-                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
-        assertThat(loaded.problems()).isEmpty();
+        RulePackLoader.Result loaded = KafkaTestBed.loadPack(Path.of("../../rules/pack"));
         RulePack pack = loaded.pack();
         Set<String> shadowRules =
                 pack.rules().stream()
@@ -48,12 +43,7 @@ class RulePackKafkaITCase {
                     LabelledStream.stream(loaded.tests(), KafkaTestBed.labelledStreamStart());
             bed.produce(config, stream);
 
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(
-                            FraudDetectionJob.flinkConfiguration(config));
-            env.setParallelism(2);
-            FraudDetectionJob.attach(env, config, true);
-            env.execute("argus-pack-itcase");
+            KafkaTestBed.runToEnd(config, "argus-pack-itcase");
 
             List<Alert> alerts = bed.committed(config, "topic.alerts", Alert.class);
             List<Alert> shadow = bed.committed(config, "topic.shadow-alerts", Alert.class);

@@ -2,7 +2,6 @@ package dev.argus.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
@@ -32,10 +31,7 @@ class SavepointRestoreITCase {
     @Test
     void aJobRestoredFromASavepointMidStreamAlertsExactlyAsAnUninterruptedOne(@TempDir Path dir)
             throws Exception {
-        RulePackLoader.Result pack =
-                RulePackLoader.load(
-                        List.of(Path.of("../../rules/pack")), true, CepPatternCheck.INSTANCE);
-        assertThat(pack.problems()).isEmpty();
+        RulePackLoader.Result pack = KafkaTestBed.loadPack(Path.of("../../rules/pack"));
         List<RuleTestCase> cases = pack.tests();
         try (KafkaTestBed bed = KafkaTestBed.start()) {
             JobConfig config = bed.config("savepoint-itcase", "1 s");

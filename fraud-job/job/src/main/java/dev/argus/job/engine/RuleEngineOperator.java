@@ -99,6 +99,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     /** Event-time ordering: the events the watermark has not passed. */
     private transient WaitingEvents waiting;
 
+    /** A section written by an earlier version, in today's layout before anything else. */
+    private transient AccountValue.SectionMigration migration;
+
     /**
      * @param maxPartialMatches how many partial matches one rule may hold for one account; past it,
      *     that rule's partial matches for the account are dropped and counted
@@ -158,6 +161,11 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         engine.gauge("waiting_events", waitingEvents);
         movedToState = engine.counter("waiting_moved_to_state");
         scratch = new DataOutputSerializer(1024);
+        migration =
+                (rule, section, format) -> {
+                    runners.get(rule).load(section, format);
+                    return runners.get(rule).save(scratch);
+                };
         valueOut = new DataOutputSerializer(4096);
     }
 
@@ -458,15 +466,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     /** The account's value, decoded; sections of rules that no longer run are left out. */
     private AccountValue read() throws Exception {
         eventSerializer.forget(); // another account: other event objects
-        return AccountValue.decode(
-                state.value(),
-                runners.size(),
-                bySection,
-                // written by an earlier version: each section in today's layout before anything
-                (rule, section, format) -> {
-                    runners.get(rule).load(section, format);
-                    return runners.get(rule).save(scratch);
-                });
+        return AccountValue.decode(state.value(), runners.size(), bySection, migration);
     }
 
     /** Writes the account's value back if anything in it changed; clears it when it is empty. */
