@@ -121,6 +121,7 @@ public final class Rule implements Serializable {
                         s.score(),
                         mode,
                         s.tags(),
+                        s.typology(),
                         s.explanation(),
                         s.explanationLine(),
                         s.within(),

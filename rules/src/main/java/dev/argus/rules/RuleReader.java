@@ -34,7 +34,14 @@ final class RuleReader {
                     "pattern");
     // 'within' is required too, with a message of its own: see read()
     static final List<String> OPTIONAL =
-            List.of("within", "description", "tags", "skip", "alert_on", "quiet_period");
+            List.of(
+                    "within",
+                    "description",
+                    "tags",
+                    "typology",
+                    "skip",
+                    "alert_on",
+                    "quiet_period");
     static final List<String> STAGE_REQUIRED = List.of("stage", "where");
     static final List<String> STAGE_OPTIONAL =
             List.of("follows", "times", "optional", "greedy", "loop");
@@ -76,6 +83,17 @@ final class RuleReader {
         Optional<Mode> mode = rule.choice("mode", Mode.class);
         AlertOn alertOn = rule.choice("alert_on", AlertOn.class).orElse(AlertOn.MATCH);
         List<String> tags = rule.strings("tags").orElse(List.of());
+        Optional<String> typology = rule.string("typology");
+        typology.filter(t -> !ID.matcher(t).matches())
+                .ifPresent(
+                        t ->
+                                problems.add(
+                                        rule.line("typology"),
+                                        "typology '" + t + "' is not kebab-case",
+                                        "name the fraud typology the rule is written against in"
+                                                + " lower-case letters, digits and '-', e.g."
+                                                + " card-testing, as the labels of a data set"
+                                                + " name it"));
         Optional<Duration> within = rule.duration("within");
         within.filter(d -> d.isZero())
                 .ifPresent(d -> problems.add(rule.line("within"), "'within' is zero", null));
@@ -136,6 +154,7 @@ final class RuleReader {
                         score.orElse(0),
                         mode.orElse(Mode.OFF),
                         tags,
+                        typology.orElse(null),
                         rule.string("explanation").orElse(""),
                         rule.node("explanation").map(YamlMap::textLine).orElse(rule.line()),
                         within.orElse(null),

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * A rule as written in its YAML file (its {@code within} is null only for a rule of one single
- * event, its {@code quietPeriod} null when the pack's applies), after its keys and values have been
- * checked. {@link RuleCompiler} checks its conditions and turns it into a {@link Rule}.
+ * event, its {@code quietPeriod} null when the pack's applies, its {@code typology} null when it
+ * names none), after its keys and values have been checked. {@link RuleCompiler} checks its
+ * conditions and turns it into a {@link Rule}.
  */
 public record RuleSpec(
         String file,
@@ -22,6 +23,7 @@ public record RuleSpec(
         int score,
         Mode mode,
         List<String> tags,
+        String typology,
         String explanation,
         int explanationLine,
         Duration within,

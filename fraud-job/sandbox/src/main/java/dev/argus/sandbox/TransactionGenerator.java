@@ -35,12 +35,6 @@ public final class TransactionGenerator {
     /** The rule whose cases the generator injects and labels. */
     public static final String LABELLED_RULE = "card-testing";
 
-    /**
-     * One record to produce, keyed by {@code accountId}: a transaction, or raw bytes that are
-     * deliberately broken.
-     */
-    public record Generated(String accountId, Transaction transaction, byte[] rawValue) {}
-
     /** An injected card-testing case: the id of its large payment identifies it. */
     public record FraudCase(String accountId, String largeTransactionId, List<String> smallIds) {}
 

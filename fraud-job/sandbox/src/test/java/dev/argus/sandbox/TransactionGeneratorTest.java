@@ -17,7 +17,7 @@ class TransactionGeneratorTest {
     void everyUnbrokenEventIsAValidTransaction() {
         TransactionGenerator generator = new TransactionGenerator(1, 200, 0.02, 0.0);
         TransactionValidator validator = new TransactionValidator(3_600_000);
-        for (TransactionGenerator.Generated g : run(generator, 120)) {
+        for (Generated g : run(generator, 120)) {
             assertThat(g.transaction()).isNotNull();
             assertThat(
                             validator.check(
@@ -60,9 +60,8 @@ class TransactionGeneratorTest {
     }
 
     /** {@code seconds} of traffic at 20 events per second, then the rest of the injected cases. */
-    private static List<TransactionGenerator.Generated> run(
-            TransactionGenerator generator, int seconds) {
-        List<TransactionGenerator.Generated> out = new ArrayList<>();
+    private static List<Generated> run(TransactionGenerator generator, int seconds) {
+        List<Generated> out = new ArrayList<>();
         long now = START;
         for (int i = 0; i < seconds * 20; i++, now += 50) {
             out.addAll(generator.due(now));
@@ -73,7 +72,7 @@ class TransactionGeneratorTest {
         return out;
     }
 
-    private static List<String> ids(List<TransactionGenerator.Generated> generated) {
+    private static List<String> ids(List<Generated> generated) {
         return generated.stream()
                 .map(
                         g ->

@@ -473,6 +473,7 @@ public final class Bench {
                 r.variant().runsRules() ? r.rules() + " rules" : "no rules",
                 options.accounts(),
                 r.run());
+        out.println("traffic                     " + trafficDensity());
         if (r.unthrottledSeconds() > 0) {
             String warmup =
                     options.warmupTransactions() > 0
@@ -566,6 +567,21 @@ public final class Bench {
                 l.size());
     }
 
+    /** The traffic and its per-account density: what the engine's partial matches follow. */
+    private String trafficDensity() {
+        if (options.traffic() == BenchOptions.TrafficKind.UNIFORM) {
+            double perDay = options.rate() * 86_400 / options.accounts();
+            return String.format(
+                    "uniform: %.1f events per account-day (one every %,.0f s of event time)",
+                    perDay, options.accounts() / options.rate());
+        }
+        double perDay = Traffic.density();
+        return String.format(
+                "bank: %.1f events per account-day on average (docs/traffic.md); %,.0f"
+                        + " transactions are %.1f hours of event time",
+                perDay, 10_000.0, 10_000.0 / (options.accounts() * perDay) * 24);
+    }
+
     private void printComparison(List<RunResult> results) {
         List<RunResult> argus = select(results, Variant.ARGUS, false);
         List<RunResult> cep = select(results, Variant.CEP, false);
@@ -576,6 +592,7 @@ public final class Bench {
                 argus.isEmpty() ? "?" : argus.get(0).rules() + " rules",
                 options.accounts(),
                 options.runs());
+        out.println("traffic: " + trafficDensity());
         out.printf("%-40s %14s %14s %12s%n", "", "argus", "stock cep", "argus / cep");
         row("throughput, transactions/s", argus, cep, RunResult::throughput, "%,.0f");
         row("transactions per CPU-second", argus, cep, RunResult::perCpuSecond, "%,.0f");

@@ -82,17 +82,39 @@ public final class BenchCommand implements Callable<Integer> {
             paramLabel = "N",
             defaultValue = "50",
             description =
-                    "transactions per second: the offered rate, and the traffic's density in"
-                            + " event time in both phases (default: ${DEFAULT-VALUE})")
+                    "transactions per second offered in the latency phase; with --traffic"
+                            + " uniform also the traffic's density in event time (default:"
+                            + " ${DEFAULT-VALUE})")
     double rate;
+
+    @Option(
+            names = "--traffic",
+            paramLabel = "KIND",
+            defaultValue = "bank",
+            converter = TrafficConverter.class,
+            description =
+                    "bank: accounts of several kinds with a few events a day each and every"
+                            + " typology injected (docs/traffic.md); uniform: the earlier"
+                            + " workload, every account alike with an event every accounts / rate"
+                            + " seconds and card testing only (default: ${DEFAULT-VALUE})")
+    BenchOptions.TrafficKind traffic;
+
+    @Option(
+            names = "--fraud-rate",
+            paramLabel = "R",
+            defaultValue = "1",
+            description =
+                    "bank traffic: fraud cases, and as many look-alikes, per 1,000 account-days"
+                            + " (default: ${DEFAULT-VALUE})")
+    double fraudRate;
 
     @Option(
             names = "--fraud-ratio",
             paramLabel = "R",
             defaultValue = "0.01",
             description =
-                    "chance per transaction of starting a card-testing case (default:"
-                            + " ${DEFAULT-VALUE})")
+                    "uniform traffic: chance per transaction of starting a card-testing case"
+                            + " (default: ${DEFAULT-VALUE})")
     double fraudRatio;
 
     @Option(
@@ -229,6 +251,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs != null) {
             positive("--runs", runs);
         }
+        if (fraudRate < 0) {
+            throw usage("--fraud-rate must not be negative, not " + fraudRate);
+        }
         if (fraudRatio < 0 || fraudRatio > 1) {
             throw usage("--fraud-ratio must be between 0 and 1, not " + fraudRatio);
         }
@@ -258,7 +283,9 @@ public final class BenchCommand implements Callable<Integer> {
                 singleRule,
                 accounts,
                 rate,
+                traffic,
                 fraudRatio,
+                fraudRate,
                 warmup,
                 duration,
                 warmupTransactions,
@@ -333,6 +360,21 @@ public final class BenchCommand implements Callable<Integer> {
                         "'" + value + "' is not a memory size such as 512m or 1g");
             }
             return value.trim();
+        }
+    }
+
+    /** {@code bank} or {@code uniform}, in any case. */
+    static final class TrafficConverter
+            implements picocli.CommandLine.ITypeConverter<BenchOptions.TrafficKind> {
+        @Override
+        public BenchOptions.TrafficKind convert(String value) {
+            try {
+                return BenchOptions.TrafficKind.valueOf(
+                        value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is not a traffic: use bank or uniform");
+            }
         }
     }
 }

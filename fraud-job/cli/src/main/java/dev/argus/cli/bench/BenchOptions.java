@@ -10,7 +10,9 @@ record BenchOptions(
         String singleRule,
         int accounts,
         double rate,
+        TrafficKind traffic,
         double fraudRatio,
+        double fraudRate,
         Duration warmup,
         Duration duration,
         long warmupTransactions,
@@ -23,4 +25,13 @@ record BenchOptions(
         String managedMemory,
         boolean profile,
         String ordering,
-        long seed) {}
+        long seed) {
+
+    /** Which traffic the benchmark produces. */
+    enum TrafficKind {
+        /** Accounts of several kinds, a few events a day each, every typology: the default. */
+        BANK,
+        /** Every account alike, an event every accounts / rate seconds, card testing only. */
+        UNIFORM
+    }
+}

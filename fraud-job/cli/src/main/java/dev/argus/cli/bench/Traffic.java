@@ -4,8 +4,11 @@ import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Transaction;
 import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.sandbox.Generated;
 import dev.argus.sandbox.TransactionGenerator;
+import dev.argus.sandbox.traffic.BankTraffic;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.BitSet;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,12 +19,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The benchmark's input: the local generator's traffic (see {@link TransactionGenerator}) over many
- * accounts, produced to the transactions topic by a thread of its own.
+ * The benchmark's input, produced to the transactions topic by a thread of its own: by default the
+ * bank traffic of {@code argus local} ({@link BankTraffic}: accounts of several kinds, each with a
+ * few events a day, and labelled cases), or with {@code --traffic uniform} the earlier workload
+ * ({@link TransactionGenerator}: every account alike, event times advancing by {@code 1 / rate} per
+ * transaction, card-testing cases only).
  *
- * <p>The workload does not depend on how fast it is consumed. Event times advance by {@code 1 /
- * rate} per ordinary transaction, so every variant sees the same events with the same times, the
- * same per-account density and the same partial matches. Two ways to produce them:
+ * <p>The workload does not depend on how fast it is consumed: event times are the traffic's own, so
+ * every variant sees the same events with the same times, the same per-account density and the same
+ * partial matches. Two ways to produce them:
  *
  * <ul>
  *   <li><b>unthrottled</b>: a little ahead of what the job has consumed (a few seconds' worth), so
@@ -41,7 +47,15 @@ final class Traffic implements AutoCloseable {
         OFFERED
     }
 
-    private final TransactionGenerator generator;
+    /** The records to send, in order; never ends. */
+    interface Source {
+        Generated next();
+
+        /** Event time of the latest record, epoch ms. */
+        long clock();
+    }
+
+    private final Source source;
     private final double rate;
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -57,13 +71,9 @@ final class Traffic implements AutoCloseable {
     private volatile Mode mode = Mode.PAUSED;
     private volatile boolean closed;
 
-    /** Simulated event time of the next ordinary transaction, epoch ms. */
-    private double eventClock;
-
-    private long ordinary;
+    private long sent;
     private long offeredFromWall;
-    private double offeredFromClock;
-    private long offeredFromOrdinary;
+    private long offeredFromSent;
 
     /**
      * @param consumed how many records the job has read so far
@@ -77,14 +87,11 @@ final class Traffic implements AutoCloseable {
             LongSupplier consumed,
             LongSupplier lead,
             DetectionLatency latency) {
-        this.generator =
-                new TransactionGenerator(
-                        options.seed(), options.accounts(), options.fraudRatio(), 0.0);
+        this.source = source(options, startMillis);
         this.rate = options.rate();
         this.topic = config.get("topic.transactions");
         this.consumed = consumed;
         this.lead = lead;
-        this.eventClock = startMillis - 86_400_000.0;
         this.latency = latency;
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -99,6 +106,81 @@ final class Traffic implements AutoCloseable {
         this.thread.start();
     }
 
+    /** The traffic of {@code options}, its event time ending before {@code startMillis}. */
+    static Source source(BenchOptions options, long startMillis) {
+        if (options.traffic() == BenchOptions.TrafficKind.UNIFORM) {
+            return new Uniform(options, startMillis - 86_400_000.0);
+        }
+        // start far enough back that event time stays in the past however long the run
+        double days = expectedRecords(options) / (options.accounts() * density()) * 1.3 + 1;
+        long start = startMillis - (long) (days * 86_400_000L);
+        BankTraffic bank =
+                new BankTraffic(
+                        new BankTraffic.Options(
+                                options.accounts(),
+                                options.seed(),
+                                Instant.ofEpochMilli(start - Math.floorMod(start, 86_400_000L)),
+                                0,
+                                options.fraudRate(),
+                                options.fraudRate(),
+                                0.0));
+        return new Source() {
+            @Override
+            public Generated next() {
+                return bank.next();
+            }
+
+            @Override
+            public long clock() {
+                return bank.clock();
+            }
+        };
+    }
+
+    /** Events per account-day of the bank traffic. */
+    static double density() {
+        return BankTraffic.expectedEventsPerAccountDay();
+    }
+
+    private static double expectedRecords(BenchOptions o) {
+        double seconds =
+                o.warmup().toSeconds() + o.duration().toSeconds() + o.latencyDuration().toSeconds();
+        // unthrottled phases run at up to ~20,000 records/s
+        return o.warmupTransactions() + o.transactions() + seconds * Math.max(o.rate(), 20_000);
+    }
+
+    /** The earlier workload: every account alike, event time 1 / rate per transaction. */
+    private static final class Uniform implements Source {
+        private final TransactionGenerator generator;
+        private final double step;
+        private final java.util.ArrayDeque<Generated> due = new java.util.ArrayDeque<>();
+        private double clock;
+
+        Uniform(BenchOptions options, double start) {
+            this.generator =
+                    new TransactionGenerator(
+                            options.seed(), options.accounts(), options.fraudRatio(), 0.0);
+            this.step = 1000.0 / options.rate();
+            this.clock = start;
+        }
+
+        @Override
+        public Generated next() {
+            if (due.isEmpty()) {
+                long at = (long) clock;
+                due.addAll(generator.due(at));
+                due.add(generator.next(at));
+                clock += step;
+            }
+            return due.poll();
+        }
+
+        @Override
+        public long clock() {
+            return (long) clock;
+        }
+    }
+
     /** Produces as fast as the job consumes, a little ahead of it. */
     void unthrottled() {
         mode = Mode.UNTHROTTLED;
@@ -107,8 +189,7 @@ final class Traffic implements AutoCloseable {
     /** Produces {@code rate} per wall-clock second from now on. */
     synchronized void offered() {
         offeredFromWall = System.currentTimeMillis();
-        offeredFromClock = eventClock;
-        offeredFromOrdinary = ordinary;
+        offeredFromSent = sent;
         mode = Mode.OFFERED;
     }
 
@@ -140,15 +221,14 @@ final class Traffic implements AutoCloseable {
                 if (m == Mode.UNTHROTTLED) {
                     long target = consumed.getAsLong() + lead.getAsLong();
                     while (mode == Mode.UNTHROTTLED && produced.get() < target) {
-                        sendNext(eventClock);
+                        send(source.next());
                     }
                 } else if (m == Mode.OFFERED) {
                     long now = System.currentTimeMillis();
                     long target =
-                            offeredFromOrdinary + (long) ((now - offeredFromWall) / 1000.0 * rate);
-                    double clock = offeredFromClock + (now - offeredFromWall);
-                    while (ordinary < target) {
-                        sendNext(Math.max(eventClock, clock));
+                            offeredFromSent + (long) ((now - offeredFromWall) / 1000.0 * rate);
+                    while (sent < target) {
+                        send(source.next());
                     }
                 }
             }
@@ -160,18 +240,7 @@ final class Traffic implements AutoCloseable {
         }
     }
 
-    /** Sends the injected events due by {@code clock}, then one ordinary transaction at it. */
-    private void sendNext(double clock) {
-        long at = (long) clock;
-        for (TransactionGenerator.Generated g : generator.due(at)) {
-            send(g);
-        }
-        send(generator.next(at));
-        ordinary++;
-        eventClock = Math.max(eventClock, clock) + 1000.0 / rate;
-    }
-
-    private void send(TransactionGenerator.Generated g) {
+    private void send(Generated g) {
         Transaction t = g.transaction();
         byte[] value = t != null ? serializer.serialize(topic, t) : g.rawValue();
         long sequence = t != null ? TransactionGenerator.sequenceOf(t.getTransactionId()) : -1;
@@ -179,6 +248,7 @@ final class Traffic implements AutoCloseable {
             accounts.set(TransactionGenerator.accountNumberOf(t.getAccountId()));
         }
         produced.incrementAndGet();
+        sent++;
         producer.send(
                 new ProducerRecord<>(topic, g.accountId().getBytes(StandardCharsets.UTF_8), value),
                 (metadata, error) -> {

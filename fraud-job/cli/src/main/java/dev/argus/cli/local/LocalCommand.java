@@ -28,21 +28,25 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(
             names = "--rate",
             paramLabel = "N",
-            defaultValue = "50",
-            description = "transactions per second to generate (default: ${DEFAULT-VALUE})")
+            defaultValue = "200",
+            description =
+                    "transactions per second to generate: with --accounts, how fast event time"
+                            + " runs (default: ${DEFAULT-VALUE})")
     double rate;
 
     @Option(
             names = "--accounts",
             paramLabel = "N",
-            defaultValue = "1000",
-            description = "accounts to spread them over (default: ${DEFAULT-VALUE})")
+            defaultValue = "2000",
+            description =
+                    "accounts, of several kinds, a few events a day each (default:"
+                            + " ${DEFAULT-VALUE})")
     int accounts;
 
     @Option(
             names = "--duration",
             paramLabel = "D",
-            defaultValue = "60s",
+            defaultValue = "2min",
             converter = DurationConverter.class,
             description =
                     "how long to generate, e.g. 60s, 5min, 1h, or 90 (seconds); 0 = until Ctrl-C;"
@@ -51,13 +55,22 @@ public final class LocalCommand implements Callable<Integer> {
     Duration duration;
 
     @Option(
-            names = "--fraud-ratio",
+            names = "--fraud-rate",
             paramLabel = "R",
-            defaultValue = "0.01",
+            defaultValue = "20",
             description =
-                    "chance per transaction of starting a card-testing case (default:"
-                            + " ${DEFAULT-VALUE})")
-    double fraudRatio;
+                    "fraud cases per 1,000 account-days, spread evenly over the typologies; far"
+                            + " above a bank's, so that a few minutes show every typology"
+                            + " (default: ${DEFAULT-VALUE})")
+    double fraudRate;
+
+    @Option(
+            names = "--look-alike-rate",
+            paramLabel = "R",
+            defaultValue = "20",
+            description =
+                    "benign look-alike cases per 1,000 account-days (default: ${DEFAULT-VALUE})")
+    double lookAlikeRate;
 
     @Option(
             names = "--bad-ratio",
@@ -115,7 +128,8 @@ public final class LocalCommand implements Callable<Integer> {
         if (accounts < 1) {
             throw usage("--accounts must be positive, not " + accounts);
         }
-        within("--fraud-ratio", fraudRatio, 1);
+        within("--fraud-rate", fraudRate, 1000);
+        within("--look-alike-rate", lookAlikeRate, 1000);
         within("--bad-ratio", badRatio, 1);
         within("--ui-port", uiPort, 65_535);
         within("--registry-port", registryPort, 65_535);
@@ -126,7 +140,8 @@ public final class LocalCommand implements Callable<Integer> {
                 rate,
                 accounts,
                 duration,
-                fraudRatio,
+                fraudRate,
+                lookAlikeRate,
                 badRatio,
                 uiPort,
                 registryPort,

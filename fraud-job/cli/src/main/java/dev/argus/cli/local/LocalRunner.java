@@ -1,6 +1,7 @@
 package dev.argus.cli.local;
 
 import dev.argus.cli.bench.Stats;
+import dev.argus.cli.report.DetectionReport;
 import dev.argus.cli.watch.DetectionLatency;
 import dev.argus.cli.watch.TopicWatcher;
 import dev.argus.job.FraudDetectionJob;
@@ -8,28 +9,31 @@ import dev.argus.job.JobConfig;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
-import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.serde.ConfluentAvroDeserializer;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.model.serde.WireFormatException;
 import dev.argus.sandbox.EmbeddedKafka;
+import dev.argus.sandbox.Generated;
 import dev.argus.sandbox.TransactionGenerator;
+import dev.argus.sandbox.traffic.BankTraffic;
+import dev.argus.sandbox.traffic.CaseLabel;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -61,9 +65,14 @@ public final class LocalRunner {
     private final AtomicLong brokenSent = new AtomicLong();
     private final Map<DeadLetterReason, Long> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Alert> alertsById = new ConcurrentHashMap<>();
-    private final Map<String, Long> shadowAlerts = new ConcurrentHashMap<>();
+    private final Map<String, Alert> shadowAlerts = new ConcurrentHashMap<>();
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private volatile DetectionLatency latency;
+
+    /** Days of event time the traffic covered. */
+    private volatile double eventDays;
+
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -72,7 +81,8 @@ public final class LocalRunner {
             double rate,
             int accounts,
             Duration duration,
-            double fraudRatio,
+            double fraudRate,
+            double lookAlikeRate,
             double badRatio,
             int uiPort,
             int registryPort,
@@ -129,31 +139,38 @@ public final class LocalRunner {
                             + shadowAlertsTopic
                             + ", "
                             + deadLettersTopic);
+            BankTraffic traffic = new BankTraffic(trafficOptions());
+            double secondsPerDay =
+                    options.accounts() * BankTraffic.expectedEventsPerAccountDay() / options.rate();
             say(
                     String.format(
-                            "generating %.0f transactions/s over %d accounts%s; Ctrl-C to stop",
+                            "generating %.0f transactions/s over %,d accounts%s; Ctrl-C to stop",
                             options.rate(),
                             options.accounts(),
                             options.duration().isZero()
                                     ? ""
                                     : " for " + options.duration().toSeconds() + " s"));
+            say(
+                    String.format(
+                            "event time runs from %s, a day of the accounts' life about every %.0f"
+                                    + " s; %.0f fraud cases and %.0f look-alikes per 1,000"
+                                    + " account-days, from the second day (docs/traffic.md)",
+                            traffic.start().toString().substring(0, 10),
+                            secondsPerDay,
+                            options.fraudRate(),
+                            options.lookAlikeRate()));
 
             Runtime.getRuntime().addShutdownHook(new Thread(this::onCtrlC, "argus-local-stop"));
-            TransactionGenerator generator =
-                    new TransactionGenerator(
-                            options.seed(),
-                            options.accounts(),
-                            options.fraudRatio(),
-                            options.badRatio());
             DetectionLatency latency =
                     new DetectionLatency(config, config.pipeline().rules(), "argus-local");
+            this.latency = latency;
             Thread alerts = watch(config, alertsTopic, Alert.class, this::onAlert);
             Thread shadow =
                     watch(
                             config,
                             shadowAlertsTopic,
                             Alert.class,
-                            a -> shadowAlerts.merge(a.getRuleId(), 1L, Long::sum));
+                            a -> shadowAlerts.putIfAbsent(a.getAlertId(), a));
             Thread dlq =
                     watch(
                             config,
@@ -161,7 +178,7 @@ public final class LocalRunner {
                             DeadLetter.class,
                             d -> deadLetters.merge(d.getReason(), 1L, Long::sum));
             try {
-                produce(generator, config, latency);
+                produce(traffic, config, latency);
                 // the last alerts become visible when the checkpoint after them completes
                 Thread.sleep(2 * options.checkpointInterval().toMillis() + 1_000);
             } finally {
@@ -170,15 +187,44 @@ public final class LocalRunner {
                 alerts.join(5_000);
                 shadow.join(5_000);
                 dlq.join(5_000);
-                report(generator, latency);
+                report(traffic, config, latency);
                 job.cancel().get(30, TimeUnit.SECONDS);
                 finished.countDown();
             }
         }
     }
 
-    /** Produces until the duration ends or Ctrl-C, then drains the injected cases. */
-    private void produce(TransactionGenerator generator, JobConfig config, DetectionLatency latency)
+    /**
+     * Where event time starts: far enough back that the run, at its rate, ends before now (the job
+     * refuses events from the future), at a UTC midnight.
+     */
+    private BankTraffic.Options trafficOptions() {
+        double seconds = options.duration().isZero() ? 600 : options.duration().toSeconds();
+        // and room for the drain: cases last up to a day and a half, then a day passes them
+        double days =
+                seconds
+                                * options.rate()
+                                / (options.accounts() * BankTraffic.expectedEventsPerAccountDay())
+                                * 1.2
+                        + 4;
+        long start = System.currentTimeMillis() - (long) (days * 86_400_000L);
+        start -= Math.floorMod(start, 86_400_000L);
+        return new BankTraffic.Options(
+                options.accounts(),
+                options.seed(),
+                Instant.ofEpochMilli(start),
+                0,
+                options.fraudRate(),
+                options.lookAlikeRate(),
+                options.badRatio());
+    }
+
+    /**
+     * Produces until the duration ends or Ctrl-C; then, injecting no more, until the cases begun
+     * are complete and a day of event time has passed their last events, so that windows of up to a
+     * day (and absence rules' timeouts) are decided. Event time never passes the wall clock.
+     */
+    private void produce(BankTraffic traffic, JobConfig config, DetectionLatency latency)
             throws InterruptedException {
         String topic = config.get("topic.transactions");
         Properties props = new Properties();
@@ -192,36 +238,56 @@ public final class LocalRunner {
                 options.duration().isZero()
                         ? Long.MAX_VALUE
                         : start + options.duration().toMillis();
-        // after injecting stops, ordinary traffic goes on long enough for the watermark to pass
-        // the last injected events
-        long drainMillis = config.duration("events.max-out-of-orderness").toMillis() + 3_000;
-        long drainUntil = Long.MAX_VALUE;
+        boolean draining = false;
+        long drainUntilEventTime = Long.MAX_VALUE;
         long sent = 0;
+        Generated held = null;
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             while (true) {
                 long now = System.currentTimeMillis();
-                if (drainUntil == Long.MAX_VALUE && (now >= end || stopSignal.getCount() == 0)) {
-                    generator.stopInjecting();
-                    say("stopping: letting the injected cases complete ...");
-                    drainUntil = now + drainMillis;
+                if (!draining && (now >= end || stopSignal.getCount() == 0)) {
+                    traffic.stopInjecting();
+                    draining = true;
+                    say(
+                            "stopping: letting the injected cases complete and a day of event time"
+                                    + " pass them ...");
                 }
-                if (now >= drainUntil && !generator.hasPendingCases()) {
-                    break;
-                }
-                for (TransactionGenerator.Generated g : generator.due(now)) {
-                    send(producer, serializer, topic, g, latency);
-                    if (drainUntil != Long.MAX_VALUE) {
-                        drainUntil = Math.max(drainUntil, now + drainMillis);
+                if (draining && !traffic.hasPendingCases()) {
+                    if (drainUntilEventTime == Long.MAX_VALUE) {
+                        drainUntilEventTime = traffic.clock() + 25 * 3_600_000L;
+                    }
+                    if (traffic.clock() >= drainUntilEventTime) {
+                        break;
                     }
                 }
-                long target = (long) ((now - start) / 1000.0 * options.rate());
+                // a little faster while draining: the report waits for it
+                double rate = draining ? options.rate() * 4 : options.rate();
+                long target = (long) ((now - start) / 1000.0 * rate);
                 while (sent < target) {
-                    send(producer, serializer, topic, generator.next(now), latency);
+                    Generated g = held != null ? held : traffic.next();
+                    held = null;
+                    if (g.transaction() != null
+                            && g.transaction().getEventTime().toEpochMilli() > now) {
+                        held = g; // caught up with the clock: from here on, real time
+                        break;
+                    }
+                    send(producer, serializer, topic, g, latency);
                     sent++;
+                }
+                if (draining) {
+                    start = now - (long) (sent * 1000.0 / rate); // owe no backlog
+                    if (held != null) {
+                        say(
+                                "event time has caught up with the clock: stopping without"
+                                        + " waiting for the rest in real time (cases not complete"
+                                        + " are left out of the report)");
+                        break;
+                    }
                 }
                 Thread.sleep(10);
             }
+            eventDays = (traffic.clock() - traffic.start().toEpochMilli()) / 86_400_000.0;
         }
     }
 
@@ -229,7 +295,7 @@ public final class LocalRunner {
             KafkaProducer<byte[], byte[]> producer,
             ConfluentAvroSerializer<Transaction> serializer,
             String topic,
-            TransactionGenerator.Generated g,
+            Generated g,
             DetectionLatency latency) {
         byte[] value;
         long sequence = -1;
@@ -256,18 +322,23 @@ public final class LocalRunner {
             say("DUPLICATE alert " + alert.getAlertId());
             return;
         }
-        double visibleAfter =
-                (System.currentTimeMillis() - alert.getLastEventTime().toEpochMilli()) / 1000.0;
+        DetectionLatency l = latency;
+        long appended = l == null ? -1 : l.lastAppended(alert);
         say(
                 String.format(
-                        "ALERT %s v%d %s score %d %s: %s [visible %.1f s after the last event]",
+                        "ALERT %s v%d %s score %d %s: %s%s",
                         alert.getRuleId(),
                         alert.getRuleVersion(),
                         alert.getSeverity(),
                         alert.getScore(),
                         alert.getAccountId(),
                         alert.getExplanation(),
-                        visibleAfter));
+                        appended < 0
+                                ? ""
+                                : String.format(
+                                        " [visible %.1f s after its last transaction reached the"
+                                                + " broker]",
+                                        (System.currentTimeMillis() - appended) / 1000.0)));
     }
 
     /** Reads {@code topic} as a {@code read_committed} consumer until the run stops. */
@@ -290,41 +361,25 @@ public final class LocalRunner {
                 });
     }
 
-    private void report(TransactionGenerator generator, DetectionLatency latency) {
+    private void report(BankTraffic traffic, JobConfig config, DetectionLatency latency) {
         Collection<Alert> alerts = alertsById.values();
-        Set<String> alerted = new HashSet<>();
         Map<String, Long> alertsPerRule = new TreeMap<>();
-        for (Alert a : alerts) {
-            a.getMatchedEvents().forEach(e -> alerted.add(e.getTransactionId()));
-            alertsPerRule.merge(a.getRuleId(), 1L, Long::sum);
-        }
-        List<TransactionGenerator.FraudCase> cases = generator.fraudCases();
-        Set<String> fraudLarge = new HashSet<>();
-        cases.forEach(c -> fraudLarge.add(c.largeTransactionId()));
-        List<TransactionGenerator.FraudCase> missed =
-                cases.stream().filter(c -> !alerted.contains(c.largeTransactionId())).toList();
-        // the generator labels card-testing cases only; other rules' alerts are counted, not judged
-        List<Alert> falseAlarms =
-                alerts.stream()
-                        .filter(a -> a.getRuleId().equals(TransactionGenerator.LABELLED_RULE))
-                        .filter(
-                                a ->
-                                        a.getMatchedEvents().stream()
-                                                .map(MatchedEvent::getTransactionId)
-                                                .noneMatch(fraudLarge::contains))
-                        .toList();
+        alerts.forEach(a -> alertsPerRule.merge(a.getRuleId(), 1L, Long::sum));
+        Map<String, Long> shadowPerRule = new TreeMap<>();
+        shadowAlerts.values().forEach(a -> shadowPerRule.merge(a.getRuleId(), 1L, Long::sum));
         Map<DeadLetterReason, Long> dead = new TreeMap<>(deadLetters);
 
         System.out.println();
         System.out.println("=== Argus local run: summary ===");
         System.out.printf(
-                "transactions in            %d (plus %d deliberately broken records)%n",
-                transactionsIn.get(), brokenSent.get());
+                "transactions in            %d (plus %d deliberately broken records), %.1f days of"
+                        + " event time over %,d accounts%n",
+                transactionsIn.get(), brokenSent.get(), eventDays, options.accounts());
         System.out.printf(
                 "dead letters               %d %s%n",
                 dead.values().stream().mapToLong(Long::longValue).sum(), dead);
         System.out.printf("alerts per rule            %s%n", alertsPerRule);
-        System.out.printf("shadow alerts per rule     %s%n", new TreeMap<>(shadowAlerts));
+        System.out.printf("shadow alerts per rule     %s%n", shadowPerRule);
         System.out.printf(
                 "detection latency          broker append of the latest matched transaction ->"
                         + " alert, checkpoints every %d ms:%n",
@@ -343,26 +398,31 @@ public final class LocalRunner {
                                     ms.get(ms.size() - 1) / 1000.0,
                                     ms.size()));
         }
-        System.out.printf(
-                "injected card-testing      %d cases (and %d look-alike decoys)%n",
-                cases.size(), generator.decoys());
-        System.out.printf("  caught                   %d%n", cases.size() - missed.size());
-        System.out.printf("  missed                   %d%n", missed.size());
-        System.out.printf(
-                "false alarms               %d (%s alerts on no injected case)%n",
-                falseAlarms.size(), TransactionGenerator.LABELLED_RULE);
-        for (Alert a : falseAlarms) {
-            System.out.printf(
-                    "  false alarm on %s: %s%n",
-                    a.getAccountId(),
-                    a.getMatchedEvents().stream().map(MatchedEvent::getTransactionId).toList());
+        System.out.println();
+        System.out.println("detection per typology (the labelled cases that completed):");
+        List<Alert> all = new ArrayList<>(alerts);
+        all.addAll(shadowAlerts.values());
+        DetectionReport report =
+                DetectionReport.of(
+                        config.pipeline().rules(),
+                        traffic.labels(),
+                        all,
+                        options.accounts(),
+                        traffic.start().plus(Duration.ofDays(1)),
+                        Instant.ofEpochMilli(traffic.clock()));
+        PrintWriter out = new PrintWriter(System.out, true);
+        report.print(out);
+        int shown = 0;
+        for (CaseLabel c : report.missedCases()) {
+            if (shown++ == 10) {
+                out.printf("  ... and %d more missed cases%n", report.missedCases().size() - 10);
+                break;
+            }
+            out.printf(
+                    "  missed %s %s/%s on %s: %s%n",
+                    c.caseId(), c.typology(), c.variant(), c.accountId(), c.description());
         }
-        for (TransactionGenerator.FraudCase c : missed) {
-            System.out.printf(
-                    "  missed on %s: %s then %s%n",
-                    c.accountId(), c.smallIds(), c.largeTransactionId());
-        }
-        System.out.flush();
+        out.flush();
     }
 
     private void onCtrlC() {

@@ -8,6 +8,7 @@ import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RuleSpec;
 import dev.argus.rules.cel.CelCondition;
+import dev.argus.sandbox.Generated;
 import dev.argus.sandbox.TransactionGenerator;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,7 @@ final class ConditionBenchmark {
         List<EnrichedTransaction> events = new ArrayList<>();
         long now = System.currentTimeMillis();
         while (events.size() < n) {
-            TransactionGenerator.Generated g = generator.next(now + events.size() * 20L);
+            Generated g = generator.next(now + events.size() * 20L);
             Transaction t = g.transaction();
             if (t != null) {
                 ProfileState s =

@@ -1,29 +1,17 @@
 package dev.argus.cli.rules;
 
-import dev.argus.job.FraudDetectionJob;
+import dev.argus.cli.report.BoundedRun;
 import dev.argus.job.FraudDetectionPipeline;
-import dev.argus.job.JobConfig;
-import dev.argus.job.PipelineConfig;
-import dev.argus.job.ingest.DeadLetters;
-import dev.argus.job.ingest.Decoded;
-import dev.argus.model.Alert;
-import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
-import dev.argus.model.TransactionValidator;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RuleSpec;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
-import dev.argus.sandbox.Sources;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
 
 /**
  * Runs rule test cases on Flink as in production: the production topology ({@link
@@ -48,42 +36,7 @@ public final class RuleTestRunner {
         }
         Instant start = Instant.parse("2026-01-05T00:00:00Z");
         List<Transaction> events = LabelledStream.stream(cases, start);
-
-        // the deserializer validates in production; a bounded source skips it, so check here
-        TransactionValidator validator = new TransactionValidator(Long.MAX_VALUE / 2);
-        List<DeadLetter> invalid = new ArrayList<>();
-        List<Decoded> input = new ArrayList<>();
-        for (int i = 0; i < events.size(); i++) {
-            Transaction t = events.get(i);
-            Optional<TransactionValidator.Violation> v = validator.check(t, -1);
-            if (v.isPresent()) {
-                invalid.add(DeadLetters.invalid(t, v.get()));
-            } else {
-                input.add(Decoded.valid(t, "rule-tests", 0, i));
-            }
-        }
-
-        JobConfig config = JobConfig.inProcess("1 s");
-        PipelineConfig pipeline =
-                new PipelineConfig(
-                        config.duration("events.max-out-of-orderness"),
-                        config.duration("events.idle-timeout"),
-                        rules);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        FraudDetectionJob.localFlinkConfiguration(config));
-        env.setParallelism(1); // one source subtask keeps the stream in time order
-        DataGeneratorSource<Decoded> source = Sources.of(input, Decoded.typeInfo());
-        FraudDetectionPipeline.Outputs outputs =
-                FraudDetectionPipeline.build(env, source, pipeline);
-        CloseableIterator<Alert> alertIt =
-                outputs.alerts().union(outputs.shadowAlerts()).collectAsync();
-        CloseableIterator<DeadLetter> deadIt = outputs.deadLetters().collectAsync();
-        env.execute("argus-rule-tests");
-        List<Alert> alerts = new ArrayList<>();
-        alertIt.forEachRemaining(alerts::add);
-        List<DeadLetter> dead = new ArrayList<>(invalid);
-        deadIt.forEachRemaining(dead::add);
-        return LabelledStream.compare(cases, alerts, dead);
+        BoundedRun.Result result = BoundedRun.run(rules, events, "rule-tests");
+        return LabelledStream.compare(cases, result.alerts(), result.deadLetters());
     }
 }

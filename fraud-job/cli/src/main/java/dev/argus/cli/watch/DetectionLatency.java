@@ -85,6 +85,25 @@ public final class DetectionLatency implements AutoCloseable {
         appended.put(sequence, appendMillis);
     }
 
+    /**
+     * When the broker appended the latest of an alert's matched transactions, epoch ms; -1 when one
+     * of them was not noted.
+     */
+    public long lastAppended(Alert alert) {
+        if (timeoutRules.contains(alert.getRuleId())) {
+            return -1; // it alerts when its window runs out, not on a transaction
+        }
+        long last = -1;
+        for (MatchedEvent e : alert.getMatchedEvents()) {
+            long at = appended.get(TransactionGenerator.sequenceOf(e.getTransactionId()));
+            if (at < 0) {
+                return -1;
+            }
+            last = Math.max(last, at);
+        }
+        return last;
+    }
+
     private void watch(JobConfig config, String group, String isolation, Map<String, Seen> into) {
         ConfluentAvroDeserializer<Alert> deserializer =
                 new ConfluentAvroDeserializer<>(config.registry(), Alert.class);
