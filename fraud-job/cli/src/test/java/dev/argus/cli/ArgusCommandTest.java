@@ -33,7 +33,7 @@ class ArgusCommandTest {
         assertThat(argus("--help")).isZero();
         assertThat(out.toString())
                 .contains("Usage: argus [-hV] [COMMAND]")
-                .contains("local", "bench", "rules", "profile-bench")
+                .contains("local", "bench", "generate", "rules", "profile-bench")
                 .contains("./argus test", "./argus build");
     }
 
@@ -51,10 +51,10 @@ class ArgusCommandTest {
         assertThat(argus("local", "--help")).isZero();
         assertThat(out.toString())
                 .contains("Usage: argus local")
-                .contains("--rate=N", "(default: 50)")
-                .contains("--accounts=N", "(default: 1000)")
-                .contains("--duration=D", "(default: 60s)")
-                .contains("--fraud-ratio=R", "(default: 0.01)")
+                .contains("--rate=N", "(default: 200)")
+                .contains("--accounts=N", "(default: 2000)")
+                .contains("--duration=D", "(default: 2min)")
+                .contains("--fraud-rate=R", "--look-alike-rate=R", "(default: 20)")
                 .contains("--bad-ratio=R", "(default: 0.002)")
                 .contains("--ui-port=P", "(default: 8081)")
                 .contains("--registry-port=P", "(default: 0)")
@@ -73,6 +73,8 @@ class ArgusCommandTest {
                 .contains("(default: argus)", "(default: all)", "(default: card-testing)")
                 .contains("--accounts=N", "(default: 100000)")
                 .contains("--rate=N", "(default: 50)")
+                .contains("--traffic=KIND", "(default: bank)")
+                .contains("--fraud-rate=R", "(default: 1)")
                 .contains("--fraud-ratio=R", "(default: 0.01)")
                 .contains("--warmup=D", "(default: 30s)")
                 .contains("--duration=D", "--latency-duration=D", "(default: 60s)")
@@ -164,6 +166,18 @@ class ArgusCommandTest {
         err.getBuffer().setLength(0);
         assertThat(argus("bench", "--duration", "0", "--latency-duration", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("--duration and --latency-duration are both 0");
+
+        err.getBuffer().setLength(0);
+        assertThat(argus("bench", "--traffic", "busy")).isEqualTo(2);
+        assertThat(err.toString()).contains("'busy' is not a traffic: use bank or uniform");
+
+        err.getBuffer().setLength(0);
+        assertThat(argus("generate", "--out", "x", "--days", "2")).isEqualTo(2);
+        assertThat(err.toString()).contains("--days must be 4 or more, not 2");
+
+        err.getBuffer().setLength(0);
+        assertThat(argus("generate")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--out=DIR'");
 
         err.getBuffer().setLength(0);
         assertThat(argus("local", "--accounts", "0")).isEqualTo(2);

@@ -15,9 +15,12 @@ import java.util.PriorityQueue;
 import java.util.Random;
 
 /**
- * Realistic payment traffic for local runs: many accounts, each with a home city, cards and a
- * device, doing card payments (mostly ordinary amounts, some coffee-sized), transfers, cash
- * withdrawals, deposits and logins. Into it, it injects labelled cases:
+ * The earlier, uniform workload, kept for {@code argus bench --traffic uniform}, the engine's
+ * differential test and the condition benchmark: every account alike (the caller picks the time
+ * between events), each with a home city, cards and a device, doing card payments (mostly ordinary
+ * amounts, some coffee-sized), transfers, cash withdrawals, deposits and logins. Into it, it
+ * injects labelled cases of one typology. {@link dev.argus.sandbox.traffic.BankTraffic} is the
+ * traffic that looks like a bank's. The cases:
  *
  * <ul>
  *   <li><b>card testing</b> (fraud): 3 to 5 small e-commerce payments a few seconds apart, then a

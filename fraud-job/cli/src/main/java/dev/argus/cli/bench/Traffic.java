@@ -31,10 +31,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <ul>
  *   <li><b>unthrottled</b>: a little ahead of what the job has consumed (a few seconds' worth), so
- *       the job is never starved and the backlog stays small; the event clock starts a day in the
- *       past and runs as fast as the job reads.
+ *       the job is never starved and the backlog stays small; the event clock starts in the past
+ *       (far enough that it never passes the wall clock) and runs as fast as the job reads.
  *   <li><b>offered</b>: {@code rate} transactions per wall-clock second, the event clock running at
- *       wall-clock pace from where it stood.
+ *       wall-clock pace from where it stood (records are stamped with it, see {@link #atWallPace}).
  * </ul>
  *
  * Transaction ids carry a sequence number; the producer tells the {@link DetectionLatency} each
@@ -74,6 +74,7 @@ final class Traffic implements AutoCloseable {
     private long sent;
     private long offeredFromWall;
     private long offeredFromSent;
+    private long offeredFromClock;
 
     /**
      * @param consumed how many records the job has read so far
@@ -190,6 +191,7 @@ final class Traffic implements AutoCloseable {
     synchronized void offered() {
         offeredFromWall = System.currentTimeMillis();
         offeredFromSent = sent;
+        offeredFromClock = source.clock();
         mode = Mode.OFFERED;
     }
 
@@ -228,7 +230,7 @@ final class Traffic implements AutoCloseable {
                     long target =
                             offeredFromSent + (long) ((now - offeredFromWall) / 1000.0 * rate);
                     while (sent < target) {
-                        send(source.next());
+                        send(atWallPace(source.next(), now));
                     }
                 }
             }
@@ -238,6 +240,23 @@ final class Traffic implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * The record with its event time on a clock that runs at wall pace from where the traffic stood
+     * when the offered phase began, keeping its few seconds of arrival disorder: in production
+     * event time is wall time, and the watermark's wait is the allowed disorder in wall seconds.
+     * The bank traffic's own pace is that of its accounts (100,000 accounts make about 3.5 events a
+     * second), so the latency phase compresses or stretches it to {@code rate}.
+     */
+    private Generated atWallPace(Generated g, long now) {
+        Transaction t = g.transaction();
+        if (t != null) {
+            long lag =
+                    Math.min(3_000, Math.max(0, source.clock() - t.getEventTime().toEpochMilli()));
+            t.setEventTime(Instant.ofEpochMilli(offeredFromClock + (now - offeredFromWall) - lag));
+        }
+        return g;
     }
 
     private void send(Generated g) {

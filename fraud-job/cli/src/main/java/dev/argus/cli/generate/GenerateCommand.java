@@ -1,8 +1,10 @@
 package dev.argus.cli.generate;
 
+import dev.argus.cli.option.ExitCodes;
 import dev.argus.sandbox.traffic.BankTraffic;
 import dev.argus.sandbox.traffic.CaseLabel;
 import dev.argus.sandbox.traffic.Dataset;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -119,27 +121,33 @@ public final class GenerateCommand implements Callable<Integer> {
                 accounts, days, start, expected, out);
         long began = System.nanoTime();
         boolean terminal = System.console() != null;
-        Dataset.Written w =
-                Dataset.write(
-                        options,
-                        out,
-                        (n, day) -> {
-                            double seconds = (System.nanoTime() - began) / 1e9;
-                            String line =
-                                    String.format(
-                                            "  day %4.1f of %d  %,12d transactions  %,9.0f/s  %s",
-                                            Math.min(day, days),
-                                            days,
-                                            n,
-                                            n / Math.max(seconds, 1e-3),
-                                            eta(seconds, n, expected));
-                            if (terminal) {
-                                o.print("\r" + line);
-                            } else if (n % 1_000_000 == 0 || day >= days) {
-                                o.println(line);
-                            }
-                            o.flush();
-                        });
+        Dataset.Written w;
+        try {
+            w =
+                    Dataset.write(
+                            options,
+                            out,
+                            (n, day) -> {
+                                double seconds = (System.nanoTime() - began) / 1e9;
+                                String line =
+                                        String.format(
+                                                "  day %4.1f of %d  %,12d transactions  %,9.0f/s  %s",
+                                                Math.min(day, days),
+                                                days,
+                                                n,
+                                                n / Math.max(seconds, 1e-3),
+                                                eta(seconds, n, expected));
+                                if (terminal) {
+                                    o.print("\r" + line);
+                                } else if (n % 1_000_000 == 0 || day >= days) {
+                                    o.println(line);
+                                }
+                                o.flush();
+                            });
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("argus generate: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
         if (terminal) {
             o.println();
         }

@@ -398,6 +398,14 @@ public final class LocalRunner {
                                     ms.get(ms.size() - 1) / 1000.0,
                                     ms.size()));
         }
+        System.out.printf(
+                "  event time ran about %,.0f times faster than the clock, so the watermark's wait"
+                        + " (%s of event time) took almost none: argus bench measures latency with"
+                        + " event time at wall pace%n",
+                86_400
+                        * options.rate()
+                        / (options.accounts() * BankTraffic.expectedEventsPerAccountDay()),
+                config.get("events.max-out-of-orderness"));
         System.out.println();
         System.out.println("detection per typology (the labelled cases that completed):");
         List<Alert> all = new ArrayList<>(alerts);
