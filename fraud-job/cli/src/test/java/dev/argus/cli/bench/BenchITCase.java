@@ -26,11 +26,12 @@ class BenchITCase {
                             "--rules", "card-testing,count-velocity",
                             "--accounts", "2000",
                             "--rate", "50",
-                            "--fraud-ratio", "0.05",
+                            // the bank traffic, with cases enough for alerts in a short window
+                            "--fraud-rate", "300",
                             "--warmup", "3s",
                             // the window over a number of transactions, not a time
                             "--transactions", "20000",
-                            "--latency-duration", "20s",
+                            "--latency-duration", "30s",
                             "--checkpoint-interval", "1s",
                             "--job-heap", "512m",
                             "--managed-memory", "128m"
@@ -39,6 +40,7 @@ class BenchITCase {
         new Bench(options, new PrintWriter(printed, true), logs).run();
         String out = printed.toString();
 
+        assertThat(out).contains("traffic                     bank: 3.0 events per account-day");
         assertThat(number(out, "unthrottled, ([\\d,]+) transactions in"))
                 .isGreaterThanOrEqualTo(20000);
         assertThat(number(out, "throughput +([\\d,.]+) transactions/s")).isPositive();

@@ -158,6 +158,12 @@ final class Account {
         if (kind == AccountKind.DORMANT) {
             return;
         }
+        // a trip first: the day's events are placed where the account is
+        if (kind == AccountKind.TRAVELLER || kind == AccountKind.HIGH_SPENDER) {
+            maybeTrip(dayStart, kind == AccountKind.TRAVELLER ? 0.05 : 0.015);
+        } else if (kind != AccountKind.SMALL_BUSINESS) {
+            maybeTrip(dayStart, 0.004);
+        }
         double w = kind.rhythm.weekday[weekday] * activity;
         long localStart = dayStart - home.utcOffset() * 3_600_000L;
         int cards = poisson(kind.cardPerDay * w);
@@ -195,11 +201,6 @@ final class Account {
             String phone = newDevice();
             emit(out, enrol(t, phone));
             devices.add(phone);
-        }
-        if (kind == AccountKind.TRAVELLER || kind == AccountKind.HIGH_SPENDER) {
-            maybeTrip(dayStart, kind == AccountKind.TRAVELLER ? 0.05 : 0.015);
-        } else if (kind != AccountKind.SMALL_BUSINESS) {
-            maybeTrip(dayStart, 0.004);
         }
     }
 
