@@ -548,10 +548,7 @@ final class Account {
     }
 
     double gaussian() {
-        // Box-Muller: SplittableRandom has no nextGaussian before Java 17's RandomGenerator
-        double u = 1.0 - random.nextDouble();
-        double v = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        return Draws.gaussian(random);
     }
 
     long logNormal(double median, double sigma) {
@@ -559,18 +556,7 @@ final class Account {
     }
 
     int poisson(double mean) {
-        if (mean <= 0) {
-            return 0;
-        }
-        // Knuth's method: the means here are small
-        double limit = Math.exp(-mean);
-        int k = 0;
-        double p = random.nextDouble();
-        while (p > limit) {
-            k++;
-            p *= random.nextDouble();
-        }
-        return k;
+        return Draws.poisson(random, mean);
     }
 
     static long roundTo(long value, long unit) {

@@ -330,25 +330,7 @@ public final class BankTraffic {
     }
 
     private int poisson(double mean) {
-        if (mean <= 0) {
-            return 0;
-        }
-        if (mean > 500) {
-            return (int) Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian()));
-        }
-        double limit = Math.exp(-mean);
-        int k = 0;
-        double p = cases.nextDouble();
-        while (p > limit) {
-            k++;
-            p *= cases.nextDouble();
-        }
-        return k;
-    }
-
-    private double gaussian() {
-        double u = 1.0 - cases.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * cases.nextDouble());
+        return Draws.poisson(cases, mean);
     }
 
     // ------------------------------------------------------------------ control and figures

@@ -90,6 +90,43 @@ final class Scenarios {
             return "192.0.2." + (1 + number % 250);
         }
 
+        /**
+         * An approved payment by the owner with their first card, at merchant {@code n} of a
+         * category near home.
+         */
+        Transaction ownerPays(long t, long amount, Category category, int n, boolean present) {
+            return a.card(
+                    t,
+                    amount,
+                    a.merchant(category, a.home, n),
+                    present,
+                    a.homeLocation,
+                    a.cards.get(0),
+                    TransactionStatus.APPROVED);
+        }
+
+        /** The owner enrols a new phone at the case's start and uses it from then on. */
+        String newPhone() {
+            String phone = a.newDevice();
+            add(a.enrol(t0, phone));
+            a.devices.add(phone);
+            return phone;
+        }
+
+        /** The owner sends money from the app to one of their payees. */
+        Transaction payKnownPayee(long t, long amount, String device) {
+            return a.transfer(t, amount, a.pick(a.payees), Channel.MOBILE, device);
+        }
+
+        /** Money sent out by the fraudster, from their device, to the case's mule. */
+        Transaction fraudTransfer(long t, long amount, Channel channel) {
+            return fraudTransfer(t, amount, channel, "mule-" + number);
+        }
+
+        Transaction fraudTransfer(long t, long amount, Channel channel, String payee) {
+            return byFraudster(a.transfer(t, amount, payee, channel, fraudDevice()));
+        }
+
         /** A transaction of the fraudster: their device and address, at the victim's home. */
         Transaction byFraudster(Transaction t) {
             t.setDeviceId(fraudDevice());
@@ -169,26 +206,16 @@ final class Scenarios {
                     long t = c.t0;
                     for (int i = 0; i < 2; i++) {
                         t += c.between(30 * S, 3 * MIN);
-                        c.add(
-                                c.a.card(
-                                        t,
-                                        c.between(250L, 350L),
-                                        c.a.merchant(Catalog.TRANSIT, c.a.home, 1),
-                                        true,
-                                        c.a.homeLocation,
-                                        c.a.cards.get(0),
-                                        TransactionStatus.APPROVED));
+                        c.add(c.ownerPays(t, c.between(250L, 350L), Catalog.TRANSIT, 1, true));
                     }
                     long big = c.between(50_000L, 120_000L);
                     c.add(
-                            c.a.card(
+                            c.ownerPays(
                                     t + c.between(2 * MIN, 6 * MIN),
                                     big,
-                                    c.a.merchant(Catalog.DEPARTMENT, c.a.home, 2),
-                                    true,
-                                    c.a.homeLocation,
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
+                                    Catalog.DEPARTMENT,
+                                    2,
+                                    true));
                     c.describe("two transit fares, then %s at a department store", money(big));
                 });
         lookAlike(
@@ -201,26 +228,12 @@ final class Scenarios {
                     int n = c.between(3, 4);
                     for (int i = 0; i < n; i++) {
                         t += c.between(20 * S, 2 * MIN);
-                        c.add(
-                                c.a.card(
-                                        t,
-                                        c.between(99L, 499L),
-                                        c.a.merchant(Catalog.DIGITAL, c.a.home, 3),
-                                        false,
-                                        c.a.homeLocation,
-                                        c.a.cards.get(0),
-                                        TransactionStatus.APPROVED));
+                        c.add(c.ownerPays(t, c.between(99L, 499L), Catalog.DIGITAL, 3, false));
                     }
                     long basket = c.between(4_000L, 25_000L);
                     c.add(
-                            c.a.card(
-                                    t + c.between(MIN, 5 * MIN),
-                                    basket,
-                                    c.a.merchant(Catalog.ONLINE, c.a.home, 4),
-                                    false,
-                                    c.a.homeLocation,
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
+                            c.ownerPays(
+                                    t + c.between(MIN, 5 * MIN), basket, Catalog.ONLINE, 4, false));
                     c.describe("%d in-app purchases under 5 EUR, then %s online", n, money(basket));
                 });
     }
@@ -337,14 +350,12 @@ final class Scenarios {
                     }
                     c.add(c.a.deposit(t, c.between(20_000L, 80_000L), "savings-" + c.a.id));
                     c.add(
-                            c.a.card(
+                            c.ownerPays(
                                     t + c.between(10 * MIN, 2 * H),
                                     c.a.amount(Catalog.GROCERY),
-                                    c.a.merchant(Catalog.GROCERY, c.a.home, 0),
-                                    true,
-                                    c.a.homeLocation,
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
+                                    Catalog.GROCERY,
+                                    0,
+                                    true));
                     c.describe(
                             "three payments declined over the day for lack of funds, money moved in, then approved");
                 });
@@ -421,15 +432,7 @@ final class Scenarios {
                 c -> {
                     long t = c.t0;
                     for (int i = 0; i < 2; i++) {
-                        c.add(
-                                c.a.card(
-                                        t,
-                                        c.between(500L, 5_000L),
-                                        c.a.merchant(Catalog.GAMBLING, c.a.home, 1),
-                                        false,
-                                        c.a.homeLocation,
-                                        c.a.cards.get(0),
-                                        TransactionStatus.APPROVED));
+                        c.add(c.ownerPays(t, c.between(500L, 5_000L), Catalog.GAMBLING, 1, false));
                         t += c.between(30 * MIN, 90 * MIN);
                     }
                     c.describe("two small bets in an evening");
@@ -440,24 +443,14 @@ final class Scenarios {
                 1,
                 Needs.ACTIVE,
                 c -> {
+                    c.add(c.ownerPays(c.t0, c.between(5_000L, 50_000L), Catalog.CRYPTO, 2, false));
                     c.add(
-                            c.a.card(
-                                    c.t0,
-                                    c.between(5_000L, 50_000L),
-                                    c.a.merchant(Catalog.CRYPTO, c.a.home, 2),
-                                    false,
-                                    c.a.homeLocation,
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
-                    c.add(
-                            c.a.card(
+                            c.ownerPays(
                                     c.t0 + c.between(40 * MIN, 4 * H),
                                     c.between(2_000L, 10_000L),
-                                    c.a.merchant(Catalog.STORED_VALUE, c.a.home, 3),
-                                    false,
-                                    c.a.homeLocation,
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
+                                    Catalog.STORED_VALUE,
+                                    3,
+                                    false));
                     c.describe("a monthly crypto purchase and a prepaid card top-up");
                 });
     }
@@ -673,14 +666,7 @@ final class Scenarios {
         c.add(login);
         long amount = c.between(minAmount, maxAmount);
         long after = c.between(afterFrom, afterTo);
-        Transaction out =
-                c.byFraudster(
-                        c.a.transfer(
-                                c.t0 + after,
-                                amount,
-                                "mule-" + c.number,
-                                Channel.WEB,
-                                c.fraudDevice()));
+        Transaction out = c.fraudTransfer(c.t0 + after, amount, Channel.WEB);
         out.setCounterpartyCountry(origin.country());
         out.setLocation(there);
         c.add(out);
@@ -741,22 +727,7 @@ final class Scenarios {
                 "credential-change-then-transfer",
                 4,
                 Needs.ACTIVE,
-                c -> {
-                    c.add(c.byFraudster(c.a.credentialChange(c.t0, c.fraudDevice())));
-                    long amount = c.between(100_000L, 600_000L);
-                    long after = c.between(2 * MIN, 25 * MIN);
-                    c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            c.t0 + after,
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.WEB,
-                                            c.fraudDevice())));
-                    c.describe(
-                            "password changed from an unknown device, %s sent out %d min later",
-                            money(amount), after / MIN);
-                });
+                c -> credentialsThenMoney(c, 600_000L, 2 * MIN, 25 * MIN, ""));
         fraud(
                 ACCOUNT_TAKEOVER,
                 "device-then-payee",
@@ -770,13 +741,8 @@ final class Scenarios {
                                     c.a.newPayee(payeeAt, "mule-" + c.number, c.fraudDevice())));
                     long amount = c.between(80_000L, 300_000L);
                     c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            payeeAt + c.between(MIN, 10 * MIN),
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.MOBILE,
-                                            c.fraudDevice())));
+                            c.fraudTransfer(
+                                    payeeAt + c.between(MIN, 10 * MIN), amount, Channel.MOBILE));
                     c.describe(
                             "a fraudster's phone enrolled, a payee added, %s paid to it",
                             money(amount));
@@ -786,22 +752,9 @@ final class Scenarios {
                 "evasion-waits",
                 3,
                 Needs.ACTIVE,
-                c -> {
-                    c.add(c.byFraudster(c.a.credentialChange(c.t0, c.fraudDevice())));
-                    long amount = c.between(100_000L, 400_000L);
-                    long after = c.between(35 * MIN, 90 * MIN);
-                    c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            c.t0 + after,
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.WEB,
-                                            c.fraudDevice())));
-                    c.describe(
-                            "password changed, %s sent out %d min later: past the rule's 30 min",
-                            money(amount), after / MIN);
-                });
+                c ->
+                        credentialsThenMoney(
+                                c, 400_000L, 35 * MIN, 90 * MIN, ": past the rule's 30 min"));
         lookAlike(
                 ACCOUNT_TAKEOVER,
                 "password-reset",
@@ -812,13 +765,7 @@ final class Scenarios {
                     c.add(c.a.credentialChange(c.t0, dev));
                     c.add(c.a.login(c.t0 + c.between(MIN, 5 * MIN), dev));
                     long amount = c.between(2_000L, 90_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(6 * MIN, 25 * MIN),
-                                    amount,
-                                    c.a.pick(c.a.payees),
-                                    Channel.MOBILE,
-                                    dev));
+                    c.add(c.payKnownPayee(c.t0 + c.between(6 * MIN, 25 * MIN), amount, dev));
                     c.describe(
                             "the owner resets the password and pays a known payee %s",
                             money(amount));
@@ -829,22 +776,25 @@ final class Scenarios {
                 1,
                 Needs.ACTIVE,
                 c -> {
-                    String phone = c.a.newDevice();
-                    c.add(c.a.enrol(c.t0, phone));
-                    c.a.devices.add(phone);
+                    String phone = c.newPhone();
                     c.add(c.a.login(c.t0 + c.between(MIN, 10 * MIN), phone));
                     long amount = c.between(2_000L, 30_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(11 * MIN, 28 * MIN),
-                                    amount,
-                                    c.a.pick(c.a.payees),
-                                    Channel.MOBILE,
-                                    phone));
+                    c.add(c.payKnownPayee(c.t0 + c.between(11 * MIN, 28 * MIN), amount, phone));
                     c.describe(
                             "the owner sets up a new phone and pays a known payee %s",
                             money(amount));
                 });
+    }
+
+    private static void credentialsThenMoney(
+            Case c, long maxAmount, long afterFrom, long afterTo, String note) {
+        c.add(c.byFraudster(c.a.credentialChange(c.t0, c.fraudDevice())));
+        long amount = c.between(100_000L, maxAmount);
+        long after = c.between(afterFrom, afterTo);
+        c.add(c.fraudTransfer(c.t0 + after, amount, Channel.WEB));
+        c.describe(
+                "password changed from an unknown device, %s sent out %d min later%s",
+                money(amount), after / MIN, note);
     }
 
     /**
@@ -861,14 +811,7 @@ final class Scenarios {
                     long amount = Math.max(100_000L, aboveMean(c, 6, 15));
                     // the transfer is the device's first event: a login before it would make it
                     // known
-                    c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            c.t0,
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.WEB,
-                                            c.fraudDevice())));
+                    c.add(c.fraudTransfer(c.t0, amount, Channel.WEB));
                     c.describe(
                             "a device never seen signs in and sends %s (the account's mean is %s)",
                             money(amount), money((long) c.a.amountMean));
@@ -880,14 +823,7 @@ final class Scenarios {
                 Needs.HISTORY,
                 c -> {
                     long amount = aboveMean(c, 2, 3.3);
-                    c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            c.t0,
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.WEB,
-                                            c.fraudDevice())));
+                    c.add(c.fraudTransfer(c.t0, amount, Channel.WEB));
                     c.describe(
                             "a device never seen sends %s, about 2 to 3 standard deviations above the mean",
                             money(amount));
@@ -919,17 +855,9 @@ final class Scenarios {
                 1,
                 Needs.HISTORY,
                 c -> {
-                    String phone = c.a.newDevice();
-                    c.add(c.a.enrol(c.t0, phone));
-                    c.a.devices.add(phone);
+                    String phone = c.newPhone();
                     long amount = Math.max(100L, (long) c.a.amountMean);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(2 * MIN, 3 * H),
-                                    amount,
-                                    c.a.pick(c.a.payees),
-                                    Channel.MOBILE,
-                                    phone));
+                    c.add(c.payKnownPayee(c.t0 + c.between(2 * MIN, 3 * H), amount, phone));
                     c.describe("a new phone pays a usual amount, %s", money(amount));
                 });
     }
@@ -958,17 +886,9 @@ final class Scenarios {
                 Needs.ACTIVE,
                 c -> {
                     String old = c.a.devices.get(0);
-                    String phone = c.a.newDevice();
-                    c.add(c.a.enrol(c.t0, phone));
-                    c.a.devices.add(phone);
+                    String phone = c.newPhone();
                     long amount = c.between(50_000L, 200_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(10 * MIN, 3 * H),
-                                    amount,
-                                    c.a.pick(c.a.payees),
-                                    Channel.MOBILE,
-                                    phone));
+                    c.add(c.payKnownPayee(c.t0 + c.between(10 * MIN, 3 * H), amount, phone));
                     c.add(c.a.login(c.t0 + c.between(4 * H, 20 * H), old));
                     c.describe(
                             "a new phone pays %s; the owner's older device signs in later that day",
@@ -985,13 +905,7 @@ final class Scenarios {
                     c.a.devices.clear();
                     c.a.devices.add(phone);
                     long amount = c.between(50_000L, 150_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(30 * MIN, 6 * H),
-                                    amount,
-                                    c.a.pick(c.a.payees),
-                                    Channel.MOBILE,
-                                    phone));
+                    c.add(c.payKnownPayee(c.t0 + c.between(30 * MIN, 6 * H), amount, phone));
                     c.describe(
                             "the owner's only phone was lost; the new one pays %s and no other device is left",
                             money(amount));
@@ -1001,14 +915,7 @@ final class Scenarios {
     private static void silentOwner(Case c, long minAmount, long maxAmount) {
         c.add(c.byFraudster(c.a.enrol(c.t0, c.fraudDevice())));
         long amount = c.between(minAmount, maxAmount);
-        c.add(
-                c.byFraudster(
-                        c.a.transfer(
-                                c.t0 + c.between(5 * MIN, 2 * H),
-                                amount,
-                                "mule-" + c.number,
-                                Channel.MOBILE,
-                                c.fraudDevice())));
+        c.add(c.fraudTransfer(c.t0 + c.between(5 * MIN, 2 * H), amount, Channel.MOBILE));
         c.a.muteLoginsUntil = c.t0 + 25 * H;
         c.describe(
                 "a fraudster's phone is enrolled and sends %s; the owner does not sign in for a day",
@@ -1064,15 +971,18 @@ final class Scenarios {
                 2,
                 Needs.ACTIVE,
                 c -> {
-                    String dev = c.a.device();
-                    String scammer = "scam-" + c.number;
-                    c.add(c.a.newPayee(c.t0, scammer, dev));
-                    long amount = c.between(200_000L, 800_000L);
-                    long after = c.between(65 * MIN, 20 * H);
-                    c.add(c.a.transfer(c.t0 + after, amount, scammer, Channel.MOBILE, dev));
+                    long[] paid =
+                            payNewPayee(
+                                    c,
+                                    "scam-" + c.number,
+                                    200_000L,
+                                    800_000L,
+                                    65 * MIN,
+                                    20 * H,
+                                    Channel.MOBILE);
                     c.describe(
                             "a new payee receives %s %d min after it was added: past the rule's hour",
-                            money(amount), after / MIN);
+                            money(paid[0]), paid[1] / MIN);
                 });
         lookAlike(
                 APP_SCAM,
@@ -1080,19 +990,12 @@ final class Scenarios {
                 2,
                 Needs.ACTIVE,
                 c -> {
-                    String dev = c.a.device();
                     String landlord = c.a.payee();
-                    c.add(c.a.newPayee(c.t0, landlord, dev));
+                    long[] paid =
+                            payNewPayee(
+                                    c, landlord, 50_000L, 190_000L, 5 * MIN, 50 * MIN, Channel.WEB);
                     c.a.payees.add(landlord);
-                    long amount = c.between(50_000L, 190_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(5 * MIN, 50 * MIN),
-                                    amount,
-                                    landlord,
-                                    Channel.WEB,
-                                    dev));
-                    c.describe("a new landlord added and paid the deposit, %s", money(amount));
+                    c.describe("a new landlord added and paid the deposit, %s", money(paid[0]));
                 });
         lookAlike(
                 APP_SCAM,
@@ -1100,19 +1003,34 @@ final class Scenarios {
                 1,
                 Needs.ACTIVE,
                 c -> {
-                    String dev = c.a.device();
-                    String dealer = "dealer-" + c.number;
-                    c.add(c.a.newPayee(c.t0, dealer, dev));
-                    long amount = c.between(500_000L, 2_500_000L);
-                    c.add(
-                            c.a.transfer(
-                                    c.t0 + c.between(10 * MIN, 50 * MIN),
-                                    amount,
-                                    dealer,
-                                    Channel.WEB,
-                                    dev));
-                    c.describe("a car dealer added as payee and paid %s at once", money(amount));
+                    long[] paid =
+                            payNewPayee(
+                                    c,
+                                    "dealer-" + c.number,
+                                    500_000L,
+                                    2_500_000L,
+                                    10 * MIN,
+                                    50 * MIN,
+                                    Channel.WEB);
+                    c.describe("a car dealer added as payee and paid %s at once", money(paid[0]));
                 });
+    }
+
+    /** The owner adds a payee and pays it; returns the amount and how long after. */
+    private static long[] payNewPayee(
+            Case c,
+            String payee,
+            long min,
+            long max,
+            long afterFrom,
+            long afterTo,
+            Channel channel) {
+        String dev = c.a.device();
+        c.add(c.a.newPayee(c.t0, payee, dev));
+        long amount = c.between(min, max);
+        long after = c.between(afterFrom, afterTo);
+        c.add(c.a.transfer(c.t0 + after, amount, payee, channel, dev));
+        return new long[] {amount, after};
     }
 
     // ------------------------------------------------------------ money laundering
@@ -1147,13 +1065,8 @@ final class Scenarios {
                     c.add(c.byFraudster(c.a.login(c.t0, c.fraudDevice())));
                     long amount = c.between(100_000L, 500_000L);
                     c.add(
-                            c.byFraudster(
-                                    c.a.transfer(
-                                            c.t0 + c.between(2 * MIN, 20 * MIN),
-                                            amount,
-                                            "mule-" + c.number,
-                                            Channel.WEB,
-                                            c.fraudDevice())));
+                            c.fraudTransfer(
+                                    c.t0 + c.between(2 * MIN, 20 * MIN), amount, Channel.WEB));
                     c.describe(
                             "silent for %d days, the account signs in and sends %s minutes later: the login ends the dormancy the rule measures",
                             days, money(amount));
@@ -1180,14 +1093,8 @@ final class Scenarios {
                     for (int i = 0; i < c.between(1, 3); i++) {
                         t += c.between(30 * MIN, 6 * H);
                         c.add(
-                                c.a.card(
-                                        t,
-                                        c.a.amount(Catalog.GROCERY),
-                                        c.a.merchant(Catalog.GROCERY, c.a.home, i),
-                                        true,
-                                        c.a.homeLocation,
-                                        c.a.cards.get(0),
-                                        TransactionStatus.APPROVED));
+                                c.ownerPays(
+                                        t, c.a.amount(Catalog.GROCERY), Catalog.GROCERY, i, true));
                     }
                     c.describe(
                             "back after %d days: a salary of %s comes in, then groceries",
@@ -1218,13 +1125,7 @@ final class Scenarios {
         long amount = c.between(minAmount, maxAmount);
         c.add(
                 c.r.nextBoolean()
-                        ? c.byFraudster(
-                                c.a.transfer(
-                                        t,
-                                        amount,
-                                        "mule-" + c.number,
-                                        Channel.WEB,
-                                        c.fraudDevice()))
+                        ? c.fraudTransfer(t, amount, Channel.WEB)
                         : c.a.withdrawal(t, Account.roundTo(amount, 1_000)));
         c.describe(
                 "silent for %d days, the account %smoves %s",
@@ -1333,13 +1234,7 @@ final class Scenarios {
             t += i == 0 ? c.between(firstFrom, firstTo) : c.between(gapFrom, gapTo);
             c.add(
                     c.r.nextDouble() < 0.7
-                            ? c.byFraudster(
-                                    c.a.transfer(
-                                            t,
-                                            piece,
-                                            "mule-" + c.number + "-" + i,
-                                            Channel.WEB,
-                                            c.fraudDevice()))
+                            ? c.fraudTransfer(t, piece, Channel.WEB, "mule-" + c.number + "-" + i)
                             : c.a.withdrawal(t, piece));
         }
         c.describe(
@@ -1430,13 +1325,8 @@ final class Scenarios {
                         long amount = c.between(170_000L, 240_000L);
                         total += amount;
                         c.add(
-                                c.byFraudster(
-                                        c.a.transfer(
-                                                t,
-                                                amount,
-                                                "mule-" + c.number + "-" + i,
-                                                Channel.WEB,
-                                                c.fraudDevice())));
+                                c.fraudTransfer(
+                                        t, amount, Channel.WEB, "mule-" + c.number + "-" + i));
                         t += c.between(62 * MIN, 75 * MIN);
                     }
                     c.describe("%s sent out in 3 transfers about an hour apart", money(total));
@@ -1468,14 +1358,7 @@ final class Scenarios {
                 piece = Account.roundTo(Math.min(piece, 100_000L), 1_000);
                 c.add(c.a.withdrawal(t, piece));
             } else {
-                c.add(
-                        c.byFraudster(
-                                c.a.transfer(
-                                        t,
-                                        piece,
-                                        "mule-" + c.number + "-" + i,
-                                        Channel.WEB,
-                                        c.fraudDevice())));
+                c.add(c.fraudTransfer(t, piece, Channel.WEB, "mule-" + c.number + "-" + i));
             }
             left -= piece;
         }
@@ -1554,14 +1437,12 @@ final class Scenarios {
                     long t = c.t0;
                     for (int i = 0; i < n; i++) {
                         c.add(
-                                c.a.card(
+                                c.ownerPays(
                                         t,
                                         c.between(1_000L, 8_000L),
-                                        c.a.merchant(Catalog.ONLINE, c.a.home, 30 + i),
-                                        false,
-                                        c.a.homeLocation,
-                                        c.a.cards.get(0),
-                                        TransactionStatus.APPROVED));
+                                        Catalog.ONLINE,
+                                        30 + i,
+                                        false));
                         t += c.between(MIN, 2 * MIN);
                     }
                     c.describe(
