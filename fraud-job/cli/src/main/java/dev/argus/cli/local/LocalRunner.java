@@ -249,6 +249,8 @@ public final class LocalRunner {
                 if (!draining && (now >= end || stopSignal.getCount() == 0)) {
                     traffic.stopInjecting();
                     draining = true;
+                    // four times the rate from here, owing nothing for the time before
+                    start = now - (long) (sent * 1000.0 / (options.rate() * 4));
                     say(
                             "stopping: letting the injected cases complete and a day of event time"
                                     + " pass them ...");
