@@ -78,6 +78,41 @@ class RuleValidationTest {
     }
 
     @Test
+    void readsTheTypologyAndRefusesOneThatIsNotKebabCase() {
+        RulePackLoader.Result result =
+                pack.write(
+                                RULE,
+                                PackFixture.VALID_RULE.replace(
+                                        "mode: enforce", "mode: enforce\ntypology: card-testing"))
+                        .load();
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.pack().rules().get(0).spec().typology()).isEqualTo("card-testing");
+        assertThat(
+                        pack.write(RULE, PackFixture.VALID_RULE)
+                                .load()
+                                .pack()
+                                .rules()
+                                .get(0)
+                                .spec()
+                                .typology())
+                .isNull();
+
+        assertThat(
+                        problemsOf(
+                                PackFixture.VALID_RULE.replace(
+                                        "mode: enforce", "mode: enforce\ntypology: Card Testing")))
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.line()).isEqualTo(8);
+                            assertThat(p.ruleId()).isEqualTo("small-then-large");
+                            assertThat(p.message())
+                                    .isEqualTo("typology 'Card Testing' is not kebab-case");
+                            assertThat(p.hint()).contains("labels of a data set");
+                        });
+    }
+
+    @Test
     void reportsValuesOutsideTheirRange() {
         List<Problem> problems =
                 problemsOf(

@@ -422,6 +422,16 @@ public final class LocalRunner {
                         Instant.ofEpochMilli(traffic.clock()));
         PrintWriter out = new PrintWriter(System.out, true);
         report.print(out);
+        List<String> missedVariants = new ArrayList<>();
+        report.variants()
+                .forEach(
+                        (variant, n) -> {
+                            if (variant.contains(" fraud ") && n[1] < n[0]) {
+                                missedVariants.add(
+                                        variant.replace(" fraud ", "/") + " " + (n[0] - n[1]));
+                            }
+                        });
+        out.println("missed, by variant: " + String.join(", ", missedVariants));
         int shown = 0;
         for (CaseLabel c : report.missedCases()) {
             if (shown++ == 10) {
