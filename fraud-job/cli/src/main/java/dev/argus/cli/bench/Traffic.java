@@ -9,6 +9,7 @@ import dev.argus.sandbox.TransactionGenerator;
 import dev.argus.sandbox.traffic.BankTraffic;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -154,7 +155,7 @@ final class Traffic implements AutoCloseable {
     private static final class Uniform implements Source {
         private final TransactionGenerator generator;
         private final double step;
-        private final java.util.ArrayDeque<Generated> due = new java.util.ArrayDeque<>();
+        private final ArrayDeque<Generated> due = new ArrayDeque<>();
         private double clock;
 
         Uniform(BenchOptions options, double start) {

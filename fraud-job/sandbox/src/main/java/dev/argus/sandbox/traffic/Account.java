@@ -61,7 +61,6 @@ final class Account {
     // the cases and trips in progress
     long reservedUntil = Long.MIN_VALUE;
     long muteLoginsUntil = Long.MIN_VALUE;
-    long dormantSince;
     Trip trip;
     int newPayees;
     int newDevices;

@@ -108,8 +108,6 @@ public final class BankTraffic {
     private int caseNumber;
     private int openCases;
     private boolean injecting = true;
-    private long emitted;
-    private long broken;
     private long clock = Long.MIN_VALUE;
 
     public BankTraffic(Options options) {
@@ -147,7 +145,6 @@ public final class BankTraffic {
     /** A dormant account's last events, 150 to 390 days before the start. */
     private void lastActivity(Account a) {
         long last = start - (150 + a.random.nextInt(240)) * DAY - a.random.nextLong(DAY);
-        a.dormantSince = last;
         push(
                 a.deposit(
                         last - a.random.nextLong(20 * DAY),
@@ -184,7 +181,6 @@ public final class BankTraffic {
         Account a = accounts[Account.indexOf(t.getAccountId())];
         a.seen(t);
         clock = Math.max(clock, t.getEventTime().toEpochMilli());
-        emitted++;
         if (p.owner() != null && --p.owner().remaining == 0) {
             close(p.owner());
         }
@@ -192,7 +188,6 @@ public final class BankTraffic {
     }
 
     private Generated broken(long arrival) {
-        broken++;
         Account a = accounts[delays.nextInt(accounts.length)];
         if (delays.nextBoolean() && a.kind != AccountKind.DORMANT) {
             // valid, but ten minutes behind: the job routes it to the dead letters as LATE
@@ -355,16 +350,6 @@ public final class BankTraffic {
         Map<Typology, Integer> out = new EnumMap<>(Typology.class);
         skipped.forEach((t, n) -> out.put(t, n[0]));
         return out;
-    }
-
-    /** Transactions taken so far (broken records not counted). */
-    public long emitted() {
-        return emitted;
-    }
-
-    /** Broken records taken so far. */
-    public long broken() {
-        return broken;
     }
 
     /** The latest event time taken so far, epoch ms; the start before any. */
