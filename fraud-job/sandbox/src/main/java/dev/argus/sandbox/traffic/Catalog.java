@@ -13,7 +13,7 @@ final class Catalog {
     /** A city: where accounts live, travel to, and where merchants are. */
     record City(String name, String country, double latitude, double longitude, int utcOffset) {}
 
-    /** Home cities, weighted roughly by population. */
+    /** Home cities, each as likely. */
     static final List<City> HOMES =
             List.of(
                     new City("Berlin", "DE", 52.520, 13.405, 1),
