@@ -7,6 +7,7 @@ import dev.argus.rules.yaml.Problems;
 import dev.argus.rules.yaml.YamlMap;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -17,6 +18,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -212,8 +214,14 @@ public final class RulePackLoader {
             }
         }
 
+        // a subset of the pack (one rule file or folder) leaves the others' snoozes unchecked: they
+        // are checked against every rule of the pack's folder, named <id>.yaml
+        Set<String> packRuleIds =
+                snoozes.stream().allMatch(z -> fileOfId.containsKey(z.ruleId()))
+                        ? Set.of()
+                        : ruleIdsBeside(packFile);
         for (PackSettings.Snooze snooze : snoozes) {
-            if (!fileOfId.containsKey(snooze.ruleId())) {
+            if (!fileOfId.containsKey(snooze.ruleId()) && !packRuleIds.contains(snooze.ruleId())) {
                 problems.add(
                         new Problem(
                                 sibling(packFile, SNOOZE_FILE).toString(),
@@ -372,6 +380,20 @@ public final class RulePackLoader {
     }
 
     /** pack.yaml in the directory or one of its parents. */
+    /** The ids of the rule files in the folder of {@code pack.yaml} and below it, by file name. */
+    private static Set<String> ruleIdsBeside(Path packFile) {
+        Set<String> ids = new HashSet<>();
+        try (var files = Files.walk(packFile.toAbsolutePath().getParent())) {
+            files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.endsWith(TEST_SUFFIX))
+                    .filter(n -> !n.equals(PACK_FILE) && !n.equals(SNOOZE_FILE))
+                    .forEach(n -> ids.add(stem(n)));
+        } catch (IOException | UncheckedIOException e) {
+            return Set.of(); // then the snooze is reported, as without a subset
+        }
+        return ids;
+    }
+
     private static Path findPackFile(Path path) {
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         while (dir != null) {

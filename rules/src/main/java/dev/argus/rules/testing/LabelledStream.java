@@ -26,7 +26,8 @@ public final class LabelledStream {
             RuleTestCase testCase,
             List<String> expected,
             List<String> actual,
-            List<String> deadLetters) {
+            List<String> deadLetters,
+            List<String> explanations) {
         public boolean passed() {
             return deadLetters.isEmpty()
                     && expected.stream()
@@ -86,8 +87,10 @@ public final class LabelledStream {
             List<String> expected =
                     tc.expected().stream().map(x -> describe(x.ruleId(), x.matched())).toList();
             List<String> actual = new ArrayList<>();
+            List<String> explanations = new ArrayList<>();
             for (Alert a : alerts) {
                 if (a.getAccountId().startsWith(prefix) && a.getRuleId().equals(tc.ruleId())) {
+                    explanations.add(a.getExplanation());
                     actual.add(
                             describe(
                                     a.getRuleId(),
@@ -109,7 +112,7 @@ public final class LabelledStream {
                                     + d.getDetail());
                 }
             }
-            results.add(new CaseResult(tc, expected, actual, dead));
+            results.add(new CaseResult(tc, expected, actual, dead, explanations));
         }
         return results;
     }
@@ -118,7 +121,11 @@ public final class LabelledStream {
         return ruleId + " " + ids;
     }
 
-    /** A readable report: a diff for each failing case, then "N passed, N failed". */
+    /**
+     * A readable report: a diff for each failing case, with its alerts' explanations, then "N
+     * passed, N failed"; {@code verbose} lists the passing cases too, with their alerts'
+     * explanations.
+     */
     public static String report(List<CaseResult> results, boolean verbose) {
         StringBuilder out = new StringBuilder();
         int passed = 0;
@@ -129,6 +136,7 @@ public final class LabelledStream {
                 passed++;
                 if (verbose) {
                     out.append("PASS ").append(tc.title()).append('\n');
+                    explain(out, r);
                 }
                 continue;
             }
@@ -148,6 +156,7 @@ public final class LabelledStream {
             out.append("  actual:   ").append(list(r.actual())).append('\n');
             missing.forEach(m -> out.append("  - missing alert    ").append(m).append('\n'));
             unexpected.forEach(u -> out.append("  + unexpected alert ").append(u).append('\n'));
+            explain(out, r);
             r.deadLetters()
                     .forEach(
                             d ->
@@ -157,6 +166,11 @@ public final class LabelledStream {
         }
         out.append(passed).append(" passed, ").append(results.size() - passed).append(" failed\n");
         return out.toString();
+    }
+
+    /** Each alert's explanation as the template rendered it: what an analyst will read. */
+    private static void explain(StringBuilder out, CaseResult r) {
+        r.explanations().forEach(e -> out.append("  explanation: ").append(e).append('\n'));
     }
 
     private static String list(List<String> alerts) {

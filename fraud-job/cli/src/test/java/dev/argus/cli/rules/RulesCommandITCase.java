@@ -52,4 +52,26 @@ class RulesCommandITCase {
                         "  - missing alert    strict-next [a, t]")
                 .endsWith("1 passed, 1 failed\n");
     }
+
+    /** One rule of the shipped pack, whose snoozes name other rules; verbose shows explanations. */
+    @Test
+    void oneRuleOfTheShippedPackVerboseShowsTheRenderedExplanations() throws Exception {
+        StringWriter out = new StringWriter();
+        int status =
+                Argus.execute(
+                        new PrintWriter(out),
+                        new PrintWriter(System.err),
+                        "rules",
+                        "test",
+                        "-v",
+                        "../../rules/pack/account-takeover/new-payee-large-transfer.yaml");
+        assertThat(status).as(out.toString()).isZero();
+        assertThat(out.toString())
+                .contains(
+                        "PASS new-payee-large-transfer › a large transfer to a payee added ten"
+                                + " minutes before alerts\n"
+                                + "  explanation: 4800.00 EUR was sent to payee"
+                                + " GB29NWBK60161331926819 10 minutes after the payee was added.\n")
+                .endsWith("4 passed, 0 failed\n");
+    }
 }
