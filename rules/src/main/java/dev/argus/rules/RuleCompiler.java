@@ -2,11 +2,17 @@ package dev.argus.rules;
 
 import dev.argus.model.Transaction;
 import dev.argus.rules.RuleSpec.Stage;
+import dev.argus.rules.cel.EnumLiterals;
 import dev.argus.rules.cel.ExplanationTemplate;
 import dev.argus.rules.cel.RuleEnvironment;
 import dev.argus.rules.yaml.Problems;
 import dev.cel.common.CelIssue;
+import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -52,6 +58,7 @@ final class RuleCompiler {
                     lists,
                     visible,
                     problems);
+            enumLiterals(result, stage, problems);
         }
         new ExplanationTemplate(
                 spec.explanation(),
@@ -89,6 +96,76 @@ final class RuleCompiler {
             return null;
         }
         return rule;
+    }
+
+    /** A string an enum field can never equal: the condition type-checks but never matches. */
+    private static void enumLiterals(CelValidationResult result, Stage stage, Problems problems) {
+        if (result.hasError()) {
+            return;
+        }
+        List<EnumLiterals.Mistake> mistakes;
+        try {
+            mistakes = EnumLiterals.find(result.getAst());
+        } catch (CelValidationException e) {
+            return; // reported as an error already
+        }
+        for (EnumLiterals.Mistake m : mistakes) {
+            int[] at = fileLocation(problems.file(), stage.whereLine(), stage.where(), m.offset());
+            String same =
+                    m.symbols().stream()
+                            .filter(x -> x.equalsIgnoreCase(m.literal()))
+                            .findFirst()
+                            .map(x -> "did you mean '" + x + "'? the values are upper case; ")
+                            .orElse(Problems.didYouMean(m.literal(), m.symbols()));
+            problems.add(
+                    at[0],
+                    "stage '"
+                            + stage.name()
+                            + "' condition, column "
+                            + at[1]
+                            + ": "
+                            + m.field()
+                            + " is never '"
+                            + m.literal()
+                            + "', so the condition never matches",
+                    same + m.field() + " is one of " + String.join(", ", m.symbols()));
+        }
+    }
+
+    /**
+     * The file line and column (1-based) of an offset in a condition, which YAML may have folded
+     * from several lines into one: each line of the file from the condition's on is found in the
+     * text in turn. {@code {whereLine, 0}} when the file cannot be read or the text not found.
+     */
+    static int[] fileLocation(String file, int whereLine, String condition, int offset) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return new int[] {whereLine, 0};
+        }
+        int from = 0;
+        for (int i = Math.max(0, whereLine - 1); i < lines.size(); i++) {
+            String raw = lines.get(i);
+            String content = raw.strip();
+            int at = content.isEmpty() ? -1 : condition.indexOf(content, from);
+            if (at < 0 && raw.contains(":")) {
+                // the key's own line: "where: txn.type == ..."
+                content = raw.substring(raw.indexOf(':') + 1).strip();
+                at = content.isEmpty() ? -1 : condition.indexOf(content, from);
+            }
+            if (at < 0) {
+                if (from > 0) {
+                    break; // past the condition
+                }
+                continue;
+            }
+            if (offset < at + content.length() + 1) {
+                return new int[] {i + 1, raw.indexOf(content) + (offset - at) + 1};
+            }
+            from = at + content.length();
+        }
+        return new int[] {whereLine, 0};
     }
 
     private static void report(

@@ -112,6 +112,43 @@ class RuleValidationTest {
                         });
     }
 
+    /**
+     * Enums are strings in conditions: a string they can never be type-checks, then never matches.
+     */
+    @Test
+    void refusesAStringAnEnumFieldCanNeverBeWithItsSymbols() {
+        List<Problem> problems =
+                problemsOf(
+                        PackFixture.VALID_RULE
+                                .replace(
+                                        "where: txn.amount.amount_minor <= 500",
+                                        "where: >-\n"
+                                                + "      txn.amount.amount_minor <= 500\n"
+                                                + "      && txn.type == 'withdrawal'")
+                                .replace(
+                                        "where: txn.amount.amount_minor >= 50000",
+                                        "where: txn.channel in ['POS', 'ONLINE']"
+                                                + " && matched.small[0].status != 'APPROVED'"));
+        assertThat(problems).hasSize(2);
+        assertThat(problems.get(0))
+                .satisfies(
+                        p -> {
+                            assertThat(p.line()).isEqualTo(15); // the condition's second line
+                            assertThat(p.message())
+                                    .isEqualTo(
+                                            "stage 'small' condition, column 22: type is never"
+                                                    + " 'withdrawal', so the condition never"
+                                                    + " matches");
+                            assertThat(p.hint())
+                                    .startsWith(
+                                            "did you mean 'WITHDRAWAL'? the values are upper case")
+                                    .contains("type is one of CARD_PAYMENT, TRANSFER, WITHDRAWAL");
+                        });
+        assertThat(problems.get(1).message())
+                .startsWith("stage 'large' condition, column 35: channel is never 'ONLINE'");
+        assertThat(problems.get(1).hint()).contains("POS, ECOMMERCE, ATM");
+    }
+
     @Test
     void reportsValuesOutsideTheirRange() {
         List<Problem> problems =
