@@ -27,6 +27,10 @@ import org.apache.avro.Schema;
  */
 final class RuleCompiler {
     private static final Pattern UNDEFINED_FIELD = Pattern.compile("undefined field '(\\w+)'");
+    private static final Pattern NO_OVERLOAD =
+            Pattern.compile(
+                    "found no matching overload for '([^']+)' applied to '\\((.*?)\\)'(?:"
+                            + " \\(candidates: .*\\))?");
     private static final Pattern UNDECLARED = Pattern.compile("undeclared reference to '(\\w+)'");
     private static final Pattern OPERAND = Pattern.compile("([A-Za-z_][\\w.]*)\\s*\\.?\\s*$");
 
@@ -179,16 +183,43 @@ final class RuleCompiler {
         if (!result.hasError()) {
             return;
         }
+        String[] sourceLines = source.split("\n", -1);
         for (CelIssue issue : result.getErrors()) {
             // an error at the end of the text is reported on the line after it
             int lines = source.stripTrailing().split("\n", -1).length;
             int celLine = Math.min(lines, Math.max(1, issue.getSourceLocation().getLine()));
             int column = Math.max(0, issue.getSourceLocation().getColumn());
+            // where that is in the file: YAML may have folded the condition into one line
+            int offset = Math.min(column, sourceLines[celLine - 1].length());
+            for (int k = 0; k < celLine - 1; k++) {
+                offset += sourceLines[k].length() + 1;
+            }
+            int[] at = fileLocation(problems.file(), firstLine, source, offset);
             problems.add(
-                    firstLine + celLine - 1,
-                    what + ": " + issue.getMessage().replace(" (in container '')", ""),
+                    at[1] > 0 ? at[0] : firstLine + celLine - 1,
+                    (at[1] > 0 ? what + ", column " + at[1] : what)
+                            + ": "
+                            + readable(issue.getMessage()),
                     hint(issue.getMessage(), source, celLine, column, lists, stages));
         }
+    }
+
+    /**
+     * The checker's message without what says nothing to an analyst: the list of every overload of
+     * an operator ({@code (candidates: (bool, bool),(int, int),...)}) and the container.
+     */
+    static String readable(String message) {
+        String m = message.replace(" (in container '')", "");
+        Matcher overload = NO_OVERLOAD.matcher(m);
+        if (overload.find()) {
+            String op = overload.group(1);
+            op = op.equals("@in") ? "in" : op.replace("_", "");
+            return "'"
+                    + op
+                    + "' cannot be used on "
+                    + String.join(" and ", overload.group(2).split(",\\s*"));
+        }
+        return m;
     }
 
     /** What the author most likely meant, from the checker's message and the text before it. */

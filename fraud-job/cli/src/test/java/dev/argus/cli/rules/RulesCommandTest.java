@@ -52,7 +52,10 @@ class RulesCommandTest {
                 .contains(
                         dir.resolve("broken.yaml")
                                 + ":1: rule 'broken': the pattern has no 'within'")
-                .contains(dir.resolve("broken.yaml") + ":11: rule 'broken': stage 'a' condition:")
+                .contains(
+                        dir.resolve("broken.yaml")
+                                + ":11: rule 'broken': stage 'a' condition, column 36: '>'"
+                                + " cannot be used on int and string")
                 .contains("broken.yaml: rule 'broken': the rule has no test file")
                 .contains("problems in 1 rule files; nothing was deployed or run");
     }
