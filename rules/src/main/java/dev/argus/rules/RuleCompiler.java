@@ -76,9 +76,12 @@ final class RuleCompiler {
                                 "explanation: '{{' without a closing '}}'",
                                 "close each placeholder: {{ size(matched.small) }}");
                     } else {
+                        int base = spec.explanation().indexOf(expression);
                         report(
                                 result,
                                 expression,
+                                base < 0 ? expression : spec.explanation(),
+                                Math.max(0, base),
                                 spec.explanationLine(),
                                 "explanation placeholder {{ " + expression + " }}",
                                 lists,
@@ -125,56 +128,91 @@ final class RuleCompiler {
                     at[0],
                     "stage '"
                             + stage.name()
-                            + "' condition, column "
-                            + at[1]
+                            + "' condition"
+                            + (at[1] > 0 ? ", column " + at[1] : "")
                             + ": "
                             + m.field()
                             + " is never '"
                             + m.literal()
-                            + "', so the condition never matches",
+                            + "', so "
+                            + (m.operator().equals("!=")
+                                    ? "'!=' is always true"
+                                    : "'" + m.operator() + "' is never true"),
                     same + m.field() + " is one of " + String.join(", ", m.symbols()));
         }
     }
 
     /**
-     * The file line and column (1-based) of an offset in a condition, which YAML may have folded
-     * from several lines into one: each line of the file from the condition's on is found in the
-     * text in turn. {@code {whereLine, 0}} when the file cannot be read or the text not found.
+     * The file line and column (1-based) of an offset in a condition (or explanation), which YAML
+     * may have folded from several lines into one. The text must begin on {@code firstLine}: after
+     * the key there for a plain scalar, or as the line itself for a block; each following line of
+     * the file is then found in the text in turn. {@code {firstLine, 0}} when the file cannot be
+     * read or its lines are not the text (a quoted scalar, for one).
      */
-    static int[] fileLocation(String file, int whereLine, String condition, int offset) {
+    static int[] fileLocation(String file, int firstLine, String text, int offset) {
         List<String> lines;
         try {
             lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            return new int[] {whereLine, 0};
+            return new int[] {firstLine, 0};
         }
-        int from = 0;
-        for (int i = Math.max(0, whereLine - 1); i < lines.size(); i++) {
-            String raw = lines.get(i);
-            String content = raw.strip();
-            int at = content.isEmpty() ? -1 : condition.indexOf(content, from);
-            if (at < 0 && raw.contains(":")) {
-                // the key's own line: "where: txn.type == ..."
-                content = raw.substring(raw.indexOf(':') + 1).strip();
-                at = content.isEmpty() ? -1 : condition.indexOf(content, from);
-            }
-            if (at < 0) {
-                if (from > 0) {
-                    break; // past the condition
+        int[] none = {firstLine, 0};
+        if (firstLine < 1 || firstLine > lines.size()) {
+            return none;
+        }
+        String first = lines.get(firstLine - 1);
+        String content = first.strip();
+        if (!text.startsWith(content) || content.isEmpty()) {
+            // the key's own line: "where: txn.type == ...", perhaps with a comment after it
+            content = first.substring(first.indexOf(':') + 1).strip();
+            if (!text.startsWith(content) || content.isEmpty()) {
+                content = content.replaceFirst("\\s+#.*$", "");
+                if (!text.startsWith(content) || content.isEmpty()) {
+                    return none;
                 }
-                continue;
             }
+        }
+        int at = 0;
+        String raw = first;
+        for (int i = firstLine - 1; ; ) {
             if (offset < at + content.length() + 1) {
                 return new int[] {i + 1, raw.indexOf(content) + (offset - at) + 1};
             }
-            from = at + content.length();
+            int from = at + content.length();
+            do {
+                if (++i >= lines.size()) {
+                    return none;
+                }
+                raw = lines.get(i);
+                content = raw.strip();
+            } while (content.isEmpty()); // a blank line inside a block
+            at = text.indexOf(content, from);
+            if (at < 0) {
+                return none; // past the text
+            }
         }
-        return new int[] {whereLine, 0};
     }
 
     private static void report(
             CelValidationResult result,
             String source,
+            int firstLine,
+            String what,
+            Map<String, List<String>> lists,
+            List<String> stages,
+            Problems problems) {
+        report(result, source, source, 0, firstLine, what, lists, stages, problems);
+    }
+
+    /**
+     * @param text what the source stands in as the file gives it (a condition, or a whole
+     *     explanation with the placeholder at {@code base})
+     */
+    private static void report(
+            CelValidationResult result,
+            String source,
+            String text,
+            int base,
             int firstLine,
             String what,
             Map<String, List<String>> lists,
@@ -194,7 +232,7 @@ final class RuleCompiler {
             for (int k = 0; k < celLine - 1; k++) {
                 offset += sourceLines[k].length() + 1;
             }
-            int[] at = fileLocation(problems.file(), firstLine, source, offset);
+            int[] at = fileLocation(problems.file(), firstLine, text, base + offset);
             problems.add(
                     at[1] > 0 ? at[0] : firstLine + celLine - 1,
                     (at[1] > 0 ? what + ", column " + at[1] : what)
@@ -213,11 +251,15 @@ final class RuleCompiler {
         Matcher overload = NO_OVERLOAD.matcher(m);
         if (overload.find()) {
             String op = overload.group(1);
-            op = op.equals("@in") ? "in" : op.replace("_", "");
+            // operators are named by their operands' places: _<=_, _[_], !_; helpers by name
+            op = op.equals("@in") ? "in" : op.matches("[^a-z]*") ? op.replace("_", "") : op;
+            String types = overload.group(2);
             return "'"
                     + op
                     + "' cannot be used on "
-                    + String.join(" and ", overload.group(2).split(",\\s*"));
+                    + (types.contains("(")
+                            ? "(" + types + ")"
+                            : String.join(" and ", types.split(",\\s*")));
         }
         return m;
     }

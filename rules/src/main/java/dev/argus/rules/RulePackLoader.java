@@ -379,7 +379,6 @@ public final class RulePackLoader {
         }
     }
 
-    /** pack.yaml in the directory or one of its parents. */
     /** The ids of the rule files in the folder of {@code pack.yaml} and below it, by file name. */
     private static Set<String> ruleIdsBeside(Path packFile) {
         Set<String> ids = new HashSet<>();
@@ -394,6 +393,7 @@ public final class RulePackLoader {
         return ids;
     }
 
+    /** pack.yaml in the directory or one of its parents. */
     private static Path findPackFile(Path path) {
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         while (dir != null) {

@@ -128,8 +128,8 @@ class RuleValidationTest {
                                 .replace(
                                         "where: txn.amount.amount_minor >= 50000",
                                         "where: txn.channel in ['POS', 'ONLINE']"
-                                                + " && matched.small[0].status != 'APPROVED'"));
-        assertThat(problems).hasSize(2);
+                                                + " && matched.small[0].status != 'approved'"));
+        assertThat(problems).hasSize(3);
         assertThat(problems.get(0))
                 .satisfies(
                         p -> {
@@ -137,8 +137,7 @@ class RuleValidationTest {
                             assertThat(p.message())
                                     .isEqualTo(
                                             "stage 'small' condition, column 22: type is never"
-                                                    + " 'withdrawal', so the condition never"
-                                                    + " matches");
+                                                    + " 'withdrawal', so '==' is never true");
                             assertThat(p.hint())
                                     .startsWith(
                                             "did you mean 'WITHDRAWAL'? the values are upper case")
@@ -147,6 +146,8 @@ class RuleValidationTest {
         assertThat(problems.get(1).message())
                 .startsWith("stage 'large' condition, column 35: channel is never 'ONLINE'");
         assertThat(problems.get(1).hint()).contains("POS, ECOMMERCE, ATM");
+        assertThat(problems.get(2).message())
+                .endsWith("status is never 'approved', so '!=' is always true");
     }
 
     @Test

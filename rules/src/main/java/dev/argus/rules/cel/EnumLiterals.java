@@ -21,8 +21,12 @@ public final class EnumLiterals {
     private static final Map<String, List<String>> SYMBOLS =
             enumFields(Transaction.getClassSchema());
 
-    /** One literal that can never match, and its offset in the condition's text. */
-    public record Mistake(int offset, String field, String literal, List<String> symbols) {}
+    /**
+     * One literal that can never match, its offset in the condition's text, and the operator
+     * ({@code ==}, {@code !=} or {@code in}).
+     */
+    public record Mistake(
+            int offset, String operator, String field, String literal, List<String> symbols) {}
 
     private EnumLiterals() {}
 
@@ -41,13 +45,14 @@ public final class EnumLiterals {
                 if (args.size() == 2) {
                     switch (c.function()) {
                         case "_==_", "_!=_" -> {
-                            compare(ast, args.get(0), args.get(1), out);
-                            compare(ast, args.get(1), args.get(0), out);
+                            String op = c.function().replace("_", "");
+                            compare(ast, op, args.get(0), args.get(1), out);
+                            compare(ast, op, args.get(1), args.get(0), out);
                         }
                         case "@in" -> {
                             if (args.get(1).getKind() == CelExpr.ExprKind.Kind.LIST) {
                                 for (CelExpr element : args.get(1).list().elements()) {
-                                    compare(ast, args.get(0), element, out);
+                                    compare(ast, "in", args.get(0), element, out);
                                 }
                             }
                         }
@@ -76,7 +81,11 @@ public final class EnumLiterals {
     }
 
     private static void compare(
-            CelAbstractSyntaxTree ast, CelExpr field, CelExpr literal, List<Mistake> out) {
+            CelAbstractSyntaxTree ast,
+            String operator,
+            CelExpr field,
+            CelExpr literal,
+            List<Mistake> out) {
         if (field.getKind() != CelExpr.ExprKind.Kind.SELECT
                 || literal.getKind() != CelExpr.ExprKind.Kind.CONSTANT
                 || literal.constant().getKind() != CelConstant.Kind.STRING_VALUE) {
@@ -91,7 +100,11 @@ public final class EnumLiterals {
             Integer offset = ast.getSource().getPositionsMap().get(literal.id());
             out.add(
                     new Mistake(
-                            offset == null ? 0 : offset, field.select().field(), value, symbols));
+                            offset == null ? 0 : offset,
+                            operator,
+                            field.select().field(),
+                            value,
+                            symbols));
         }
     }
 

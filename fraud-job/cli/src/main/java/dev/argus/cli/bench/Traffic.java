@@ -111,7 +111,8 @@ final class Traffic implements AutoCloseable {
     /** The traffic of {@code options}, its event time ending before {@code startMillis}. */
     static Source source(BenchOptions options, long startMillis) {
         if (options.traffic() == BenchOptions.TrafficKind.UNIFORM) {
-            return new Uniform(options, startMillis - 86_400_000.0);
+            double span = expectedRecords(options) * 1000.0 / options.rate() * 1.2;
+            return new Uniform(options, startMillis - Math.max(86_400_000.0, span));
         }
         // start far enough back that event time stays in the past however long the run
         double days = expectedRecords(options) / (options.accounts() * density()) * 1.3 + 1;
@@ -147,8 +148,8 @@ final class Traffic implements AutoCloseable {
     private static double expectedRecords(BenchOptions o) {
         double seconds =
                 o.warmup().toSeconds() + o.duration().toSeconds() + o.latencyDuration().toSeconds();
-        // unthrottled phases run at up to ~20,000 records/s
-        return o.warmupTransactions() + o.transactions() + seconds * Math.max(o.rate(), 20_000);
+        // unthrottled phases run at up to ~100,000 records/s (the plain keyed variant)
+        return o.warmupTransactions() + o.transactions() + seconds * Math.max(o.rate(), 150_000);
     }
 
     /** The earlier workload: every account alike, event time 1 / rate per transaction. */

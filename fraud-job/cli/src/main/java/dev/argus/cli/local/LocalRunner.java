@@ -220,6 +220,16 @@ public final class LocalRunner {
     }
 
     /**
+     * The rate while the cases complete: four times the run's, and at least a day of the accounts'
+     * event time every 20 s, so that the drain does not outlast the run.
+     */
+    private double drainRate() {
+        return Math.max(
+                options.rate() * 4,
+                options.accounts() * BankTraffic.expectedEventsPerAccountDay() / 20);
+    }
+
+    /**
      * Produces until the duration ends or Ctrl-C; then, injecting no more, until the cases begun
      * are complete and a day of event time has passed their last events, so that windows of up to a
      * day (and absence rules' timeouts) are decided. Event time never passes the wall clock.
@@ -249,8 +259,8 @@ public final class LocalRunner {
                 if (!draining && (now >= end || stopSignal.getCount() == 0)) {
                     traffic.stopInjecting();
                     draining = true;
-                    // four times the rate from here, owing nothing for the time before
-                    start = now - (long) (sent * 1000.0 / (options.rate() * 4));
+                    // from here faster, owing nothing for the time before
+                    start = now - (long) (sent * 1000.0 / drainRate());
                     say(
                             "stopping: letting the injected cases complete and a day of event time"
                                     + " pass them ...");
@@ -263,8 +273,8 @@ public final class LocalRunner {
                         break;
                     }
                 }
-                // a little faster while draining: the report waits for it
-                double rate = draining ? options.rate() * 4 : options.rate();
+                // faster while draining: the report waits for it
+                double rate = draining ? drainRate() : options.rate();
                 long target = (long) ((now - start) / 1000.0 * rate);
                 while (sent < target) {
                     Generated g = held != null ? held : traffic.next();
@@ -449,7 +459,7 @@ public final class LocalRunner {
         stopSignal.countDown();
         try {
             // let the run stop cleanly and print its summary before the JVM exits
-            finished.await(60, TimeUnit.SECONDS);
+            finished.await(180, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

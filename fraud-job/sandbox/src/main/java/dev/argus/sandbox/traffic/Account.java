@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * One customer account of the traffic: who it is (kind, home, cards, devices, usual merchants and
  * payees, monthly income and bills), what it does on an ordinary day, and what the job's profile
  * will have seen of it so far. Its ordinary traffic comes from a random generator of its own, so
- * that it does not depend on other accounts or on the cases injected elsewhere.
+ * that it does not depend on other accounts.
  */
 final class Account {
     static final String CURRENCY = "EUR";

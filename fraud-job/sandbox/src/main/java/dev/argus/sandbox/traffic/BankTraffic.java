@@ -1,5 +1,6 @@
 package dev.argus.sandbox.traffic;
 
+import dev.argus.model.Money;
 import dev.argus.model.Transaction;
 import dev.argus.sandbox.Generated;
 import dev.argus.sandbox.traffic.Scenarios.Needs;
@@ -25,11 +26,12 @@ import java.util.SplittableRandom;
  * <p>Records come out in the order they arrive: each event reaches the topic up to a few seconds
  * after it happened (less than the job's allowed disorder of 5 s), so events of one account may
  * arrive out of event-time order, as in production. Event time runs as fast as the records are
- * taken: a day of 1,000 accounts is about 2,700 records.
+ * taken: a day of 1,000 accounts is about 3,000 records.
  *
  * <p>Seeded and deterministic: the same options give the same records, ids and labels. Each
  * account's ordinary traffic comes from a random generator of its own; the cases and their accounts
- * from another. Not thread-safe.
+ * from another. A case's events take details (places, devices, amounts of usual purchases) from its
+ * account's generator, so the case rates shape the ordinary traffic too. Not thread-safe.
  */
 public final class BankTraffic {
     private static final long DAY = 86_400_000L;
@@ -70,22 +72,15 @@ public final class BankTraffic {
         final String id;
         final Variant variant;
         final Account account;
-        final List<Transaction> events;
-        final String description;
+        final Scenarios.Case planned;
         int remaining;
 
-        OpenCase(
-                String id,
-                Variant variant,
-                Account account,
-                List<Transaction> events,
-                String description) {
+        OpenCase(String id, Variant variant, Account account, Scenarios.Case planned) {
             this.id = id;
             this.variant = variant;
             this.account = account;
-            this.events = events;
-            this.description = description;
-            this.remaining = events.size();
+            this.planned = planned;
+            this.remaining = planned.events.size();
         }
     }
 
@@ -162,11 +157,19 @@ public final class BankTraffic {
      */
     public Generated next() {
         // a day is generated a few hours before it starts in UTC: it starts earlier east of it
+        int silentDays = 0;
         while (queue.isEmpty() || queue.peek().arrival() >= dayStart(nextDay) - LOOKAHEAD) {
             if (dayStart(nextDay) >= end) {
                 break;
             }
             generateDay(nextDay++);
+            if (queue.isEmpty() && ++silentDays > 800) {
+                throw new IllegalStateException(
+                        "in 800 days none of the "
+                                + accounts.length
+                                + " accounts made an event (they are all dormant): use more"
+                                + " accounts");
+            }
         }
         Pending p = queue.poll();
         if (p == null || p.arrival() >= end) {
@@ -179,6 +182,12 @@ public final class BankTraffic {
         Transaction t = p.transaction();
         t.setTransactionId(String.format("tx-%010d", ++sequence));
         Account a = accounts[Account.indexOf(t.getAccountId())];
+        if (p.owner() != null) {
+            var amount = p.owner().planned.amountWhenTaken.get(t);
+            if (amount != null) {
+                t.setAmount(new Money(amount.applyAsLong(a), Account.CURRENCY));
+            }
+        }
         a.seen(t);
         clock = Math.max(clock, t.getEventTime().toEpochMilli());
         if (p.owner() != null && --p.owner().remaining == 0) {
@@ -205,7 +214,7 @@ public final class BankTraffic {
 
     private void close(OpenCase c) {
         openCases--;
-        List<Transaction> events = new ArrayList<>(c.events);
+        List<Transaction> events = new ArrayList<>(c.planned.events);
         events.sort(Comparator.comparing(Transaction::getEventTime));
         labels.add(
                 new CaseLabel(
@@ -217,7 +226,7 @@ public final class BankTraffic {
                         events.stream().map(Transaction::getTransactionId).toList(),
                         events.get(0).getEventTime(),
                         events.get(events.size() - 1).getEventTime(),
-                        c.description));
+                        c.planned.description.get()));
     }
 
     // ------------------------------------------------------------------ a day
@@ -262,7 +271,7 @@ public final class BankTraffic {
             Scenarios.Case c = new Scenarios.Case(account, t0, cases, caseNumber);
             variant.planner().plan(c);
             long last = Long.MIN_VALUE;
-            OpenCase open = new OpenCase(id, variant, account, c.events, c.description);
+            OpenCase open = new OpenCase(id, variant, account, c);
             for (Transaction t : c.events) {
                 last = Math.max(last, t.getEventTime().toEpochMilli());
                 push(t, open);
@@ -398,7 +407,11 @@ public final class BankTraffic {
                             + k.withdrawalsPerDay
                             + k.loginsPerDay
                             + k.depositsPerDay;
-            double monthly = 4 + (k == AccountKind.SMALL_BUSINESS ? 3 : 0);
+            // rent, phone, streaming; income (not a business's), payroll (a business's, ~3)
+            double monthly =
+                    3
+                            + (k == AccountKind.SMALL_BUSINESS ? 3 : 1)
+                            - (k == AccountKind.RETIREE ? 1 : 0);
             sum += k.share * (daily * weekday * activity + monthly / 30.4);
         }
         return sum;

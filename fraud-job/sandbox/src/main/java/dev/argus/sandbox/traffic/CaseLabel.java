@@ -7,7 +7,8 @@ import java.util.List;
  * The label of one injected case: fraud of a typology, or a benign look-alike of one. One line of a
  * data set's {@code labels.jsonl} (see {@link Labels}).
  *
- * @param caseId {@code case-000001}, in the order the cases began
+ * @param caseId {@code case-000001}, in the order the cases were planned (a day's fraud, then its
+ *     look-alikes)
  * @param fraud true for fraud, false for a benign look-alike
  * @param typology the typology's id, as rules name it in their {@code typology} key
  * @param variant how this case plays it, e.g. {@code classic} or {@code evasion-slow}

@@ -29,9 +29,9 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * A data set on disk, as {@code argus generate} writes it and a backtest reads it. In its folder:
  *
  * <ul>
- *   <li>{@code transactions-YYYY-MM-DD.avro}: Avro object container files of {@code Transaction},
- *       one per day of arrival (the first also holds dormant accounts' last activity, months
- *       before); read in name order, their records are in arrival order;
+ *   <li>{@code transactions-YYYY-MM-DD.avro}: Avro object container files of {@code Transaction}, a
+ *       new one at each UTC day of event time (the first also holds dormant accounts' last
+ *       activity, months before); read in name order, their records are in arrival order;
  *   <li>{@code labels.jsonl}: one line per injected case (see {@link Labels});
  *   <li>{@code accounts.csv}: each account's id, kind, home country and city;
  *   <li>{@code dataset.json}: how it was made (seed, accounts, days, start, rates) and its counts.

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The labels file of a data set, {@code labels.jsonl}: one JSON object per line, one line per
- * injected case, in the order the cases began. docs/traffic.md documents the fields:
+ * injected case, in the order the cases were planned. docs/traffic.md documents the fields:
  *
  * <pre>{@code
  * {"case_id":"case-000001","label":"fraud","typology":"card-testing","variant":"classic",

@@ -10,9 +10,13 @@ import dev.argus.model.TransactionStatus;
 import dev.argus.sandbox.traffic.Catalog.Category;
 import dev.argus.sandbox.traffic.Catalog.City;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Every variant of every typology: fraud as the pack's rules describe it, fraud that evades a rule
@@ -60,7 +64,11 @@ final class Scenarios {
         final SplittableRandom r;
         final int number;
         final List<Transaction> events = new ArrayList<>();
-        String description = "";
+
+        /** Amounts set when the transaction is taken, from the account's figures then. */
+        final Map<Transaction, ToLongFunction<Account>> amountWhenTaken = new IdentityHashMap<>();
+
+        Supplier<String> description = () -> "";
 
         Case(Account a, long t0, SplittableRandom r, int number) {
             this.a = a;
@@ -140,7 +148,27 @@ final class Scenarios {
         }
 
         void describe(String format, Object... args) {
-            description = String.format(Locale.ROOT, format, args);
+            String text = String.format(Locale.ROOT, format, args);
+            description = () -> text;
+        }
+
+        /** A description made when the case completes, from its events as they were taken. */
+        void describeLater(Supplier<String> text) {
+            description = text;
+        }
+
+        /**
+         * Sets the transaction's amount when it is taken: {@code sigmas} standard deviations above
+         * the account's mean amount at that moment (at least {@code floor}), as the job's profile
+         * will have it. At planning, hours of the account's events are still to come.
+         */
+        void aboveMeanWhenTaken(Transaction t, double sigmas, long floor) {
+            amountWhenTaken.put(
+                    t,
+                    acc ->
+                            Math.max(
+                                    floor,
+                                    Math.round(acc.amountMean + sigmas * acc.amountStddev())));
         }
     }
 
@@ -494,11 +522,18 @@ final class Scenarios {
                     Transaction first = homePayment(c);
                     City far = farFrom(c, c.a.home, 500);
                     double km = Catalog.distanceKm(c.a.home, far);
-                    // faster than 800 km/h: at most 0.9 of the time a plane would take
+                    // faster than 800 km/h (at most 0.9 of the time at that speed), and within
+                    // the rule's 12 hours
                     long after =
-                            Math.max(
-                                    10 * MIN,
-                                    (long) (km / 800.0 * H * (0.2 + 0.7 * c.r.nextDouble())));
+                            Math.min(
+                                    11 * H,
+                                    Math.max(
+                                            10 * MIN,
+                                            (long)
+                                                    (km
+                                                            / 800.0
+                                                            * H
+                                                            * (0.2 + 0.7 * c.r.nextDouble()))));
                     long amount = c.between(15_000L, 150_000L);
                     Category what = c.r.nextBoolean() ? Catalog.ELECTRONICS : Catalog.JEWELRY;
                     c.add(
@@ -526,7 +561,8 @@ final class Scenarios {
                 Needs.ACTIVE,
                 c -> {
                     Transaction first = homePayment(c);
-                    double km = 150 + c.r.nextDouble() * 135;
+                    // well under the rule's 300 km, with room for the few km of a shop near home
+                    double km = 150 + c.r.nextDouble() * 120;
                     double bearing = c.r.nextDouble() * 2 * Math.PI;
                     double lat = c.a.home.latitude() + km * Math.cos(bearing) / 111.0;
                     double lon =
@@ -659,7 +695,12 @@ final class Scenarios {
 
     private static void foreignTransfer(
             Case c, long minAmount, long maxAmount, long afterFrom, long afterTo) {
-        City origin = c.a.pick(Catalog.FRAUD_ORIGINS);
+        // a country the account has never been seen in: the rule's new_country
+        List<City> fresh =
+                Catalog.FRAUD_ORIGINS.stream()
+                        .filter(o -> !c.a.countriesSeen.contains(o.country()))
+                        .toList();
+        City origin = c.a.pick(fresh.isEmpty() ? Catalog.FRAUD_ORIGINS : fresh);
         Location there = c.a.near(origin, 5);
         Transaction login = c.byFraudster(c.a.login(c.t0, c.fraudDevice()));
         login.setLocation(there);
@@ -808,13 +849,19 @@ final class Scenarios {
                 7,
                 Needs.HISTORY,
                 c -> {
-                    long amount = Math.max(100_000L, aboveMean(c, 6, 15));
+                    double sigmas = 6 + 9 * c.r.nextDouble();
                     // the transfer is the device's first event: a login before it would make it
                     // known
-                    c.add(c.fraudTransfer(c.t0, amount, Channel.WEB));
-                    c.describe(
-                            "a device never seen signs in and sends %s (the account's mean is %s)",
-                            money(amount), money((long) c.a.amountMean));
+                    Transaction t = c.add(c.fraudTransfer(c.t0, 100_000L, Channel.WEB));
+                    c.aboveMeanWhenTaken(t, sigmas, 100_000L);
+                    c.describeLater(
+                            () ->
+                                    String.format(
+                                            Locale.ROOT,
+                                            "a device never seen sends %s, %.1f standard"
+                                                    + " deviations above the account's mean",
+                                            money(t.getAmount().getAmountMinor()),
+                                            sigmas));
                 });
         fraud(
                 NEW_DEVICE_CASH_OUT,
@@ -822,11 +869,18 @@ final class Scenarios {
                 3,
                 Needs.HISTORY,
                 c -> {
-                    long amount = aboveMean(c, 2, 3.3);
-                    c.add(c.fraudTransfer(c.t0, amount, Channel.WEB));
-                    c.describe(
-                            "a device never seen sends %s, about 2 to 3 standard deviations above the mean",
-                            money(amount));
+                    double sigmas = 2 + 1.3 * c.r.nextDouble();
+                    Transaction t = c.add(c.fraudTransfer(c.t0, 100L, Channel.WEB));
+                    c.aboveMeanWhenTaken(t, sigmas, 100L);
+                    c.describeLater(
+                            () ->
+                                    String.format(
+                                            Locale.ROOT,
+                                            "a device never seen sends %s, %.1f standard"
+                                                    + " deviations above the mean: under the"
+                                                    + " rule's 4",
+                                            money(t.getAmount().getAmountMinor()),
+                                            sigmas));
                 });
         lookAlike(
                 NEW_DEVICE_CASH_OUT,
@@ -835,19 +889,26 @@ final class Scenarios {
                 Needs.HISTORY,
                 c -> {
                     int m = c.r.nextInt(c.a.usualMerchants.size());
-                    long amount = Math.max(50_000L, aboveMean(c, 6, 12));
-                    c.add(
-                            c.a.card(
-                                    c.t0,
-                                    amount,
-                                    c.a.usualMerchants.get(m),
-                                    true,
-                                    c.a.usualLocations.get(m),
-                                    c.a.cards.get(0),
-                                    TransactionStatus.APPROVED));
-                    c.describe(
-                            "%s in person at %s, a shop the account uses",
-                            money(amount), c.a.usualMerchants.get(m).getName());
+                    double sigmas = 6 + 6 * c.r.nextDouble();
+                    Transaction t =
+                            c.add(
+                                    c.a.card(
+                                            c.t0,
+                                            50_000L,
+                                            c.a.usualMerchants.get(m),
+                                            true,
+                                            c.a.usualLocations.get(m),
+                                            c.a.cards.get(0),
+                                            TransactionStatus.APPROVED));
+                    c.aboveMeanWhenTaken(t, sigmas, 50_000L);
+                    String shop = c.a.usualMerchants.get(m).getName();
+                    c.describeLater(
+                            () ->
+                                    String.format(
+                                            Locale.ROOT,
+                                            "%s in person at %s, a shop the account uses",
+                                            money(t.getAmount().getAmountMinor()),
+                                            shop));
                 });
         lookAlike(
                 NEW_DEVICE_CASH_OUT,
@@ -860,11 +921,6 @@ final class Scenarios {
                     c.add(c.payKnownPayee(c.t0 + c.between(2 * MIN, 3 * H), amount, phone));
                     c.describe("a new phone pays a usual amount, %s", money(amount));
                 });
-    }
-
-    private static long aboveMean(Case c, double fromSigmas, double toSigmas) {
-        double sigmas = fromSigmas + (toSigmas - fromSigmas) * c.r.nextDouble();
-        return Math.max(100L, Math.round(c.a.amountMean + sigmas * c.a.amountStddev()));
     }
 
     /**
@@ -1090,7 +1146,8 @@ final class Scenarios {
                                     amount,
                                     "employer-" + c.a.home.country() + "-" + c.number));
                     long t = c.t0;
-                    for (int i = 0; i < c.between(1, 3); i++) {
+                    int payments = c.between(1, 3);
+                    for (int i = 0; i < payments; i++) {
                         t += c.between(30 * MIN, 6 * H);
                         c.add(
                                 c.ownerPays(
@@ -1123,10 +1180,12 @@ final class Scenarios {
             t += c.between(20 * H, 30 * H);
         }
         long amount = c.between(minAmount, maxAmount);
-        c.add(
-                c.r.nextBoolean()
-                        ? c.fraudTransfer(t, amount, Channel.WEB)
-                        : c.a.withdrawal(t, Account.roundTo(amount, 1_000)));
+        if (c.r.nextBoolean()) {
+            c.add(c.fraudTransfer(t, amount, Channel.WEB));
+        } else {
+            amount = Account.roundTo(amount, 1_000); // cash comes in notes
+            c.add(c.a.withdrawal(t, amount));
+        }
         c.describe(
                 "silent for %d days, the account %smoves %s",
                 days, warmUp ? "makes a small payment, and a day later " : "", money(amount));
@@ -1287,7 +1346,8 @@ final class Scenarios {
         long t = c.t0;
         long total = 0;
         for (int i = 0; i < n; i++) {
-            long amount = Account.roundTo(c.between(min, max), 100);
+            // whole euros of cash, never above the band
+            long amount = Math.min(max, Account.roundTo(c.between(min, max), 100));
             total += amount;
             Transaction d = c.a.deposit(t, amount, "cash");
             d.setChannel(i % 2 == 0 ? Channel.BRANCH : Channel.ATM);
