@@ -7,6 +7,7 @@ import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.EmbeddedKafka;
+import dev.argus.sandbox.traffic.BankTraffic;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -575,7 +576,7 @@ public final class Bench {
                     "uniform: %.1f events per account-day (one every %,.0f s of event time)",
                     perDay, options.accounts() / options.rate());
         }
-        double perDay = Traffic.density();
+        double perDay = BankTraffic.expectedEventsPerAccountDay();
         return String.format(
                 "bank: %.1f events per account-day on average (docs/traffic.md); %,.0f"
                         + " transactions are %.1f hours of event time",

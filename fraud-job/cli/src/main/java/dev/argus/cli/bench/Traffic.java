@@ -115,7 +115,11 @@ final class Traffic implements AutoCloseable {
             return new Uniform(options, startMillis - Math.max(86_400_000.0, span));
         }
         // start far enough back that event time stays in the past however long the run
-        double days = expectedRecords(options) / (options.accounts() * density()) * 1.3 + 1;
+        double days =
+                expectedRecords(options)
+                                / (options.accounts() * BankTraffic.expectedEventsPerAccountDay())
+                                * 1.3
+                        + 1;
         long start = startMillis - (long) (days * 86_400_000L);
         BankTraffic bank =
                 new BankTraffic(
@@ -138,11 +142,6 @@ final class Traffic implements AutoCloseable {
                 return bank.clock();
             }
         };
-    }
-
-    /** Events per account-day of the bank traffic. */
-    static double density() {
-        return BankTraffic.expectedEventsPerAccountDay();
     }
 
     private static double expectedRecords(BenchOptions o) {

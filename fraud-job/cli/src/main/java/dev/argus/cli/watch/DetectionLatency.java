@@ -130,17 +130,8 @@ public final class DetectionLatency implements AutoCloseable {
                                     || into.containsKey(alert.getAlertId())) {
                                 return;
                             }
-                            long from = -1;
-                            for (MatchedEvent e : alert.getMatchedEvents()) {
-                                long at =
-                                        appended.get(
-                                                TransactionGenerator.sequenceOf(
-                                                        e.getTransactionId()));
-                                if (at < 0) {
-                                    return; // not one of ours, or not noted: no figure
-                                }
-                                from = Math.max(from, at);
-                            }
+                            // -1: a transaction not one of ours, or not noted: no figure
+                            long from = lastAppended(alert);
                             if (from >= 0) {
                                 long to = isCommitted ? received : r.timestamp();
                                 into.putIfAbsent(alert.getAlertId(), new Seen(from, to - from));

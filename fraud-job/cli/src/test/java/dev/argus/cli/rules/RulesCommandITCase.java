@@ -17,6 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RulesCommandITCase {
     @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
+    private static int argus(StringWriter out, String... args) {
+        return Argus.execute(new PrintWriter(out), new PrintWriter(System.err), args);
+    }
+
     @Test
     void theTestCommandPrintsADiffForAFailingCaseAndExitsNonZero(@TempDir Path dir)
             throws Exception {
@@ -34,13 +38,7 @@ class RulesCommandITCase {
                                 "      - {id: t, at: 1m, type: transfer}\n    expect:\n"
                                         + "      - matched: [a, t]"));
         StringWriter out = new StringWriter();
-        int status =
-                Argus.execute(
-                        new PrintWriter(out),
-                        new PrintWriter(System.err),
-                        "rules",
-                        "test",
-                        dir.toString());
+        int status = argus(out, "rules", "test", dir.toString());
         String printed = out.toString();
         assertThat(status).isEqualTo(1);
         assertThat(printed)
@@ -58,9 +56,8 @@ class RulesCommandITCase {
     void oneRuleOfTheShippedPackVerboseShowsTheRenderedExplanations() throws Exception {
         StringWriter out = new StringWriter();
         int status =
-                Argus.execute(
-                        new PrintWriter(out),
-                        new PrintWriter(System.err),
+                argus(
+                        out,
                         "rules",
                         "test",
                         "-v",

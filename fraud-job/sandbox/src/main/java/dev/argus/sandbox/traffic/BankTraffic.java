@@ -180,7 +180,7 @@ public final class BankTraffic {
             return broken(p.arrival());
         }
         Transaction t = p.transaction();
-        t.setTransactionId(String.format("tx-%010d", ++sequence));
+        t.setTransactionId(nextId());
         Account a = accounts[Account.indexOf(t.getAccountId())];
         if (p.owner() != null) {
             var amount = p.owner().planned.amountWhenTaken.get(t);
@@ -196,12 +196,17 @@ public final class BankTraffic {
         return new Generated(t.getAccountId(), t, null);
     }
 
+    /** Ids in the order records are taken: {@code TransactionGenerator.sequenceOf} reads them. */
+    private String nextId() {
+        return String.format("tx-%010d", ++sequence);
+    }
+
     private Generated broken(long arrival) {
         Account a = accounts[delays.nextInt(accounts.length)];
         if (delays.nextBoolean() && a.kind != AccountKind.DORMANT) {
             // valid, but ten minutes behind: the job routes it to the dead letters as LATE
             Transaction late = a.cardPayment(arrival - 10 * 60_000L);
-            late.setTransactionId(String.format("tx-%010d", ++sequence));
+            late.setTransactionId(nextId());
             return new Generated(a.id, late, null);
         }
         byte[] garbage =

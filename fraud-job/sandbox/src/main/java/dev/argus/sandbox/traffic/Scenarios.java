@@ -839,6 +839,25 @@ final class Scenarios {
     }
 
     /**
+     * The fraudster's device sends {@code sigmas} standard deviations above the account's mean (at
+     * least {@code floor}). The transfer is the device's first event: a login before it would make
+     * it known.
+     */
+    private static void newDeviceSends(Case c, double sigmas, long floor, String note) {
+        Transaction t = c.add(c.fraudTransfer(c.t0, floor, Channel.WEB));
+        c.aboveMeanWhenTaken(t, sigmas, floor);
+        c.describeLater(
+                () ->
+                        String.format(
+                                Locale.ROOT,
+                                "a device never seen sends %s, %.1f standard deviations above the"
+                                        + " account's mean%s",
+                                money(t.getAmount().getAmountMinor()),
+                                sigmas,
+                                note));
+    }
+
+    /**
      * large-amount-new-device: an approved payment 4+ standard deviations above the mean, new
      * device.
      */
@@ -848,40 +867,13 @@ final class Scenarios {
                 "classic",
                 7,
                 Needs.HISTORY,
-                c -> {
-                    double sigmas = 6 + 9 * c.r.nextDouble();
-                    // the transfer is the device's first event: a login before it would make it
-                    // known
-                    Transaction t = c.add(c.fraudTransfer(c.t0, 100_000L, Channel.WEB));
-                    c.aboveMeanWhenTaken(t, sigmas, 100_000L);
-                    c.describeLater(
-                            () ->
-                                    String.format(
-                                            Locale.ROOT,
-                                            "a device never seen sends %s, %.1f standard"
-                                                    + " deviations above the account's mean",
-                                            money(t.getAmount().getAmountMinor()),
-                                            sigmas));
-                });
+                c -> newDeviceSends(c, 6 + 9 * c.r.nextDouble(), 100_000L, ""));
         fraud(
                 NEW_DEVICE_CASH_OUT,
                 "evasion-moderate",
                 3,
                 Needs.HISTORY,
-                c -> {
-                    double sigmas = 2 + 1.3 * c.r.nextDouble();
-                    Transaction t = c.add(c.fraudTransfer(c.t0, 100L, Channel.WEB));
-                    c.aboveMeanWhenTaken(t, sigmas, 100L);
-                    c.describeLater(
-                            () ->
-                                    String.format(
-                                            Locale.ROOT,
-                                            "a device never seen sends %s, %.1f standard"
-                                                    + " deviations above the mean: under the"
-                                                    + " rule's 4",
-                                            money(t.getAmount().getAmountMinor()),
-                                            sigmas));
-                });
+                c -> newDeviceSends(c, 2 + 1.3 * c.r.nextDouble(), 100L, ": under the rule's 4"));
         lookAlike(
                 NEW_DEVICE_CASH_OUT,
                 "big-purchase-familiar-merchant",
