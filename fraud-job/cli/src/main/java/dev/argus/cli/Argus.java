@@ -1,5 +1,6 @@
 package dev.argus.cli;
 
+import dev.argus.cli.backtest.BacktestCommand;
 import dev.argus.cli.bench.BenchCommand;
 import dev.argus.cli.generate.GenerateCommand;
 import dev.argus.cli.local.LocalCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
             LocalCommand.class,
             BenchCommand.class,
             GenerateCommand.class,
+            BacktestCommand.class,
             RulesCommand.class,
             ProfileBenchmark.class
         },

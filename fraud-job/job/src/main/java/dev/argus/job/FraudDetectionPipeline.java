@@ -60,32 +60,62 @@ public final class FraudDetectionPipeline {
             PipelineConfig config) {
         SingleOutputStreamOperator<Transaction> valid =
                 validTransactions(env, transactions, config);
-        DataStream<DeadLetter> deadLetters = valid.getSideOutput(DeadLetters.TAG);
+        Detection detection = detect(enriched(valid, config), config, "");
+        return new Outputs(
+                detection.alerts(),
+                detection.shadowAlerts(),
+                valid.getSideOutput(DeadLetters.TAG).union(detection.lateDeadLetters()));
+    }
 
+    /**
+     * What the rule stage produces for one set of rules.
+     *
+     * @param alerts alerts of rules in {@code enforce} mode
+     * @param shadowAlerts alerts of rules in {@code shadow} mode
+     * @param quieted matches the alert gate held back: within a rule's quiet period on the account
+     * @param snoozed matches the alert gate held back: the rule is snoozed for the account
+     * @param lateDeadLetters events that reached the rules behind the watermark
+     */
+    public record Detection(
+            DataStream<Alert> alerts,
+            DataStream<Alert> shadowAlerts,
+            DataStream<Alert> quieted,
+            DataStream<Alert> snoozed,
+            DataStream<DeadLetter> lateDeadLetters) {}
+
+    /**
+     * The rule stage: the rules of {@code config} over the enriched stream, then the alert gate. A
+     * backtest attaches it twice to one enriched stream to compare two packs over one reading of
+     * the history; {@code uidSuffix} tells the second apart ({@code ""} in the job, whose UIDs are
+     * the savepoint contract).
+     */
+    public static Detection detect(
+            KeyedStream<EnrichedTransaction, String> byAccount,
+            PipelineConfig config,
+            String uidSuffix) {
         AvroTypeInfo<EnrichedTransaction> enrichedType =
                 new AvroTypeInfo<>(EnrichedTransaction.class);
-        KeyedStream<EnrichedTransaction, String> byAccount = enriched(valid, config);
-
+        String nameSuffix = uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")";
+        DataStream<DeadLetter> deadLetters = null;
         DataStream<Alert> matches;
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
             SingleOutputStreamOperator<Alert> engine =
                     byAccount
                             .transform(
-                                    "rule engine: " + config.rules().size() + " rules",
+                                    "rule engine: " + config.rules().size() + " rules" + nameSuffix,
                                     new AvroTypeInfo<>(Alert.class),
                                     new RuleEngineOperator(
                                             config.rules(),
                                             config.ordering(),
                                             config.maxPartialMatches()))
-                            .uid(Uids.RULE_ENGINE);
+                            .uid(Uids.RULE_ENGINE + uidSuffix);
             deadLetters =
-                    deadLetters.union(
-                            engine.getSideOutput(RuleEngineOperator.LATE)
-                                    .map(
-                                            new LateAtRulesFunction("the rule engine"),
-                                            new AvroTypeInfo<>(DeadLetter.class))
-                                    .uid(Uids.LATE_AT_RULE_ENGINE)
-                                    .name("late at the rule engine"));
+                    engine.getSideOutput(RuleEngineOperator.LATE)
+                            .map(
+                                    new LateAtRulesFunction("the rule engine"),
+                                    new AvroTypeInfo<>(DeadLetter.class))
+                            .uid(Uids.LATE_AT_RULE_ENGINE + uidSuffix)
+                            .name("late at the rule engine" + nameSuffix);
             matches = engine;
         } else {
             matches = null; // PipelineConfig guarantees at least one rule
@@ -103,19 +133,19 @@ public final class FraudDetectionPipeline {
                 SingleOutputStreamOperator<Alert> ruleAlerts =
                         patternStream
                                 .process(toAlert, new AvroTypeInfo<>(Alert.class))
-                                .uid(Uids.rule(rule))
-                                .name("rule " + rule.id() + " v" + rule.version());
+                                .uid(Uids.rule(rule) + uidSuffix)
+                                .name("rule " + rule.id() + " v" + rule.version() + nameSuffix);
                 // routing drops late events before the rules, so this is a safety net, not a path
-                deadLetters =
-                        deadLetters.union(
-                                ruleAlerts
-                                        .getSideOutput(lateForRule)
-                                        .map(
-                                                new LateAtRulesFunction(
-                                                        "the operator of rule " + rule.id()),
-                                                new AvroTypeInfo<>(DeadLetter.class))
-                                        .uid(Uids.lateAtRule(rule.id()))
-                                        .name("late at rule " + rule.id()));
+                DataStream<DeadLetter> late =
+                        ruleAlerts
+                                .getSideOutput(lateForRule)
+                                .map(
+                                        new LateAtRulesFunction(
+                                                "the operator of rule " + rule.id()),
+                                        new AvroTypeInfo<>(DeadLetter.class))
+                                .uid(Uids.lateAtRule(rule.id()) + uidSuffix)
+                                .name("late at rule " + rule.id() + nameSuffix);
+                deadLetters = deadLetters == null ? late : deadLetters.union(late);
                 DataStream<Alert> produced =
                         rule.alertsOnTimeout()
                                 ? ruleAlerts.getSideOutput(AbsenceToAlertFunction.TIMED_OUT)
@@ -128,9 +158,14 @@ public final class FraudDetectionPipeline {
                         .process(
                                 new AlertGateFunction(config.rules()),
                                 new AvroTypeInfo<>(Alert.class))
-                        .uid(Uids.ALERT_GATE)
-                        .name("snoozes, quiet periods and routing by rule mode");
-        return new Outputs(alerts, alerts.getSideOutput(AlertGateFunction.SHADOW), deadLetters);
+                        .uid(Uids.ALERT_GATE + uidSuffix)
+                        .name("snoozes, quiet periods and routing by rule mode" + nameSuffix);
+        return new Detection(
+                alerts,
+                alerts.getSideOutput(AlertGateFunction.SHADOW),
+                alerts.getSideOutput(AlertGateFunction.QUIETED),
+                alerts.getSideOutput(AlertGateFunction.SNOOZED),
+                deadLetters);
     }
 
     /**
@@ -163,21 +198,37 @@ public final class FraudDetectionPipeline {
             StreamExecutionEnvironment env,
             Source<Decoded, ?, ?> transactions,
             PipelineConfig config) {
-        WatermarkStrategy<Decoded> watermarks =
-                WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
-                        .withTimestampAssigner(
-                                // dead letters carry no event time and must not move the watermark
-                                (d, recordTime) ->
-                                        d.transaction != null
-                                                ? d.transaction.getEventTime().toEpochMilli()
-                                                : Long.MIN_VALUE)
-                        .withIdleness(config.idleTimeout());
+        return validTransactions(
+                env.fromSource(transactions, watermarks(config), "transactions", Decoded.typeInfo())
+                        .uid(Uids.TRANSACTIONS_SOURCE));
+    }
 
-        AvroTypeInfo<Transaction> transactionType = new AvroTypeInfo<>(Transaction.class);
-        return env.fromSource(transactions, watermarks, "transactions", Decoded.typeInfo())
-                .uid(Uids.TRANSACTIONS_SOURCE)
-                .process(new DeadLetterRoutingFunction(), transactionType)
-                .uid(Uids.DEAD_LETTER_ROUTING)
-                .name("route invalid and late events to dead letters");
+    /**
+     * Dead-letter routing of the source's records, at the source's parallelism: a source that keeps
+     * each account's events in order (a Kafka partition keyed by account, one file reader) keeps
+     * them in order through it.
+     */
+    public static SingleOutputStreamOperator<Transaction> validTransactions(
+            DataStream<Decoded> records) {
+        SingleOutputStreamOperator<Transaction> routed =
+                records.process(
+                                new DeadLetterRoutingFunction(),
+                                new AvroTypeInfo<>(Transaction.class))
+                        .uid(Uids.DEAD_LETTER_ROUTING)
+                        .name("route invalid and late events to dead letters");
+        if (routed.getParallelism() != records.getParallelism()) {
+            routed.setParallelism(records.getParallelism());
+        }
+        return routed;
+    }
+
+    /**
+     * The job's watermarks: bounded out-of-orderness on the transactions' event times, emitted
+     * periodically, with idle partitions released after the idle timeout.
+     */
+    public static WatermarkStrategy<Decoded> watermarks(PipelineConfig config) {
+        return WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+                .withTimestampAssigner(Decoded::eventTime)
+                .withIdleness(config.idleTimeout());
     }
 }

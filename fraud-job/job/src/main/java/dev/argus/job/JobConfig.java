@@ -101,7 +101,7 @@ public final class JobConfig {
         Map<String, String> given = new LinkedHashMap<>();
         String file = options.remove("config");
         if (file != null) {
-            given.putAll(readFile(Path.of(file)));
+            given.putAll(readProperties(Path.of(file)));
         }
         given.putAll(options);
         return of(given);
@@ -154,7 +154,8 @@ public final class JobConfig {
                         "checkpoint.interval", checkpointInterval));
     }
 
-    private static Map<String, String> readFile(Path file) throws IOException {
+    /** The keys and values of a properties file, trimmed. */
+    public static Map<String, String> readProperties(Path file) throws IOException {
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {
             props.load(reader);

@@ -87,6 +87,19 @@ public record PipelineConfig(
                 maxPartialMatches);
     }
 
+    /** The same settings with other rules (a backtest's second pack). */
+    public PipelineConfig withRules(List<Rule> other) {
+        return new PipelineConfig(
+                maxOutOfOrderness,
+                idleTimeout,
+                other,
+                profileRetention,
+                profileMaxSeen,
+                engine,
+                ordering,
+                maxPartialMatches);
+    }
+
     public PipelineConfig {
         if (maxOutOfOrderness.isNegative()) {
             throw new IllegalArgumentException("events.max-out-of-orderness must not be negative");

@@ -32,13 +32,25 @@ import org.apache.flink.util.OutputTag;
  *       shadow} rules to {@link #SHADOW} (the shadow-alerts topic).
  * </ol>
  *
- * State: per account, the event time of each rule's last alert, kept for the longest quiet period.
+ * <p>The matches it holds back leave through {@link #SNOOZED} and {@link #QUIETED}: the job
+ * discards them, a backtest counts them.
+ *
+ * <p>State: per account, the event time of each rule's last alert, kept for the longest quiet
+ * period.
  */
 public final class AlertGateFunction extends KeyedProcessFunction<String, Alert, Alert> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<Alert> SHADOW =
             new OutputTag<>("shadow-alerts", new AvroTypeInfo<>(Alert.class));
+
+    /** Matches held back because the rule is snoozed for the account. */
+    public static final OutputTag<Alert> SNOOZED =
+            new OutputTag<>("snoozed-alerts", new AvroTypeInfo<>(Alert.class));
+
+    /** Matches held back within the rule's quiet period on the account. */
+    public static final OutputTag<Alert> QUIETED =
+            new OutputTag<>("quieted-alerts", new AvroTypeInfo<>(Alert.class));
 
     private final HashMap<String, Rule> rules = new HashMap<>();
     private transient MapState<String, Long> lastAlert;
@@ -71,6 +83,7 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
         Optional<Instant> snoozed = rule.snoozedUntil(alert.getAccountId());
         if (snoozed.isPresent() && alert.getDetectionTime().isBefore(snoozed.get())) {
             count(rule, "snoozed");
+            ctx.output(SNOOZED, alert);
             return;
         }
         long quiet = rule.quietPeriod().toMillis();
@@ -79,6 +92,7 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
             Long previous = lastAlert.get(rule.id());
             if (previous != null && at < previous + quiet && at >= previous) {
                 count(rule, "suppressed");
+                ctx.output(QUIETED, alert);
                 return;
             }
             lastAlert.put(rule.id(), Math.max(at, previous == null ? at : previous));

@@ -46,6 +46,14 @@ public final class Decoded implements java.io.Serializable {
         return d;
     }
 
+    /**
+     * The record's event time for watermarks: the transaction's; dead letters carry none and must
+     * not move the watermark.
+     */
+    public static long eventTime(Decoded d, long recordTime) {
+        return d.transaction != null ? d.transaction.getEventTime().toEpochMilli() : Long.MIN_VALUE;
+    }
+
     /** Flink's type information for this class: a POJO with Avro-serialized fields. */
     public static TypeInformation<Decoded> typeInfo() {
         Map<String, TypeInformation<?>> fields = new HashMap<>();

@@ -1,0 +1,228 @@
+package dev.argus.cli.backtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.argus.cli.Argus;
+import dev.argus.model.Alert;
+import dev.argus.sandbox.traffic.BankTraffic;
+import dev.argus.sandbox.traffic.Dataset;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code argus backtest} over files, as the risk team runs it: a candidate pack against the pack in
+ * force over a labelled data set. The same run twice must give the same files. Each run starts its
+ * own Flink in this JVM, as the command does for a user.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BacktestCommandITCase {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    Path dir;
+    Path data;
+    Path candidate;
+    Path first;
+    Run firstRun;
+
+    /** What a command printed and returned. */
+    record Run(int status, String out, String err) {}
+
+    static Run argus(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Argus.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /** A small labelled data set with plenty of cases. */
+    static Path dataset(Path dir) throws IOException {
+        Path data = dir.resolve("data");
+        Dataset.write(
+                new BankTraffic.Options(
+                        600, 5, Instant.parse("2026-10-05T00:00:00Z"), 6, 40, 40, 0),
+                data,
+                (n, day) -> {});
+        return data;
+    }
+
+    /** The shipped pack with amount-velocity's limit raised from 5,000.00 to 8,000.00. */
+    static Path candidatePack(Path dir) throws IOException {
+        Path pack = dir.resolve("candidate");
+        Path shipped = Path.of("../../rules/pack");
+        try (Stream<Path> files = Files.walk(shipped)) {
+            for (Path f : files.toList()) {
+                Path to = pack.resolve(shipped.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        Path rule = pack.resolve("velocity/amount-velocity.yaml");
+        String text = Files.readString(rule);
+        Files.writeString(
+                rule, text.replace("version: 1", "version: 2").replace(">= 500000", ">= 800000"));
+        Path tests = pack.resolve("velocity/amount-velocity.test.yaml");
+        Files.delete(tests); // its cases are about 5,000.00
+        return pack;
+    }
+
+    @BeforeAll
+    void runOnce(@TempDir Path dir) throws IOException {
+        this.dir = dir;
+        data = dataset(dir);
+        candidate = candidatePack(dir);
+        first = dir.resolve("first");
+        firstRun = backtest(first);
+    }
+
+    private Run backtest(Path out) {
+        return argus(
+                "backtest",
+                "--pack",
+                candidate.toString(),
+                "--input",
+                data.toString(),
+                "--labels",
+                data.resolve("labels.jsonl").toString(),
+                "--against",
+                "../../rules/pack",
+                "--out",
+                out.toString());
+    }
+
+    @Test
+    void itScoresEveryRuleAndTypologyAndWritesTheAlerts() throws IOException {
+        assertThat(firstRun.status()).as(firstRun.out() + firstRun.err()).isZero();
+        assertThat(firstRun.out())
+                .contains("records/s", "records per CPU-second", "precision", "recall");
+        JsonNode summary = JSON.readTree(first.resolve("summary.json").toFile());
+        JsonNode scores = summary.get("scores");
+        assertThat(scores.get("rules")).hasSize(14);
+        assertThat(summary.get("accounts").asLong()).isEqualTo(600);
+
+        // the JSON lines and the Avro file hold the same alerts, in the same order
+        List<JsonNode> lines = jsonLines(first.resolve("alerts.jsonl"));
+        List<String> avroIds = new ArrayList<>();
+        try (DataFileReader<Alert> in =
+                new DataFileReader<>(
+                        first.resolve("alerts.avro").toFile(),
+                        new SpecificDatumReader<>(Alert.class))) {
+            in.forEach(a -> avroIds.add(a.getAlertId()));
+        }
+        assertThat(lines).hasSizeGreaterThan(50);
+        assertThat(avroIds).isEqualTo(lines.stream().map(l -> l.get("alert_id").asText()).toList());
+        assertThat(lines).allSatisfy(l -> assertThat(l.get("explanation").asText()).isNotBlank());
+        assertThat(lines)
+                .as("alerts of rules that read the profile carry the features they read")
+                .anySatisfy(l -> assertThat(l.get("features").size()).isPositive());
+
+        // the scores agree with the alerts' truth, rule by rule
+        for (JsonNode rule : scores.get("rules")) {
+            String id = rule.get("rule").asText();
+            long fraud =
+                    lines.stream()
+                            .filter(l -> l.get("rule_id").asText().equals(id))
+                            .filter(l -> !l.get("warm_up").asBoolean())
+                            .filter(l -> l.get("truth").asText().equals("fraud"))
+                            .count();
+            assertThat(rule.get("truePositives").asLong()).as(id).isEqualTo(fraud);
+        }
+        JsonNode overall = scores.get("overall");
+        assertThat(overall.get("fraudCases").asInt()).isPositive();
+        assertThat(overall.get("recall").asDouble()).isBetween(0.3, 1.0);
+        // every typology the data set injected has a line, with its cases
+        Set<String> typologies = new HashSet<>();
+        scores.get("typologies").forEach(t -> typologies.add(t.get("typology").asText()));
+        assertThat(typologies).hasSize(14);
+    }
+
+    @Test
+    void theDiffAgainstThePackInForceIsPerRuleAndPerAlert() throws IOException {
+        assertThat(firstRun.status()).as(firstRun.err()).isZero();
+        JsonNode diff = JSON.readTree(first.resolve("summary.json").toFile()).get("diff");
+        long gained = 0;
+        long lost = 0;
+        for (JsonNode row : diff.get("rules")) {
+            long changed = row.get("gained").asLong() + row.get("lost").asLong();
+            if (!row.get("rule").asText().equals("amount-velocity")) {
+                assertThat(changed).as(row.toString()).isZero();
+            }
+            gained += row.get("gained").asLong();
+            lost += row.get("lost").asLong();
+        }
+        assertThat(lost).as("a higher limit loses alerts").isPositive();
+        List<JsonNode> changes = jsonLines(first.resolve("diff.jsonl"));
+        assertThat(changes).hasSize((int) (gained + lost));
+        Set<String> inForce = new HashSet<>();
+        jsonLines(first.resolve("against/alerts.jsonl"))
+                .forEach(l -> inForce.add(l.get("alert_id").asText()));
+        for (JsonNode c : changes) {
+            assertThat(c.get("rule_id").asText()).isEqualTo("amount-velocity");
+            assertThat(c.get("account_id").asText()).isNotBlank();
+            assertThat(c.get("explanation").asText()).isNotBlank();
+            if (c.get("change").asText().equals("lost")) {
+                assertThat(inForce).contains(c.get("alert_id").asText());
+            }
+        }
+        assertThat(firstRun.out()).contains("alerts gained", "amount-velocity");
+    }
+
+    /** Same input, same report: every file byte for byte, apart from the run's own time. */
+    @Test
+    void theSameBacktestTwiceWritesTheSameFiles() throws IOException {
+        Path second = dir.resolve("second");
+        Run again = backtest(second);
+        assertThat(again.status()).as(again.err()).isZero();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(first)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertThat(files).hasSizeGreaterThanOrEqualTo(8);
+        for (Path f : files) {
+            Path rel = first.relativize(f);
+            if (rel.toString().equals("run.json")) {
+                continue; // when it ran, and how fast
+            }
+            byte[] a = withoutGeneratedLine(Files.readAllBytes(f), rel);
+            byte[] b = withoutGeneratedLine(Files.readAllBytes(second.resolve(rel)), rel);
+            assertThat(b).as(rel.toString()).isEqualTo(a);
+        }
+    }
+
+    private static byte[] withoutGeneratedLine(byte[] content, Path rel) {
+        if (!rel.toString().equals("report.html")) {
+            return content;
+        }
+        String html = new String(content, StandardCharsets.UTF_8);
+        return html.replaceAll("<p class=\"meta\" id=\"generated\">Generated [^<]*</p>", "")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    static List<JsonNode> jsonLines(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+}
