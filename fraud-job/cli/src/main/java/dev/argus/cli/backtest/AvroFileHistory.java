@@ -133,12 +133,29 @@ final class AvroFileHistory implements History {
                                 + ", not "
                                 + Transaction.getClassSchema().getFullName());
             }
+            // Avro's reader takes an end of file inside a block for the end of the data, so the
+            // last whole block must end where the file does
+            long end = in.tell();
+            String problem = null;
             try {
                 while (in.hasNext()) {
                     count += in.getBlockCount();
                     in.nextBlock();
+                    end = in.tell();
                 }
             } catch (IOException | AvroRuntimeException e) {
+                problem = e.getMessage();
+            }
+            long size = Files.size(file);
+            if (problem == null && end != size) {
+                problem =
+                        String.format(
+                                Locale.ROOT,
+                                "%,d of its %,d bytes are not a whole block",
+                                size - end,
+                                size);
+            }
+            if (problem != null) {
                 throw new IOException(
                         String.format(
                                 Locale.ROOT,
@@ -146,8 +163,7 @@ final class AvroFileHistory implements History {
                                         + " be rewritten or left out",
                                 file,
                                 count,
-                                e.getMessage()),
-                        e);
+                                problem));
             }
         }
         return count;

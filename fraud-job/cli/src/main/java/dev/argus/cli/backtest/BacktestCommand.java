@@ -262,12 +262,14 @@ public final class BacktestCommand implements Callable<Integer> {
                 unknown.sort(null);
                 err.printf(
                         Locale.ROOT,
-                        "argus backtest: %s names %,d transactions (of %,d) that are not valid"
+                        "argus backtest: %s names %,d %s (of %,d) that %s not valid"
                                 + " transactions of the history, e.g. %s: is it the labels file of"
                                 + " this history? Nothing was written.%n",
                         labels,
                         unknown.size(),
+                        unknown.size() == 1 ? "transaction" : "transactions",
                         labelled.size(),
+                        unknown.size() == 1 ? "is" : "are",
                         String.join(", ", unknown.subList(0, Math.min(5, unknown.size()))));
                 return ExitCodes.FAILED;
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.argus.cli.Argus;
+import dev.argus.cli.browser.HeadlessChromium;
 import dev.argus.model.Alert;
 import dev.argus.sandbox.traffic.BankTraffic;
 import dev.argus.sandbox.traffic.Dataset;
@@ -46,9 +47,15 @@ class BacktestCommandITCase {
     record Run(int status, String out, String err) {}
 
     static Run argus(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (all.get(0).equals("backtest") && !all.contains("--pack")) {
+            all.addAll(List.of("--pack", "../../rules/pack")); // the tests run in fraud-job/cli
+        }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int status = Argus.execute(new PrintWriter(out), new PrintWriter(err), args);
+        int status =
+                Argus.execute(
+                        new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
         return new Run(status, out.toString(), err.toString());
     }
 
@@ -207,6 +214,104 @@ class BacktestCommandITCase {
             byte[] b = withoutGeneratedLine(Files.readAllBytes(second.resolve(rel)), rel);
             assertThat(b).as(rel.toString()).isEqualTo(a);
         }
+    }
+
+    /**
+     * The report in a real browser: every section laid out, every table with rows, one line per
+     * rule drawn in the chart, and the chart's pixels in the rules' colours. The screenshot is kept
+     * in target/backtest-report/ beside the report.
+     */
+    @Test
+    void theReportRendersInChromium() throws Exception {
+        assertThat(firstRun.status()).as(firstRun.err()).isZero();
+        Path artifacts = Path.of("target/backtest-report");
+        Files.createDirectories(artifacts);
+        Files.copy(
+                first.resolve("report.html"),
+                artifacts.resolve("report.html"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path png = artifacts.resolve("report.png");
+        JsonNode page;
+        try (HeadlessChromium chromium = HeadlessChromium.start()) {
+            chromium.open(artifacts.resolve("report.html"));
+            chromium.screenshot(png, 1280); // lays the page out 1280 pixels wide
+            page =
+                    chromium.evaluate(
+                            """
+                            (() => {
+                              const box = e => { const r = e.getBoundingClientRect();
+                                return {x: r.left + scrollX, y: r.top + scrollY,
+                                        w: r.width, h: r.height}; };
+                              const svg = document.getElementById('volume-chart');
+                              return {
+                                sections: [...document.querySelectorAll('section')]
+                                    .map(s => ({id: s.id, h: box(s).h})),
+                                tables: [...document.querySelectorAll('table')]
+                                    .map(t => ({rows: t.rows.length, h: box(t).h})),
+                                matrices: document.querySelectorAll('table.matrix').length,
+                                chart: box(svg),
+                                lines: [...svg.querySelectorAll('polyline.series')]
+                                    .map(p => ({rule: p.dataset.rule,
+                                                length: p.getTotalLength(),
+                                                colour: p.getAttribute('stroke')}))
+                              };
+                            })()
+                            """);
+        }
+        List<String> sections = new ArrayList<>();
+        page.get("sections")
+                .forEach(
+                        x -> {
+                            sections.add(x.get("id").asText());
+                            assertThat(x.get("h").asDouble()).as(x.toString()).isPositive();
+                        });
+        assertThat(sections)
+                .contains(
+                        "summary",
+                        "rules",
+                        "volume",
+                        "typologies",
+                        "diff",
+                        "examples",
+                        "dead-letters");
+        page.get("tables")
+                .forEach(
+                        t -> {
+                            assertThat(t.get("rows").asInt()).as(t.toString()).isGreaterThan(1);
+                            assertThat(t.get("h").asDouble()).as(t.toString()).isPositive();
+                        });
+        assertThat(page.get("matrices").asInt()).isEqualTo(14);
+        assertThat(page.get("lines")).hasSize(14);
+        page.get("lines")
+                .forEach(
+                        l ->
+                                assertThat(l.get("length").asDouble())
+                                        .as(l.toString())
+                                        .isGreaterThan(100));
+
+        // the chart as drawn: its pixels in the rules' colours
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        JsonNode chart = page.get("chart");
+        assertThat(chart.get("w").asDouble()).isGreaterThan(500);
+        Set<Integer> colours = new HashSet<>();
+        page.get("lines")
+                .forEach(
+                        l ->
+                                colours.add(
+                                        Integer.parseInt(
+                                                l.get("colour").asText().substring(1), 16)));
+        Set<Integer> drawn = new HashSet<>();
+        int x0 = chart.get("x").asInt();
+        int y0 = chart.get("y").asInt();
+        for (int y = y0; y < Math.min(image.getHeight(), y0 + chart.get("h").asInt()); y++) {
+            for (int x = x0; x < Math.min(image.getWidth(), x0 + chart.get("w").asInt()); x++) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                if (colours.contains(rgb)) {
+                    drawn.add(rgb);
+                }
+            }
+        }
+        assertThat(drawn).as("rule colours drawn in the chart").hasSizeGreaterThanOrEqualTo(10);
     }
 
     private static byte[] withoutGeneratedLine(byte[] content, Path rel) {
