@@ -157,6 +157,15 @@ public final class BacktestCommand implements Callable<Integer> {
     String registryUrl;
 
     @Option(
+            names = "--managed-memory",
+            paramLabel = "SIZE",
+            defaultValue = "512m",
+            description =
+                    "Flink managed memory, RocksDB's budget, as argus bench gives the job"
+                            + " (default: ${DEFAULT-VALUE})")
+    String managedMemory;
+
+    @Option(
             names = "--parallelism",
             paramLabel = "N",
             description = "subtasks of the profile and the rules (default: the machine's cores)")
@@ -233,7 +242,8 @@ public final class BacktestCommand implements Callable<Integer> {
                             againstPipeline,
                             labelled,
                             progress.counter(),
-                            cores);
+                            cores,
+                            org.apache.flink.configuration.MemorySize.parse(managedMemory));
         } catch (Exception e) {
             Throwable root = e;
             while (root.getCause() != null) {

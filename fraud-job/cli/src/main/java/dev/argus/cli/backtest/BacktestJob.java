@@ -29,6 +29,8 @@ import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -89,11 +91,13 @@ final class BacktestJob {
             PipelineConfig againstPipeline,
             Set<String> labelled,
             Progress.Counter progress,
-            int parallelism)
+            int parallelism,
+            MemorySize managedMemory)
             throws Exception {
         Configuration flink =
                 FraudDetectionJob.flinkConfiguration(dev.argus.job.JobConfig.inProcess("1 s"));
         flink.removeConfig(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+        flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managedMemory);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(parallelism);
 

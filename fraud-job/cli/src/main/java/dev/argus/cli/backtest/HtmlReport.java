@@ -404,7 +404,7 @@ final class HtmlReport {
             h.append("</table>\n");
         }
         h.append("</div>\n");
-        if (!s.missed.isEmpty()) {
+        if (!s.variants.isEmpty()) {
             h.append(
                     "<h3>Cases, by variant</h3>\n<table class=\"num\"><thead><tr>"
                             + "<th>typology / label / variant</th><th>cases</th><th>alerted</th>"

@@ -68,7 +68,9 @@ class RulesCommandITCase {
                         "PASS new-payee-large-transfer › a large transfer to a payee added ten"
                                 + " minutes before alerts\n"
                                 + "  explanation: 4800.00 EUR was sent to payee"
-                                + " GB29NWBK60161331926819 10 minutes after the payee was added.\n")
-                .endsWith("4 passed, 0 failed\n");
+                                + " GB29NWBK60161331926819 in 1 payment(s), the last 10 minutes"
+                                + " after the payee was added; the account's mean amount is 0.00"
+                                + " EUR.\n")
+                .endsWith("10 passed, 0 failed\n");
     }
 }
