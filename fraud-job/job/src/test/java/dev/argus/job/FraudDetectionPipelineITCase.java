@@ -78,8 +78,9 @@ class FraudDetectionPipelineITCase {
                                 Duration.ofSeconds(5),
                                 Duration.ofSeconds(30),
                                 List.of(
+                                        // card-testing of pack 2026.12.1 (test resources)
                                         RulePackLoader.loadForJob(
-                                                        RulePackLoader.BUILT_IN,
+                                                        "classpath:harness-pack",
                                                         CepPatternCheck.INSTANCE)
                                                 .rule("card-testing")
                                                 .orElseThrow())));

@@ -166,6 +166,8 @@ class KafkaEndToEndITCase {
         values.put("kafka.group.id", prefix + "-job");
         values.put("sink.transactional-id-prefix", prefix);
         values.put("checkpoint.interval", "1 s");
+        // the rules of pack 2026.12.1 this test's bursts are written against (test resources)
+        values.put("rules.path", "classpath:harness-pack");
         return JobConfig.of(values);
     }
 

@@ -73,7 +73,7 @@ class BacktestCommandITCase {
         return data;
     }
 
-    /** The shipped pack with amount-velocity's limit raised to 8,000.00, as a new version. */
+    /** The shipped pack with amount-velocity's limit lowered to 1,000.00, as a new version. */
     static Path candidatePack(Path dir) throws IOException {
         Path pack = dir.resolve("candidate");
         Path shipped = Path.of("../../rules/pack");
@@ -89,10 +89,18 @@ class BacktestCommandITCase {
         }
         Path rule = pack.resolve("velocity/amount-velocity.yaml");
         String text = Files.readString(rule);
-        Files.writeString(
-                rule, text.replace("version: 1", "version: 2").replace(">= 500000", ">= 800000"));
+        java.util.regex.Matcher version =
+                java.util.regex.Pattern.compile("(?m)^version: (\\d+)$").matcher(text);
+        assertThat(version.find()).isTrue();
+        String lowered =
+                text.replaceFirst(
+                                "(?m)^version: \\d+$",
+                                "version: " + (Integer.parseInt(version.group(1)) + 1))
+                        .replaceAll(">= \\d{6}\\b", ">= 100000");
+        assertThat(lowered).isNotEqualTo(text).contains(">= 100000");
+        Files.writeString(rule, lowered);
         Path tests = pack.resolve("velocity/amount-velocity.test.yaml");
-        Files.delete(tests); // its cases are about 5,000.00
+        Files.delete(tests); // its cases are about the shipped limit
         return pack;
     }
 
@@ -180,7 +188,7 @@ class BacktestCommandITCase {
             gained += row.get("gained").asLong();
             lost += row.get("lost").asLong();
         }
-        assertThat(lost).as("a higher limit loses alerts").isPositive();
+        assertThat(gained).as("a lower limit gains alerts").isPositive();
         List<JsonNode> changes = jsonLines(first.resolve("diff.jsonl"));
         assertThat(changes).hasSize((int) (gained + lost));
         Set<String> inForce = new HashSet<>();
