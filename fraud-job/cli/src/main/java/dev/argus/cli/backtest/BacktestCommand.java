@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.MemorySize;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -179,6 +180,14 @@ public final class BacktestCommand implements Callable<Integer> {
         if (cores < 1) {
             throw new ParameterException(spec.commandLine(), "--parallelism must be at least 1");
         }
+        MemorySize managed;
+        try {
+            managed = MemorySize.parse(managedMemory);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--managed-memory '" + managedMemory + "' is not a size such as 512m or 1g");
+        }
         // 1. the packs, every problem at once
         RulePack candidate = loadPack(pack, "--pack", err);
         RulePack inForce = against == null ? null : loadPack(against, "--against", err);
@@ -243,7 +252,7 @@ public final class BacktestCommand implements Callable<Integer> {
                             labelled,
                             progress.counter(),
                             cores,
-                            org.apache.flink.configuration.MemorySize.parse(managedMemory));
+                            managed);
         } catch (Exception e) {
             Throwable root = e;
             while (root.getCause() != null) {

@@ -140,5 +140,16 @@ class BacktestInputITCase {
         assertThat(argus("backtest", "--out", out.toString()).status()).isEqualTo(2);
         assertThat(argus("backtest", "--topic", "t", "--out", out.toString()).status())
                 .isEqualTo(2);
+        BacktestCommandITCase.Run memory =
+                argus(
+                        "backtest",
+                        "--input",
+                        data.toString(),
+                        "--managed-memory",
+                        "lots",
+                        "--out",
+                        dir.resolve("o6").toString());
+        assertThat(memory.status()).isEqualTo(2);
+        assertThat(memory.err()).contains("--managed-memory 'lots' is not a size");
     }
 }
