@@ -34,6 +34,22 @@ public final class KafkaIo {
             JobConfig config,
             boolean bounded,
             KafkaRecordDeserializationSchema<Decoded> deserializer) {
+        return transactionsSource(
+                config,
+                startingOffsets(config.get("source.starting-offsets")),
+                bounded ? OffsetsInitializer.latest() : null,
+                deserializer);
+    }
+
+    /**
+     * The transactions source between two points of each partition ({@code stopping} null:
+     * unbounded); a backtest reads a fixed range of history with it.
+     */
+    public static KafkaSource<Decoded> transactionsSource(
+            JobConfig config,
+            OffsetsInitializer starting,
+            OffsetsInitializer stopping,
+            KafkaRecordDeserializationSchema<Decoded> deserializer) {
         Properties props = config.kafkaProperties();
         // read only committed records of transactional producers upstream
         props.putIfAbsent("isolation.level", "read_committed");
@@ -43,10 +59,10 @@ public final class KafkaIo {
                         .setTopics(config.get("topic.transactions"))
                         .setGroupId(config.get("kafka.group.id"))
                         .setProperties(props)
-                        .setStartingOffsets(startingOffsets(config.get("source.starting-offsets")))
+                        .setStartingOffsets(starting)
                         .setDeserializer(deserializer);
-        if (bounded) {
-            builder.setBounded(OffsetsInitializer.latest());
+        if (stopping != null) {
+            builder.setBounded(stopping);
         }
         return builder.build();
     }

@@ -44,13 +44,11 @@ final class AvroFileHistory implements History {
     static final int WATERMARK_EVERY = 1_000;
 
     private final List<Path> files;
-    private final List<Long> counts;
     private final long records;
 
-    private AvroFileHistory(List<Path> files, List<Long> counts) {
+    private AvroFileHistory(List<Path> files, long records) {
         this.files = files;
-        this.counts = counts;
-        this.records = counts.stream().mapToLong(Long::longValue).sum();
+        this.records = records;
     }
 
     /**
@@ -71,11 +69,11 @@ final class AvroFileHistory implements History {
                 files.add(input);
             }
         }
-        List<Long> counts = new ArrayList<>();
+        long records = 0;
         for (Path file : files) {
-            counts.add(check(file));
+            records += check(file);
         }
-        AvroFileHistory history = new AvroFileHistory(List.copyOf(files), List.copyOf(counts));
+        AvroFileHistory history = new AvroFileHistory(List.copyOf(files), records);
         if (history.records == 0) {
             throw new IOException(
                     "the input holds no records ("

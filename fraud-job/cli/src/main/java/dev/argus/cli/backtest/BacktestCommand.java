@@ -2,12 +2,12 @@ package dev.argus.cli.backtest;
 
 import dev.argus.cli.option.DurationConverter;
 import dev.argus.cli.option.ExitCodes;
+import dev.argus.cli.rules.RulesCommand;
 import dev.argus.job.JobConfig;
 import dev.argus.job.PipelineConfig;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
-import dev.argus.rules.yaml.Problem;
 import dev.argus.sandbox.traffic.CaseLabel;
 import dev.argus.sandbox.traffic.Labels;
 import java.io.IOException;
@@ -210,7 +210,6 @@ public final class BacktestCommand implements Callable<Integer> {
                             ? AvroFileHistory.open(input.files)
                             : TopicHistory.open(
                                     job,
-                                    input.topic.name,
                                     point(input.topic.from, "--from"),
                                     point(input.topic.to, "--to"));
             Backtest.prepare(out);
@@ -354,15 +353,7 @@ public final class BacktestCommand implements Callable<Integer> {
         RulePackLoader.Result result =
                 RulePackLoader.load(List.of(dir), false, CepPatternCheck.INSTANCE);
         if (!result.valid()) {
-            for (Problem p : result.problems()) {
-                err.println(p);
-            }
-            err.printf(
-                    "%d %s in %s (%s); nothing was run%n",
-                    result.problems().size(),
-                    result.problems().size() == 1 ? "problem" : "problems",
-                    dir,
-                    option);
+            RulesCommand.printProblems(err, result, "nothing was run (" + option + " " + dir + ")");
             return null;
         }
         if (result.pack().active().isEmpty()) {
@@ -382,6 +373,9 @@ public final class BacktestCommand implements Callable<Integer> {
         }
         if (registryUrl != null) {
             given.put("schema.registry.url", registryUrl);
+        }
+        if (input.topic != null) {
+            given.put("topic.transactions", input.topic.name);
         }
         given.putIfAbsent("kafka.bootstrap.servers", "none:9092");
         given.putIfAbsent("schema.registry.url", "http://none");

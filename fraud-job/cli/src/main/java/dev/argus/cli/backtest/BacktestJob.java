@@ -52,9 +52,9 @@ final class BacktestJob {
     private BacktestJob() {}
 
     /**
-     * What one pack did: its alerts (enforced and shadow; the detection time is the last event's
-     * time, as a run over history has no meaningful wall clock), and per rule the matches the alert
-     * gate held back.
+     * What one pack did: its alerts in output order (enforced and shadow; the detection time is the
+     * last event's time, as a run over history has no meaningful wall clock), and the matches the
+     * alert gate held back.
      */
     record PackRun(List<Alert> alerts, List<Held> held) {}
 
@@ -164,7 +164,6 @@ final class BacktestJob {
         }
         Long first = done.getAccumulatorResult(HistoryFacts.FIRST);
         Long last = done.getAccumulatorResult(HistoryFacts.LAST);
-        Long validCount = done.getAccumulatorResult(HistoryFacts.EVENTS);
         Long accounts = done.getAccumulatorResult(HistoryFacts.ACCOUNTS);
         Map<Integer, Integer> days = done.getAccumulatorResult(HistoryFacts.PER_DAY);
         Map<java.time.LocalDate, Long> perDay = new TreeMap<>();
@@ -176,7 +175,7 @@ final class BacktestJob {
                 other == null ? null : packRun(otherAlerts.get(), otherHeld.get()),
                 deadLetters,
                 examples,
-                validCount == null ? 0 : validCount,
+                perDay.values().stream().mapToLong(Long::longValue).sum(),
                 accounts == null ? 0 : accounts,
                 first == null || first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(first),
                 last == null || last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(last),
@@ -208,10 +207,12 @@ final class BacktestJob {
             String[] f = h.split("\t", 3);
             out.add(new Held(f[0], f[1], Instant.parse(f[2])));
         }
-        for (Alert a : alerts) {
+        List<Alert> sorted = new ArrayList<>(alerts);
+        for (Alert a : sorted) {
             a.setDetectionTime(a.getLastEventTime());
         }
-        return new PackRun(alerts, out);
+        sorted.sort(BacktestOutput.ORDER);
+        return new PackRun(sorted, out);
     }
 
     private static String reasonAndDetail(DeadLetter d) {
@@ -259,14 +260,12 @@ final class BacktestJob {
      */
     static final class HistoryFacts extends RichFlatMapFunction<EnrichedTransaction, String> {
         private static final long serialVersionUID = 1L;
-        static final String EVENTS = "events";
         static final String ACCOUNTS = "accounts";
         static final String FIRST = "first-event";
         static final String LAST = "last-event";
         static final String PER_DAY = "events-per-day";
 
         private final HashSet<String> labelled;
-        private transient LongCounter events;
         private transient LongCounter accounts;
         private transient LongMinimum first;
         private transient LongMaximum last;
@@ -278,11 +277,9 @@ final class BacktestJob {
 
         @Override
         public void open(OpenContext openContext) {
-            events = new LongCounter();
             accounts = new LongCounter();
             first = new LongMinimum();
             last = new LongMaximum();
-            getRuntimeContext().addAccumulator(EVENTS, events);
             getRuntimeContext().addAccumulator(ACCOUNTS, accounts);
             getRuntimeContext().addAccumulator(FIRST, first);
             getRuntimeContext().addAccumulator(LAST, last);
@@ -292,7 +289,6 @@ final class BacktestJob {
 
         @Override
         public void flatMap(EnrichedTransaction e, Collector<String> out) {
-            events.add(1L);
             if (e.getProfile().getEventCount() == 0) {
                 accounts.add(1L);
             }

@@ -43,8 +43,7 @@ final class BacktestOutput {
     /** Writes the alerts of one pack as Avro and as JSON lines into {@code dir}. */
     static void writeAlerts(Path dir, BacktestJob.PackRun run, Scores scores) throws IOException {
         Files.createDirectories(dir);
-        List<Alert> all = new ArrayList<>(run.alerts());
-        all.sort(ORDER);
+        List<Alert> all = run.alerts(); // in output order
         DataFileWriter<Alert> avro = new DataFileWriter<>(new SpecificDatumWriter<>(Alert.class));
         avro.setCodec(CodecFactory.deflateCodec(1));
         try (OutputStream out = Files.newOutputStream(dir.resolve("alerts.avro"));
@@ -238,27 +237,10 @@ final class BacktestOutput {
                                             r.deadLetterExamples().get(reason).get(0)));
         }
         out.println();
-        out.printf(
-                Locale.ROOT,
-                "%-28s %-7s %8s %8s %7s %6s %7s %7s",
-                "rule",
-                "mode",
-                "alerts",
-                "accounts",
-                "per day",
-                "shadow",
-                "quieted",
-                "snoozed");
+        out.printf(Locale.ROOT, "%-28s %-7s", "rule", "mode");
+        out.printf(Locale.ROOT, " %8s %8s %7s %6s %7s %7s", Scores.RULE_COUNTS.toArray());
         if (s.labelled) {
-            out.printf(
-                    Locale.ROOT,
-                    " %6s %6s %6s %9s %6s %5s",
-                    "TP",
-                    "FP",
-                    "FN",
-                    "precision",
-                    "recall",
-                    "F1");
+            out.printf(Locale.ROOT, " %6s %6s %6s %9s %6s %5s", Scores.RULE_SCORES.toArray());
         }
         out.println();
         for (Scores.RuleScore x : s.rules) {

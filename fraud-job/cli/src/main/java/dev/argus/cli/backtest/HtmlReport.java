@@ -137,23 +137,13 @@ final class HtmlReport {
 
     private void rulesTable() {
         h.append("<section id=\"rules\"><h2>Rules</h2>\n<table class=\"num\">\n<thead><tr>");
-        for (String c :
-                List.of(
-                        "rule",
-                        "typology",
-                        "mode",
-                        "alerts",
-                        "accounts",
-                        "per day",
-                        "shadow",
-                        "quieted",
-                        "snoozed")) {
-            h.append("<th>").append(c).append("</th>");
-        }
+        List<String> columns = new ArrayList<>(List.of("rule", "typology", "mode"));
+        columns.addAll(Scores.RULE_COUNTS);
         if (s.labelled) {
-            for (String c : List.of("TP", "FP", "FN", "precision", "recall", "F1")) {
-                h.append("<th>").append(c).append("</th>");
-            }
+            columns.addAll(Scores.RULE_SCORES);
+        }
+        for (String c : columns) {
+            h.append("<th>").append(c).append("</th>");
         }
         h.append("</tr></thead>\n<tbody>\n");
         int i = 0;

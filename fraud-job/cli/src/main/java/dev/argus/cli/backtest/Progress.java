@@ -59,10 +59,6 @@ final class Progress implements AutoCloseable {
         return counter;
     }
 
-    long read() {
-        return read.get();
-    }
-
     /** Ends the line and stops. */
     @Override
     public void close() {

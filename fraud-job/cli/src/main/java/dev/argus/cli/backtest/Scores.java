@@ -93,6 +93,12 @@ final class Scores {
             double benignPerThousandAccountDays,
             long warmUpAlerts) {}
 
+    /** The column names of a rule's counts, and of its scores with labels, in every table. */
+    static final List<String> RULE_COUNTS =
+            List.of("alerts", "accounts", "per day", "shadow", "quieted", "snoozed");
+
+    static final List<String> RULE_SCORES = List.of("TP", "FP", "FN", "precision", "recall", "F1");
+
     final List<RuleScore> rules = new ArrayList<>();
     final List<TypologyScore> typologies = new ArrayList<>();
     final Overall overall;
@@ -147,8 +153,7 @@ final class Scores {
             }
         }
         // alerts, in output order, and each one's truth
-        List<Alert> all = new ArrayList<>(run.alerts());
-        all.sort(BacktestOutput.ORDER);
+        List<Alert> all = run.alerts(); // in output order
         List<Alert> scored = new ArrayList<>();
         long warmUp = 0;
         LocalDate firstDay = start;

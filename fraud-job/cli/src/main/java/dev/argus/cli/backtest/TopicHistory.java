@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -95,13 +94,14 @@ final class TopicHistory implements History {
     }
 
     /**
-     * Resolves the range on the broker.
+     * Resolves the range of the job's transactions topic ({@code topic.transactions}) on the
+     * broker.
      *
      * @throws IOException when the topic does not exist, a partition is not named, or the range
      *     holds no records
      */
-    static TopicHistory open(JobConfig config, String topic, Point from, Point to)
-            throws IOException {
+    static TopicHistory open(JobConfig config, Point from, Point to) throws IOException {
+        String topic = config.get("topic.transactions");
         Properties props = config.kafkaProperties();
         props.setProperty("bootstrap.servers", config.bootstrapServers());
         props.remove("group.id");
@@ -242,18 +242,12 @@ final class TopicHistory implements History {
 
     @Override
     public Source<Decoded, ?, ?> source(Progress.Counter progress) {
-        Properties props = config.kafkaProperties();
-        props.setProperty("isolation.level", "read_committed");
-        props.setProperty("partition.discovery.interval.ms", "-1");
-        return KafkaSource.<Decoded>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(topic)
-                .setGroupId("argus-backtest")
-                .setProperties(props)
-                .setStartingOffsets(OffsetsInitializer.offsets(new HashMap<>(start)))
-                .setBounded(OffsetsInitializer.offsets(new HashMap<>(end)))
-                .setDeserializer(new Counting(KafkaIo.transactionDeserializer(config), progress))
-                .build();
+        // the job's own source; no checkpoints are taken, so no offsets are committed
+        return KafkaIo.transactionsSource(
+                config,
+                OffsetsInitializer.offsets(new HashMap<>(start)),
+                OffsetsInitializer.offsets(new HashMap<>(end)),
+                new Counting(KafkaIo.transactionDeserializer(config), progress));
     }
 
     /** One reader per partition, at most two (the machine's cores are what limit it). */

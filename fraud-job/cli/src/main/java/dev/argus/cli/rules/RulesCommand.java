@@ -55,20 +55,28 @@ public final class RulesCommand {
             RulePackLoader.Result result =
                     RulePackLoader.load(paths, true, CepPatternCheck.INSTANCE);
             if (!result.valid()) {
-                PrintWriter err = spec.commandLine().getErr();
-                for (Problem p : result.problems()) {
-                    err.println(p);
-                }
-                err.println(
-                        result.problems().size()
-                                + (result.problems().size() == 1 ? " problem" : " problems")
-                                + " in "
-                                + result.ruleFiles()
-                                + " rule files; nothing was deployed or run");
+                printProblems(spec.commandLine().getErr(), result, "nothing was deployed or run");
                 return null;
             }
             return result;
         }
+    }
+
+    /**
+     * Prints every problem of an invalid pack, then "N problems in M rule files; {@code what}". The
+     * backtest prints its packs' problems the same way.
+     */
+    public static void printProblems(PrintWriter err, RulePackLoader.Result result, String what) {
+        for (Problem p : result.problems()) {
+            err.println(p);
+        }
+        err.println(
+                result.problems().size()
+                        + (result.problems().size() == 1 ? " problem" : " problems")
+                        + " in "
+                        + result.ruleFiles()
+                        + " rule files; "
+                        + what);
     }
 
     @Command(
