@@ -130,11 +130,13 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(
             names = "--warm-up",
             paramLabel = "DURATION",
-            defaultValue = "1 d",
+            defaultValue = "2 d",
             converter = DurationConverter.class,
             description =
                     "left out of the scores from the first event's day on, as the profiles start"
-                            + " empty (default: ${DEFAULT-VALUE}; 0 scores everything)")
+                            + " empty: a day to meet the accounts' devices and payees, and the"
+                            + " day the rules still call them unfamiliar (default:"
+                            + " ${DEFAULT-VALUE}; 0 scores everything)")
     Duration warmUp;
 
     @Option(

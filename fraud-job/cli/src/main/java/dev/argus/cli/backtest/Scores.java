@@ -21,7 +21,9 @@ import java.util.TreeMap;
  *
  * <p>Everything is counted from the end of the warm-up on ({@code scoreFrom}): alerts whose last
  * event is earlier, and cases that begin earlier, are left out, because the run starts with empty
- * profiles and on its first day every device, country and payee is new to it.
+ * profiles and on its first days every device, country and payee is new to it. A later alert on a
+ * case that began in the warm-up is still judged by that case's label: it is on fraud, not a false
+ * positive.
  *
  * <p>With labels, an alert is <b>on fraud</b> when one of the transactions it matched belongs to a
  * fraud case (of any typology); otherwise it is a false positive. A fraud case is <b>caught</b>
@@ -142,13 +144,14 @@ final class Scores {
         List<CaseLabel> scoredCases = new ArrayList<>();
         if (labels != null) {
             for (CaseLabel c : labels) {
-                if (c.firstEventTime().isBefore(scoreFrom)) {
-                    continue;
-                }
-                scoredCases.add(c);
+                // a case that began in the warm-up is not scored, but an alert on it afterwards
+                // is still an alert on fraud, and its account is not a benign one
                 c.transactionIds().forEach(id -> caseOfTransaction.put(id, c));
                 if (c.fraud()) {
                     fraudAccounts.add(c.accountId());
+                }
+                if (!c.firstEventTime().isBefore(scoreFrom)) {
+                    scoredCases.add(c);
                 }
             }
         }
