@@ -1,15 +1,23 @@
 package dev.argus.job;
 
+import dev.argus.job.control.ControlFunction;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.savepoint.Uids;
+import dev.argus.model.ControlStatus;
+import dev.argus.model.ReceivedCommand;
+import dev.argus.model.Transaction;
 import dev.argus.rules.RulePackException;
 import java.time.Duration;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +101,46 @@ public final class FraudDetectionJob {
         return conf;
     }
 
+    /**
+     * The control topic's part: its commands, decided one at a time by the {@link ControlFunction}
+     * against the job's event time (the valid transactions' watermark), answered on the status
+     * topic, and the changes applied for the alert gates.
+     */
+    private static FraudDetectionPipeline.Changes control(
+            JobConfig config, PipelineConfig pipeline, DataStream<Transaction> valid) {
+        Duration disorder = pipeline.maxOutOfOrderness();
+        Duration margin = config.duration("control.margin");
+        DataStream<ReceivedCommand> commands =
+                valid.getExecutionEnvironment()
+                        .fromSource(
+                                KafkaIo.controlSource(config),
+                                ControlFunction.watermarks(),
+                                "control commands")
+                        .uid(Uids.CONTROL_SOURCE)
+                        .setParallelism(1);
+        DataStream<Transaction> clock =
+                valid.filter(t -> false)
+                        .uid(Uids.CONTROL_CLOCK)
+                        .name("event time for the control commands");
+        SingleOutputStreamOperator<ControlStatus> statuses =
+                commands.keyBy(c -> ControlFunction.KEY, Types.STRING)
+                        .connect(clock.keyBy(t -> ControlFunction.KEY, Types.STRING))
+                        .process(
+                                new ControlFunction(pipeline.rules(), disorder, margin),
+                                new AvroTypeInfo<>(ControlStatus.class))
+                        .uid(Uids.CONTROL)
+                        .setParallelism(1)
+                        .setMaxParallelism(1)
+                        .name("decide control commands");
+        statuses.sinkTo(KafkaIo.controlStatusSink(config))
+                .uid(Uids.CONTROL_STATUS_SINK)
+                .setParallelism(1)
+                .name("answers to the status topic");
+        return new FraudDetectionPipeline.Changes(
+                statuses.getSideOutput(ControlFunction.CHANGES),
+                ControlFunction.horizon(disorder, margin));
+    }
+
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
     public static FraudDetectionPipeline.Outputs attach(
             StreamExecutionEnvironment env, JobConfig config, boolean bounded) {
@@ -112,8 +160,12 @@ public final class FraudDetectionJob {
             PipelineConfig pipeline,
             Source<Decoded, ?, ?> transactions) {
         LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
+        FraudDetectionPipeline.Control control =
+                Boolean.parseBoolean(config.get("control.enabled"))
+                        ? valid -> control(config, pipeline, valid)
+                        : null;
         FraudDetectionPipeline.Outputs outputs =
-                FraudDetectionPipeline.build(env, transactions, pipeline);
+                FraudDetectionPipeline.build(env, transactions, pipeline, control);
         outputs.alerts()
                 .sinkTo(KafkaIo.alertsSink(config))
                 .uid(Uids.ALERTS_SINK)

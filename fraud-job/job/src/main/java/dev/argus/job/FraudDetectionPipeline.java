@@ -12,6 +12,7 @@ import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
@@ -19,6 +20,7 @@ import dev.argus.rules.Rule;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.PatternStream;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -58,9 +60,37 @@ public final class FraudDetectionPipeline {
             StreamExecutionEnvironment env,
             Source<Decoded, ?, ?> transactions,
             PipelineConfig config) {
+        return build(env, transactions, config, null);
+    }
+
+    /**
+     * The control topic's part of the topology: from the valid transactions (which bring the job's
+     * event time), the changes for the alert gates, and how far beyond its watermark a gate must
+     * hold an alert back until the changes of that time have reached it.
+     */
+    public interface Control {
+        Changes attach(DataStream<Transaction> valid);
+    }
+
+    /**
+     * @param changes the changes a control function applied
+     * @param horizon how far beyond its watermark the gate holds alerts back
+     */
+    public record Changes(DataStream<ControlChange> changes, java.time.Duration horizon) {}
+
+    /**
+     * The topology with a control topic ({@code control}; null: none, the pack's modes and snoozes
+     * hold throughout).
+     */
+    public static Outputs build(
+            StreamExecutionEnvironment env,
+            Source<Decoded, ?, ?> transactions,
+            PipelineConfig config,
+            Control control) {
         SingleOutputStreamOperator<Transaction> valid =
                 validTransactions(env, transactions, config);
-        Detection detection = detect(enriched(valid, config), config, "");
+        Changes changes = control == null ? null : control.attach(valid);
+        Detection detection = detect(enriched(valid, config), config, "", changes);
         return new Outputs(
                 detection.alerts(),
                 detection.shadowAlerts(),
@@ -93,6 +123,18 @@ public final class FraudDetectionPipeline {
             KeyedStream<EnrichedTransaction, String> byAccount,
             PipelineConfig config,
             String uidSuffix) {
+        return detect(byAccount, config, uidSuffix, null);
+    }
+
+    /**
+     * {@link #detect(KeyedStream, PipelineConfig, String)} with the control changes the alert gate
+     * applies ({@code control}; null: none, and no alert is held back).
+     */
+    public static Detection detect(
+            KeyedStream<EnrichedTransaction, String> byAccount,
+            PipelineConfig config,
+            String uidSuffix,
+            Changes control) {
         AvroTypeInfo<EnrichedTransaction> enrichedType =
                 new AvroTypeInfo<>(EnrichedTransaction.class);
         String nameSuffix = uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")";
@@ -153,10 +195,19 @@ public final class FraudDetectionPipeline {
                 matches = matches == null ? produced : matches.union(produced);
             }
         }
+        DataStream<ControlChange> changes =
+                control == null
+                        ? noControl(byAccount.getExecutionEnvironment(), uidSuffix)
+                        : control.changes();
         SingleOutputStreamOperator<Alert> alerts =
                 matches.keyBy(Alert::getAccountId)
+                        .connect(changes.broadcast(AlertGateFunction.CONTROL))
                         .process(
-                                new AlertGateFunction(config.rules()),
+                                new AlertGateFunction(
+                                        config.rules(),
+                                        control == null
+                                                ? java.time.Duration.ZERO
+                                                : control.horizon()),
                                 new AvroTypeInfo<>(Alert.class))
                         .uid(Uids.ALERT_GATE + uidSuffix)
                         .name("snoozes, quiet periods and routing by rule mode" + nameSuffix);
@@ -166,6 +217,26 @@ public final class FraudDetectionPipeline {
                 alerts.getSideOutput(AlertGateFunction.QUIETED),
                 alerts.getSideOutput(AlertGateFunction.SNOOZED),
                 deadLetters);
+    }
+
+    /**
+     * No control changes, for a pipeline without a control topic (tests, backtests): the gate's
+     * broadcast input then ends at once and holds nothing.
+     */
+    private static DataStream<ControlChange> noControl(
+            StreamExecutionEnvironment env, String uidSuffix) {
+        return env.fromSource(
+                        new NumberSequenceSource(0, 0),
+                        WatermarkStrategy.noWatermarks(),
+                        "no control topic" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"))
+                .uid(Uids.NO_CONTROL + uidSuffix)
+                .setParallelism(1)
+                .flatMap(
+                        (Long n, org.apache.flink.util.Collector<ControlChange> out) -> {},
+                        new AvroTypeInfo<>(ControlChange.class))
+                .uid(Uids.NO_CONTROL + "-changes" + uidSuffix)
+                .setParallelism(1)
+                .name("no control changes");
     }
 
     /**

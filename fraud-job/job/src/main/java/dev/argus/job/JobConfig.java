@@ -38,6 +38,10 @@ public final class JobConfig {
         d.put("topic.alerts", "alerts");
         d.put("topic.shadow-alerts", "alerts-shadow");
         d.put("topic.dead-letters", "transactions-dead-letters");
+        d.put("topic.control", "argus-control");
+        d.put("topic.control-status", "argus-control-status");
+        d.put("control.enabled", "false");
+        d.put("control.margin", "10 s");
         d.put("source.starting-offsets", "committed-or-earliest");
         d.put("schema.registry.url", null);
         d.put("basic.auth.user.info", "");

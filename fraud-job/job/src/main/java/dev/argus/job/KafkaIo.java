@@ -1,9 +1,12 @@
 package dev.argus.job;
 
+import dev.argus.job.control.ControlDeserializer;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.TransactionDeserializationSchema;
 import dev.argus.model.Alert;
+import dev.argus.model.ControlStatus;
 import dev.argus.model.DeadLetter;
+import dev.argus.model.ReceivedCommand;
 import java.nio.ByteBuffer;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -90,6 +93,38 @@ public final class KafkaIo {
                                 a -> a.getDetectionTime().toEpochMilli())
                         // the alert contract: consumers on an older schema keep reading
                         .withSubjectCompatibility("BACKWARD"));
+    }
+
+    /**
+     * The control topic's source: its one partition from the beginning (the topic is the log of
+     * every command; a job started without a savepoint decides them all again), read_committed.
+     */
+    public static KafkaSource<ReceivedCommand> controlSource(JobConfig config) {
+        Properties props = config.kafkaProperties();
+        props.putIfAbsent("isolation.level", "read_committed");
+        props.remove("group.id");
+        return KafkaSource.<ReceivedCommand>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.get("topic.control"))
+                .setGroupId(config.get("kafka.group.id") + "-control")
+                .setProperties(props)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new ControlDeserializer(config.registry()))
+                .build();
+    }
+
+    /** The status topic's sink: each answer exactly once, keyed by its command's id. */
+    public static KafkaSink<ControlStatus> controlStatusSink(JobConfig config) {
+        return exactlyOnce(
+                config,
+                "control-status",
+                new RegistryRecordSerializationSchema<>(
+                        config.get("topic.control-status"),
+                        config.registry(),
+                        ControlStatus.class,
+                        config.autoRegisterSchemas(),
+                        s -> RegistryRecordSerializationSchema.utf8(s.getCommandId()),
+                        s -> s.getRecordedAt().toEpochMilli()));
     }
 
     /** The dead-letter sink: exactly once, keyed by the original record key. */

@@ -2,20 +2,29 @@ package dev.argus.job.alerting;
 
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
+import dev.argus.model.RuleMode;
+import dev.argus.model.SetRuleMode;
+import dev.argus.model.SnoozeRule;
+import dev.argus.model.UnsnoozeRule;
 import dev.argus.rules.Rule;
-import dev.argus.rules.RuleSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -23,8 +32,10 @@ import org.apache.flink.util.OutputTag;
  * The last gate of every alert, keyed by account:
  *
  * <ol>
- *   <li>a rule the risk team snoozed for the account (snoozes.yaml) does not alert until the snooze
- *       ends (wall-clock time), counted in {@code argus.rule.<id>.snoozed};
+ *   <li>a rule in mode {@code off} does not alert, counted in {@code argus.rule.<id>.off};
+ *   <li>a rule the risk team snoozed for the account (snoozes.yaml, or {@code argus snooze}) does
+ *       not alert until the snooze ends (wall-clock time), counted in {@code
+ *       argus.rule.<id>.snoozed};
  *   <li>after an alert, the same rule stays silent on the same account for its quiet period,
  *       measured in event time from the last matched event, so a replay decides the same way;
  *       counted in {@code argus.rule.<id>.suppressed};
@@ -32,13 +43,24 @@ import org.apache.flink.util.OutputTag;
  *       shadow} rules to {@link #SHADOW} (the shadow-alerts topic).
  * </ol>
  *
+ * <p>Modes and snoozes are the pack's, changed at run time by the control topic: the changes the
+ * control function applied ({@link ControlChange}, broadcast) are kept in broadcast state, and an
+ * alert is judged by those in force at its last matched event's time, so every parallel gate judges
+ * it the same way. With a control topic, the gate holds back an alert whose last event is further
+ * beyond its watermark than {@code hold} (the allowed disorder plus the control margin) until the
+ * watermark has caught up: the control function's watermark reaches the gate behind every change it
+ * decided before, and it gives a later change an effective time at least {@code hold} beyond its
+ * watermark, so no change can come for an alert the gate has judged. In steady state no alert
+ * waits: the disorder already keeps the watermark that close.
+ *
  * <p>The matches it holds back leave through {@link #SNOOZED} and {@link #QUIETED}: the job
  * discards them, a backtest counts them.
  *
  * <p>State: per account, the event time of each rule's last alert, kept for the longest quiet
- * period.
+ * period, and the alerts held back; broadcast, the control changes in force.
  */
-public final class AlertGateFunction extends KeyedProcessFunction<String, Alert, Alert> {
+public final class AlertGateFunction
+        extends KeyedBroadcastProcessFunction<String, Alert, ControlChange, Alert> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<Alert> SHADOW =
@@ -52,13 +74,32 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
     public static final OutputTag<Alert> QUIETED =
             new OutputTag<>("quieted-alerts", new AvroTypeInfo<>(Alert.class));
 
+    /** The broadcast state of control changes, by command id. */
+    public static final MapStateDescriptor<String, ControlChange> CONTROL = States.controlChanges();
+
     private final HashMap<String, Rule> rules = new HashMap<>();
     private transient MapState<String, Long> lastAlert;
     private transient Map<String, Counter> counters;
     private transient MetricGroup metrics;
 
+    private final long holdMillis;
+    private transient ListState<Alert> held;
+
+    /** The control changes by rule, in the order they were applied; rebuilt from state. */
+    private transient Map<String, List<ControlChange>> changesByRule;
+
+    /** A gate without a control topic: nothing is held back. */
     public AlertGateFunction(List<Rule> rules) {
+        this(rules, Duration.ZERO);
+    }
+
+    /**
+     * @param hold how far beyond its watermark an alert may be judged at once (zero: without a
+     *     control topic, every alert at once)
+     */
+    public AlertGateFunction(List<Rule> rules, Duration hold) {
         rules.forEach(r -> this.rules.put(r.id(), r));
+        this.holdMillis = hold.toMillis();
     }
 
     @Override
@@ -69,18 +110,97 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
                         .max(Duration::compareTo)
                         .orElse(Duration.ZERO);
         lastAlert = getRuntimeContext().getMapState(States.lastAlertByRule(longest));
+        held = getRuntimeContext().getListState(States.heldAlerts());
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("argus");
     }
 
     @Override
-    public void processElement(Alert alert, Context ctx, Collector<Alert> out) throws Exception {
+    public void processBroadcastElement(ControlChange change, Context ctx, Collector<Alert> out)
+            throws Exception {
+        BroadcastState<String, ControlChange> state = ctx.getBroadcastState(CONTROL);
+        state.put(change.getCommandId(), change);
+        // a change a later one of the same kind has replaced, in force for 30 days now, is kept
+        // no longer: only an alert that old could still need it
+        long horizon = change.getEffectiveAt().toEpochMilli() - Duration.ofDays(30).toMillis();
+        List<String> replaced = new ArrayList<>();
+        Map<String, List<ControlChange>> index = index(state.immutableEntries());
+        for (List<ControlChange> changes : index.values()) {
+            for (int i = 0; i + 1 < changes.size(); i++) {
+                ControlChange c = changes.get(i);
+                ControlChange next = laterOfSameTarget(changes, i);
+                if (next != null && next.getEffectiveAt().toEpochMilli() < horizon) {
+                    replaced.add(c.getCommandId());
+                }
+            }
+        }
+        for (Map.Entry<String, ControlChange> e : state.immutableEntries()) {
+            if (expired(e.getValue(), horizon)) {
+                replaced.add(e.getKey());
+            }
+        }
+        for (String id : replaced) {
+            state.remove(id);
+        }
+        changesByRule = null; // rebuilt from the state at the next alert
+    }
+
+    @Override
+    public void processElement(Alert alert, ReadOnlyContext ctx, Collector<Alert> out)
+            throws Exception {
+        if (holdMillis > 0) {
+            long at = alert.getLastEventTime().toEpochMilli();
+            boolean waiting = held.get().iterator().hasNext();
+            if (waiting || !judgeable(at, ctx.timerService().currentWatermark())) {
+                // behind an alert of the account that waits, or beyond the horizon: wait
+                held.add(alert);
+                ctx.timerService().registerEventTimeTimer(at - holdMillis + 1);
+                count("held");
+                return;
+            }
+        }
+        judge(alert, ctx, out);
+    }
+
+    /** The account's held alerts the watermark now allows, in the order they came. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        List<Alert> waiting = new ArrayList<>();
+        held.get().forEach(waiting::add);
+        int released = 0;
+        while (released < waiting.size()
+                && judgeable(waiting.get(released).getLastEventTime().toEpochMilli(), watermark)) {
+            judge(waiting.get(released), ctx, out);
+            released++;
+        }
+        if (released > 0) {
+            held.update(waiting.subList(released, waiting.size()));
+        }
+    }
+
+    /** Whether no control change can come any more for an alert of event time {@code at}. */
+    private boolean judgeable(long at, long watermark) {
+        return watermark != Long.MIN_VALUE && at - holdMillis < watermark;
+    }
+
+    private void judge(Alert alert, ReadOnlyContext ctx, Collector<Alert> out) throws Exception {
         Rule rule = rules.get(alert.getRuleId());
         if (rule == null) {
             ctx.output(SHADOW, alert); // not a rule of this job: never act on it
             return;
         }
-        Optional<Instant> snoozed = rule.snoozedUntil(alert.getAccountId());
+        if (changesByRule == null) {
+            changesByRule = index(ctx.getBroadcastState(CONTROL).immutableEntries());
+        }
+        List<ControlChange> changes = changesByRule.getOrDefault(rule.id(), List.of());
+        long at = alert.getLastEventTime().toEpochMilli();
+        RuleMode mode = mode(rule, changes, at);
+        if (mode == RuleMode.OFF) {
+            count(rule, "off");
+            return;
+        }
+        Optional<Instant> snoozed = snoozedUntil(rule, alert.getAccountId(), changes, at);
         if (snoozed.isPresent() && alert.getDetectionTime().isBefore(snoozed.get())) {
             count(rule, "snoozed");
             ctx.output(SNOOZED, alert);
@@ -88,7 +208,6 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
         }
         long quiet = rule.quietPeriod().toMillis();
         if (quiet > 0) {
-            long at = alert.getLastEventTime().toEpochMilli();
             Long previous = lastAlert.get(rule.id());
             if (previous != null && at < previous + quiet && at >= previous) {
                 count(rule, "suppressed");
@@ -98,11 +217,125 @@ public final class AlertGateFunction extends KeyedProcessFunction<String, Alert,
             lastAlert.put(rule.id(), Math.max(at, previous == null ? at : previous));
         }
         count(rule, "alerts");
-        if (rule.mode() == RuleSpec.Mode.ENFORCE) {
+        if (mode == RuleMode.ENFORCE) {
             out.collect(alert);
         } else {
             ctx.output(SHADOW, alert);
         }
+    }
+
+    /** The rule's mode at event time {@code at}: the pack's, or the last change in force. */
+    static RuleMode mode(Rule rule, List<ControlChange> changes, long at) {
+        RuleMode mode = RuleMode.valueOf(rule.mode().name());
+        for (ControlChange c : changes) {
+            if (c.getChange() instanceof SetRuleMode m && c.getEffectiveAt().toEpochMilli() <= at) {
+                mode = m.getMode();
+            }
+        }
+        return mode;
+    }
+
+    /**
+     * Until when the rule is snoozed for the account, as of event time {@code at}: the last snooze
+     * or unsnooze in force, else the pack's.
+     */
+    static Optional<Instant> snoozedUntil(
+            Rule rule, String account, List<ControlChange> changes, long at) {
+        Optional<Instant> until = rule.snoozedUntil(account);
+        for (ControlChange c : changes) {
+            if (c.getEffectiveAt().toEpochMilli() > at) {
+                continue;
+            }
+            if (c.getChange() instanceof SnoozeRule s && s.getAccountId().equals(account)) {
+                until = Optional.of(s.getUntil());
+            } else if (c.getChange() instanceof UnsnoozeRule u
+                    && u.getAccountId().equals(account)) {
+                until = Optional.empty();
+            }
+        }
+        return until;
+    }
+
+    /** The changes by rule, each rule's in the order the control function applied them. */
+    private static Map<String, List<ControlChange>> index(
+            Iterable<Map.Entry<String, ControlChange>> entries) {
+        Map<String, List<ControlChange>> byRule = new HashMap<>();
+        for (Map.Entry<String, ControlChange> e : entries) {
+            ControlChange c = e.getValue();
+            byRule.computeIfAbsent(ruleOf(c), k -> new ArrayList<>()).add(c);
+        }
+        byRule.values()
+                .forEach(
+                        l ->
+                                l.sort(
+                                        Comparator.comparing(ControlChange::getEffectiveAt)
+                                                .thenComparingLong(ControlChange::getOffset)));
+        return byRule;
+    }
+
+    /**
+     * Whether a snooze ended, or an unsnooze took effect, before {@code horizon} and no snooze of
+     * the pack for the same account lasts beyond it: no alert can be judged by it any more.
+     */
+    private boolean expired(ControlChange c, long horizon) {
+        long end;
+        String account;
+        if (c.getChange() instanceof SnoozeRule s) {
+            end = s.getUntil().toEpochMilli();
+            account = s.getAccountId();
+        } else if (c.getChange() instanceof UnsnoozeRule u) {
+            end = c.getEffectiveAt().toEpochMilli();
+            account = u.getAccountId();
+        } else {
+            return false;
+        }
+        Rule rule = rules.get(ruleOf(c));
+        boolean packSnoozeLasts =
+                rule != null
+                        && rule.snoozedUntil(account)
+                                .map(u -> u.toEpochMilli() >= horizon)
+                                .orElse(false);
+        return end < horizon && !packSnoozeLasts;
+    }
+
+    /** The first change after {@code i} that replaces it (same kind, same rule and account). */
+    private static ControlChange laterOfSameTarget(List<ControlChange> changes, int i) {
+        String target = target(changes.get(i));
+        for (int j = i + 1; j < changes.size(); j++) {
+            if (target(changes.get(j)).equals(target)) {
+                return changes.get(j);
+            }
+        }
+        return null;
+    }
+
+    private static String target(ControlChange c) {
+        Object change = c.getChange();
+        if (change instanceof SnoozeRule s) {
+            return "snooze/" + s.getAccountId();
+        }
+        if (change instanceof UnsnoozeRule u) {
+            return "snooze/" + u.getAccountId();
+        }
+        return "mode";
+    }
+
+    private static String ruleOf(ControlChange c) {
+        Object change = c.getChange();
+        if (change instanceof SetRuleMode m) {
+            return m.getRuleId();
+        }
+        if (change instanceof SnoozeRule s) {
+            return s.getRuleId();
+        }
+        if (change instanceof UnsnoozeRule u) {
+            return u.getRuleId();
+        }
+        throw new IllegalStateException("unknown control change " + change);
+    }
+
+    private void count(String what) {
+        counters.computeIfAbsent(what, k -> metrics.addGroup("alert_gate").counter(what)).inc();
     }
 
     private void count(Rule rule, String what) {

@@ -1,5 +1,7 @@
 package dev.argus.job.savepoint;
 
+import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
 import dev.argus.model.ProfileState;
 import java.time.Duration;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -51,7 +53,48 @@ public final class States {
     /** Operator {@value Uids#ALERT_GATE}: per account, each rule's last alert's event time. */
     public static final String LAST_ALERT_BY_RULE = "last-alert-by-rule";
 
+    /**
+     * Operator {@value Uids#ALERT_GATE}: broadcast, the control changes in force (Avro {@link
+     * ControlChange}) by command id.
+     */
+    public static final String CONTROL_CHANGES = "control-changes";
+
+    /**
+     * Operator {@value Uids#ALERT_GATE}: per account, the alerts held back until no control change
+     * can come for them any more (Avro {@link Alert}), in the order they came.
+     */
+    public static final String HELD_ALERTS = "held-alerts";
+
+    /** Operator {@value Uids#CONTROL}: each rule's mode as changed at run time. */
+    public static final String CONTROL_MODES = "control-modes";
+
+    /**
+     * Operator {@value Uids#CONTROL}: snoozes applied at run time, until when, by rule and account.
+     */
+    public static final String CONTROL_SNOOZES = "control-snoozes";
+
     private States() {}
+
+    public static MapStateDescriptor<String, ControlChange> controlChanges() {
+        return new MapStateDescriptor<>(
+                CONTROL_CHANGES,
+                StringSerializer.INSTANCE,
+                new AvroSerializer<>(ControlChange.class));
+    }
+
+    public static ListStateDescriptor<Alert> heldAlerts() {
+        return new ListStateDescriptor<>(HELD_ALERTS, new AvroSerializer<>(Alert.class));
+    }
+
+    public static MapStateDescriptor<String, String> controlModes() {
+        return new MapStateDescriptor<>(
+                CONTROL_MODES, StringSerializer.INSTANCE, StringSerializer.INSTANCE);
+    }
+
+    public static MapStateDescriptor<String, Long> controlSnoozes() {
+        return new MapStateDescriptor<>(
+                CONTROL_SNOOZES, StringSerializer.INSTANCE, LongSerializer.INSTANCE);
+    }
 
     public static ValueStateDescriptor<ProfileState> profile() {
         return new ValueStateDescriptor<>(PROFILE, new AvroSerializer<>(ProfileState.class));

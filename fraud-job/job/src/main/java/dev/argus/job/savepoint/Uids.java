@@ -25,6 +25,19 @@ public final class Uids {
     public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";
     public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";
 
+    /** The control topic's source, the function that decides its commands, and their answers. */
+    public static final String CONTROL_SOURCE = "kafka-control-source";
+
+    public static final String CONTROL = "control";
+
+    /** The valid transactions without their records: the control function's event time. */
+    public static final String CONTROL_CLOCK = "control-clock";
+
+    public static final String CONTROL_STATUS_SINK = "kafka-control-status-sink";
+
+    /** The empty stand-in for the control topic in a pipeline without one (no state). */
+    public static final String NO_CONTROL = "no-control";
+
     private static final String RULE_PREFIX = "rule-";
     private static final String LATE_AT_RULE_PREFIX = "late-at-rule-";
 

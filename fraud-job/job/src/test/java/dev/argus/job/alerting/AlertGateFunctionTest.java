@@ -3,33 +3,42 @@ package dev.argus.job.alerting;
 import static dev.argus.model.TransactionBuilder.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.job.RocksDbHarness;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.AlertMode;
+import dev.argus.model.ControlChange;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.RecommendedAction;
+import dev.argus.model.RuleMode;
+import dev.argus.model.SetRuleMode;
 import dev.argus.model.Severity;
+import dev.argus.model.SnoozeRule;
 import dev.argus.model.TransactionType;
+import dev.argus.model.UnsnoozeRule;
 import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The alert gate on RocksDB: quiet periods, snoozes and routing by mode. */
+/**
+ * The alert gate on RocksDB: quiet periods, snoozes and routing by mode, as the pack sets them and
+ * as the control topic changes them.
+ */
 class AlertGateFunctionTest {
     private static final RulePack PACK =
             RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Alert, Alert> harness;
+    private KeyedBroadcastOperatorTestHarness<String, Alert, ControlChange, Alert> harness;
 
     @AfterEach
     void close() throws Exception {
@@ -93,6 +102,137 @@ class AlertGateFunctionTest {
                 .containsExactly("x1");
     }
 
+    @Test
+    void switchesARulesModeAtTheChangesEffectiveTimeAndKeepsItAcrossARestore() throws Exception {
+        harness = open(null);
+        // card-testing to shadow from T0 + 1 h, by a command of the control topic
+        control(change("c1", 1, T0.plusSeconds(3600), mode("card-testing", RuleMode.SHADOW)));
+        process(alert("m1", "card-testing", "acc-1", 3599)); // before it: enforce
+        process(alert("m2", "card-testing", "acc-2", 3600)); // from it: shadow
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAlertId)
+                .containsExactly("m1");
+        assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
+                .extracting(r -> r.getValue().getAlertId())
+                .containsExactly("m2");
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+        harness = open(snapshot);
+        process(alert("m3", "card-testing", "acc-3", 7200)); // still shadow after the restore
+        // then off from T0 + 3 h: no alert at all, counted
+        control(change("c2", 2, T0.plusSeconds(3 * 3600), mode("card-testing", RuleMode.OFF)));
+        process(alert("m4", "card-testing", "acc-4", 3 * 3600 + 1));
+        // a late alert of the shadow period is still judged by the mode of its time
+        process(alert("m5", "card-testing", "acc-5", 2 * 3600));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
+                .extracting(r -> r.getValue().getAlertId())
+                .containsExactly("m3", "m5");
+    }
+
+    @Test
+    void snoozesAndUnsnoozesFromTheControlTopic() throws Exception {
+        harness = open(null);
+        Instant until = T0.plus(Duration.ofDays(2));
+        control(
+                change(
+                        "s1",
+                        1,
+                        T0.plusSeconds(60),
+                        SnoozeRule.newBuilder()
+                                .setRuleId("card-testing")
+                                .setAccountId("acc-1")
+                                .setUntil(until)
+                                .setReason("RISK-1")
+                                .build()));
+        process(alert("a1", "card-testing", "acc-1", 30)); // before the snooze's effective time
+        process(alert("a2", "card-testing", "acc-1", 2 * 3600)); // snoozed
+        process(alert("a3", "card-testing", "acc-2", 2 * 3600)); // another account
+        // the pack's own snooze (snoozes.yaml) can be ended too
+        control(
+                change(
+                        "u1",
+                        2,
+                        T0.plusSeconds(4 * 3600),
+                        UnsnoozeRule.newBuilder()
+                                .setRuleId("impossible-travel")
+                                .setAccountId("acc-demo-traveller")
+                                .build()));
+        process(alert("a4", "impossible-travel", "acc-demo-traveller", 3600)); // pack's snooze
+        process(alert("a5", "impossible-travel", "acc-demo-traveller", 5 * 3600)); // ended
+
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAlertId)
+                .containsExactly("a1", "a3", "a5");
+        assertThat(harness.getSideOutput(AlertGateFunction.SNOOZED))
+                .extracting(r -> r.getValue().getAlertId())
+                .containsExactly("a2", "a4");
+    }
+
+    @Test
+    void holdsAnAlertBeyondTheHorizonUntilNoChangeCanComeForIt() throws Exception {
+        // the job's disorder (5 s) and control margin (10 s): changes decided at watermark W take
+        // effect at W + 15 s at the earliest
+        harness = open(null, Duration.ofSeconds(15));
+        watermark(T0);
+        process(alert("h1", "card-testing", "acc-1", 10)); // within the horizon: judged now
+        process(alert("h2", "card-testing", "acc-2", 20)); // beyond it: held
+        process(alert("h3", "card-testing", "acc-1", 3700)); // beyond it: held
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAlertId)
+                .containsExactly("h1");
+
+        // decided at watermark T0, so effective from T0 + 15 s: it applies to h2 and h3
+        control(change("c1", 1, T0.plusSeconds(15), mode("card-testing", RuleMode.SHADOW)));
+        watermark(T0.plusSeconds(10));
+        watermark(T0.plusSeconds(3700));
+
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAlertId)
+                .containsExactly("h1");
+        assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
+                .extracting(r -> r.getValue().getAlertId())
+                .containsExactly("h2", "h3");
+    }
+
+    @Test
+    void keepsTheAlertsItHoldsAcrossARestore() throws Exception {
+        harness = open(null, Duration.ofSeconds(15));
+        watermark(T0);
+        process(alert("r1", "card-testing", "acc-1", 60));
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+        harness = open(snapshot, Duration.ofSeconds(15));
+        assertThat(harness.extractOutputValues()).isEmpty();
+        watermark(T0.plusSeconds(60));
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAlertId)
+                .containsExactly("r1");
+    }
+
+    private void watermark(Instant at) throws Exception {
+        harness.processWatermark(at.toEpochMilli());
+        harness.processBroadcastWatermark(at.toEpochMilli());
+    }
+
+    private void control(ControlChange change) throws Exception {
+        harness.processBroadcastElement(change, change.getEffectiveAt().toEpochMilli());
+    }
+
+    private static ControlChange change(String id, long offset, Instant effective, Object what) {
+        return ControlChange.newBuilder()
+                .setCommandId(id)
+                .setOffset(offset)
+                .setEffectiveAt(effective)
+                .setChange(what)
+                .build();
+    }
+
+    private static SetRuleMode mode(String rule, RuleMode mode) {
+        return SetRuleMode.newBuilder().setRuleId(rule).setMode(mode).build();
+    }
+
     private void process(Alert alert) throws Exception {
         harness.processElement(new StreamRecord<>(alert, alert.getLastEventTime().toEpochMilli()));
     }
@@ -124,11 +264,28 @@ class AlertGateFunctionTest {
                 .build();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Alert, Alert> open(
+    private static KeyedBroadcastOperatorTestHarness<String, Alert, ControlChange, Alert> open(
             OperatorSubtaskState restoreFrom) throws Exception {
-        return RocksDbHarness.open(
-                new KeyedProcessOperator<>(new AlertGateFunction(PACK.active())),
-                Alert::getAccountId,
-                restoreFrom);
+        return open(restoreFrom, Duration.ZERO);
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, Alert, ControlChange, Alert> open(
+            OperatorSubtaskState restoreFrom, Duration hold) throws Exception {
+        var harness =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new AlertGateFunction(PACK.active(), hold),
+                                List.of(AlertGateFunction.CONTROL)),
+                        Alert::getAccountId,
+                        Types.STRING,
+                        1,
+                        1,
+                        0);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            harness.initializeState(restoreFrom);
+        }
+        harness.open();
+        return harness;
     }
 }

@@ -2,6 +2,8 @@ package dev.argus.job.savepoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
 import dev.argus.model.ProfileState;
 import java.time.Duration;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -32,6 +34,25 @@ class StatesTest {
         assertThat(Uids.SHADOW_ALERTS_SINK).isEqualTo("kafka-shadow-alerts-sink");
         assertThat(Uids.DEAD_LETTERS_SINK).isEqualTo("kafka-dead-letters-sink");
         assertThat(Uids.lateAtRule("card-testing")).isEqualTo("late-at-rule-card-testing");
+        assertThat(Uids.CONTROL_SOURCE).isEqualTo("kafka-control-source");
+        assertThat(Uids.CONTROL_CLOCK).isEqualTo("control-clock");
+        assertThat(Uids.CONTROL).isEqualTo("control");
+        assertThat(Uids.CONTROL_STATUS_SINK).isEqualTo("kafka-control-status-sink");
+    }
+
+    @Test
+    void theControlStatesKeepTheirNamesAndSerializers() {
+        assertThat(States.controlChanges().getName()).isEqualTo("control-changes");
+        assertThat(States.controlChanges().getKeySerializer()).isSameAs(StringSerializer.INSTANCE);
+        assertThat(States.controlChanges().getValueSerializer())
+                .isEqualTo(new AvroSerializer<>(ControlChange.class));
+        assertThat(States.heldAlerts().getName()).isEqualTo("held-alerts");
+        assertThat(States.heldAlerts().getElementSerializer())
+                .isEqualTo(new AvroSerializer<>(Alert.class));
+        assertThat(States.controlModes().getName()).isEqualTo("control-modes");
+        assertThat(States.controlModes().getValueSerializer()).isSameAs(StringSerializer.INSTANCE);
+        assertThat(States.controlSnoozes().getName()).isEqualTo("control-snoozes");
+        assertThat(States.controlSnoozes().getValueSerializer()).isSameAs(LongSerializer.INSTANCE);
     }
 
     @Test
