@@ -2,6 +2,7 @@ package dev.argus.cli;
 
 import dev.argus.cli.backtest.BacktestCommand;
 import dev.argus.cli.bench.BenchCommand;
+import dev.argus.cli.control.ControlCommands;
 import dev.argus.cli.generate.GenerateCommand;
 import dev.argus.cli.local.LocalCommand;
 import dev.argus.cli.profile.ProfileBenchmark;
@@ -11,9 +12,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code argus} command line: {@code local}, {@code bench}, {@code generate}, {@code rules} and
- * {@code profile-bench}, each with {@code --help}. The {@code argus} launcher chooses the JVM's
- * options and class path and runs this; its {@code test} and {@code build} run Maven.
+ * The {@code argus} command line: {@code local}, {@code bench}, {@code generate}, {@code backtest},
+ * {@code rules}, {@code snooze}, {@code unsnooze} and {@code profile-bench}, each with {@code
+ * --help}. The {@code argus} launcher chooses the JVM's options and class path and runs this; its
+ * {@code test} and {@code build} run Maven.
  *
  * <p>Exit status: 0 done, 1 failed (invalid rules, failing rule tests, an error while running), 2
  * bad usage (an unknown option, a bad value, a missing subcommand).
@@ -29,6 +31,8 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             BacktestCommand.class,
             RulesCommand.class,
+            ControlCommands.Snooze.class,
+            ControlCommands.Unsnooze.class,
             ProfileBenchmark.class
         },
         footer = {

@@ -118,7 +118,7 @@ class ArgusCommandTest {
     void everyDefaultIsInTheHelp() {
         List<CommandLine> commands = new ArrayList<>();
         collect(new CommandLine(new Argus()), commands);
-        assertThat(commands).hasSize(10);
+        assertThat(commands).hasSize(14);
         for (CommandLine command : commands) {
             String help = command.getUsageMessage().replaceAll("\\s+", " ");
             for (OptionSpec option : command.getCommandSpec().options()) {

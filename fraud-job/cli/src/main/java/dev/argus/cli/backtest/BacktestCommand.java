@@ -2,6 +2,7 @@ package dev.argus.cli.backtest;
 
 import dev.argus.cli.option.DurationConverter;
 import dev.argus.cli.option.ExitCodes;
+import dev.argus.cli.option.JobProperties;
 import dev.argus.cli.rules.RulesCommand;
 import dev.argus.job.JobConfig;
 import dev.argus.job.PipelineConfig;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -366,16 +366,7 @@ public final class BacktestCommand implements Callable<Integer> {
     }
 
     private JobConfig jobConfig() throws IOException {
-        Map<String, String> given = new HashMap<>();
-        if (config != null) {
-            given.putAll(JobConfig.readProperties(config));
-        }
-        if (bootstrapServers != null) {
-            given.put("kafka.bootstrap.servers", bootstrapServers);
-        }
-        if (registryUrl != null) {
-            given.put("schema.registry.url", registryUrl);
-        }
+        Map<String, String> given = JobProperties.of(config, bootstrapServers, registryUrl);
         if (input.topic != null) {
             given.put("topic.transactions", input.topic.name);
         }

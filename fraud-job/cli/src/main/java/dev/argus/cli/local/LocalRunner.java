@@ -103,6 +103,7 @@ public final class LocalRunner {
             values.put("schema.registry.url", registry.url());
             values.put("checkpoint.interval", options.checkpointInterval().toMillis() + " ms");
             values.put("events.idle-timeout", "5 s");
+            values.put("control.enabled", "true");
             JobConfig config = JobConfig.of(values);
             String transactionsTopic = config.get("topic.transactions");
             String alertsTopic = config.get("topic.alerts");
@@ -116,6 +117,13 @@ public final class LocalRunner {
                     alertsTopic,
                     shadowAlertsTopic,
                     deadLettersTopic);
+            // one partition each: commands are decided in the order they were written; the broker
+            // stamps the append times the default effective times start from
+            kafka.createTopics(
+                    1,
+                    Map.of("message.timestamp.type", "LogAppendTime"),
+                    config.get("topic.control"),
+                    config.get("topic.control-status"));
             int uiPort = freePortOr(options.uiPort());
 
             Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
@@ -139,6 +147,15 @@ public final class LocalRunner {
                             + shadowAlertsTopic
                             + ", "
                             + deadLettersTopic);
+            say(
+                    "control          "
+                            + config.get("topic.control")
+                            + " -> "
+                            + config.get("topic.control-status")
+                            + ", e.g. ./argus rules mode card-testing shadow --bootstrap-servers "
+                            + kafka.bootstrapServers()
+                            + " --registry-url "
+                            + registry.url());
             BankTraffic traffic = new BankTraffic(trafficOptions());
             double secondsPerDay =
                     options.accounts() * BankTraffic.expectedEventsPerAccountDay() / options.rate();

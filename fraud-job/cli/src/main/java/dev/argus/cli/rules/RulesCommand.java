@@ -1,5 +1,6 @@
 package dev.argus.cli.rules;
 
+import dev.argus.cli.control.ControlCommands;
 import dev.argus.cli.option.ExitCodes;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
@@ -32,7 +33,9 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RulesCommand.Validate.class,
             RulesCommand.Test.class,
-            RulesCommand.Bench.class
+            RulesCommand.Bench.class,
+            ControlCommands.Mode.class,
+            ControlCommands.History.class
         })
 public final class RulesCommand {
     /** A command on the rules, lists and test files at PATH... */

@@ -1,0 +1,194 @@
+package dev.argus.cli.control;
+
+import dev.argus.job.JobConfig;
+import dev.argus.model.ControlCommand;
+import dev.argus.model.ControlOutcome;
+import dev.argus.model.ControlProblem;
+import dev.argus.model.ControlStatus;
+import dev.argus.model.serde.ConfluentAvroDeserializer;
+import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.model.serde.WireFormatException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The command line's side of the control topic: writes a {@link ControlCommand} and waits for the
+ * job's answer on the status topic, or reads the status topic as the pack's audit trail.
+ */
+public final class ControlClient {
+    private final JobConfig config;
+    private final String controlTopic;
+    private final String statusTopic;
+
+    public ControlClient(JobConfig config) {
+        this.config = config;
+        this.controlTopic = config.get("topic.control");
+        this.statusTopic = config.get("topic.control-status");
+    }
+
+    /** A new command with a fresh id, from this user on this host. */
+    public static ControlCommand.Builder command(Object what, Instant effectiveAt) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown-host";
+        }
+        return ControlCommand.newBuilder()
+                .setCommandId(UUID.randomUUID().toString())
+                .setIssuedBy(System.getProperty("user.name", "unknown") + "@" + host)
+                .setIssuedAt(Instant.now())
+                .setEffectiveAt(effectiveAt)
+                .setCommand(what);
+    }
+
+    /**
+     * Sends the command and waits up to {@code wait} for its answer.
+     *
+     * @return the answer; empty when none came in time
+     */
+    public Optional<ControlStatus> send(ControlCommand command, Duration wait) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> statuses = consumer()) {
+            TopicPartition partition = new TopicPartition(statusTopic, 0);
+            statuses.assign(List.of(partition));
+            // answers come after the command: start from the status topic's end before sending
+            long from = statuses.endOffsets(List.of(partition)).get(partition);
+            statuses.seek(partition, from);
+            write(command);
+            ConfluentAvroDeserializer<ControlStatus> deserializer =
+                    new ConfluentAvroDeserializer<>(config.registry(), ControlStatus.class);
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : statuses.poll(Duration.ofMillis(200))) {
+                    ControlStatus status = decode(deserializer, r);
+                    if (status != null && status.getCommandId().equals(command.getCommandId())) {
+                        return Optional.of(status);
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private void write(ControlCommand command) throws Exception {
+        Properties props = config.kafkaProperties();
+        props.remove("group.id");
+        props.remove("isolation.level");
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        ConfluentAvroSerializer<ControlCommand> serializer =
+                new ConfluentAvroSerializer<>(
+                        config.registry(), ControlCommand.class, config.autoRegisterSchemas());
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(
+                            new ProducerRecord<>(
+                                    controlTopic,
+                                    0,
+                                    command.getCommandId().getBytes(StandardCharsets.UTF_8),
+                                    serializer.serialize(controlTopic, command)))
+                    .get();
+        }
+    }
+
+    /** Every answer on the status topic, oldest first, to {@code each}; returns how many. */
+    public int history(Consumer<ControlStatus> each) {
+        try (KafkaConsumer<byte[], byte[]> statuses = consumer()) {
+            TopicPartition partition = new TopicPartition(statusTopic, 0);
+            statuses.assign(List.of(partition));
+            statuses.seekToBeginning(List.of(partition));
+            long end = statuses.endOffsets(List.of(partition)).get(partition);
+            ConfluentAvroDeserializer<ControlStatus> deserializer =
+                    new ConfluentAvroDeserializer<>(config.registry(), ControlStatus.class);
+            int n = 0;
+            // read_committed: the position stops short of the end at aborted transactions' markers
+            long idle = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (statuses.position(partition) < end && System.nanoTime() < idle) {
+                for (ConsumerRecord<byte[], byte[]> r : statuses.poll(Duration.ofMillis(200))) {
+                    ControlStatus status = decode(deserializer, r);
+                    if (status != null) {
+                        each.accept(status);
+                        n++;
+                    }
+                    idle = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                }
+            }
+            return n;
+        }
+    }
+
+    private static ControlStatus decode(
+            ConfluentAvroDeserializer<ControlStatus> deserializer,
+            ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return deserializer.deserialize(r.value());
+        } catch (WireFormatException e) {
+            return null; // not an answer of the job's: nothing to show
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties props = config.kafkaProperties();
+        props.remove("group.id");
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** An answer, as the commands and the history print it. */
+    public static void print(PrintWriter out, ControlStatus s, boolean withTime) {
+        StringBuilder line = new StringBuilder();
+        if (withTime) {
+            line.append(s.getRecordedAt()).append("  ");
+        }
+        line.append(s.getOutcome() == ControlOutcome.APPLIED ? "applied" : "refused")
+                .append(": ")
+                .append(s.getCommand());
+        if (s.getOutcome() == ControlOutcome.APPLIED) {
+            line.append(", from ").append(s.getEffectiveAt());
+        }
+        line.append(" (pack ")
+                .append(s.getPackVersion())
+                .append(", by ")
+                .append(s.getIssuedBy())
+                .append(", control offset ")
+                .append(s.getControlOffset())
+                .append(')');
+        out.println(line);
+        for (ControlProblem p : s.getProblems()) {
+            StringBuilder where = new StringBuilder("  - ");
+            if (p.getFile() != null) {
+                where.append(p.getFile());
+                if (p.getLine() != null) {
+                    where.append(':').append(p.getLine());
+                }
+                where.append(": ");
+            }
+            if (p.getRuleId() != null) {
+                where.append("rule '").append(p.getRuleId()).append("': ");
+            }
+            out.println(where.append(p.getMessage()));
+            if (p.getHint() != null) {
+                out.println("    hint: " + p.getHint());
+            }
+        }
+    }
+}

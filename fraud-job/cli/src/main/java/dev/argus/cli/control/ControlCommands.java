@@ -1,0 +1,254 @@
+package dev.argus.cli.control;
+
+import dev.argus.cli.option.DurationConverter;
+import dev.argus.cli.option.ExitCodes;
+import dev.argus.cli.option.JobProperties;
+import dev.argus.job.JobConfig;
+import dev.argus.model.ControlCommand;
+import dev.argus.model.ControlOutcome;
+import dev.argus.model.ControlStatus;
+import dev.argus.model.RuleMode;
+import dev.argus.model.SetRuleMode;
+import dev.argus.model.SnoozeRule;
+import dev.argus.model.UnsnoozeRule;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * The commands that change a running job through its control topic, and the one that reads its
+ * answers: {@code argus rules mode}, {@code argus snooze}, {@code argus unsnooze}, {@code argus
+ * rules history}. Each command waits for the job's answer and prints it; exit status 0 when it was
+ * applied, 1 when it was refused or no answer came in time, 2 on bad usage.
+ */
+public final class ControlCommands {
+    private ControlCommands() {}
+
+    /** Where the job's Kafka and registry are, as the job's own properties say. */
+    public static final class Connection {
+        @Option(
+                names = "--config",
+                paramLabel = "FILE",
+                description = "the job's properties file: its Kafka, registry and topic settings")
+        Path config;
+
+        @Option(
+                names = "--bootstrap-servers",
+                paramLabel = "HOST:PORT",
+                description = "the Kafka brokers (overrides the config file)")
+        String bootstrapServers;
+
+        @Option(
+                names = "--registry-url",
+                paramLabel = "URL",
+                description = "the schema registry (overrides the config file)")
+        String registryUrl;
+
+        JobConfig jobConfig() throws java.io.IOException {
+            Map<String, String> given = JobProperties.of(config, bootstrapServers, registryUrl);
+            if (!given.containsKey("kafka.bootstrap.servers")
+                    || !given.containsKey("schema.registry.url")) {
+                throw new IllegalArgumentException(
+                        "give the job's Kafka and registry: --bootstrap-servers and"
+                                + " --registry-url, or --config with kafka.bootstrap.servers and"
+                                + " schema.registry.url (argus local prints both)");
+            }
+            return JobConfig.of(given);
+        }
+    }
+
+    /** A command that writes one control command and waits for its answer. */
+    abstract static class Sends implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Mixin Connection connection;
+
+        @Option(
+                names = "--effective-at",
+                paramLabel = "TIME",
+                description =
+                        "the event time from which it applies, e.g. 2026-12-04T09:00:00Z (default:"
+                                + " the job's control.margin after the job receives it)")
+        Instant effectiveAt;
+
+        @Option(
+                names = "--wait",
+                paramLabel = "DURATION",
+                defaultValue = "30 s",
+                converter = DurationConverter.class,
+                description = "how long to wait for the job's answer (default: ${DEFAULT-VALUE})")
+        Duration wait;
+
+        abstract Object what();
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            JobConfig config;
+            try {
+                config = connection.jobConfig();
+            } catch (IllegalArgumentException e) {
+                err.println(e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            ControlCommand command = ControlClient.command(what(), effectiveAt).build();
+            Optional<ControlStatus> answer = new ControlClient(config).send(command, wait);
+            if (answer.isEmpty()) {
+                err.printf(
+                        "no answer from the job within %s. The command (%s) is on the control"
+                                + " topic %s and the job answers it when it reads it: is the job"
+                                + " running with control.enabled=true? `argus rules history`"
+                                + " shows the answer later.%n",
+                        wait.toSeconds() + " s",
+                        command.getCommandId(),
+                        config.get("topic.control"));
+                return ExitCodes.FAILED;
+            }
+            ControlClient.print(
+                    answer.get().getOutcome() == ControlOutcome.APPLIED ? out : err,
+                    answer.get(),
+                    false);
+            return answer.get().getOutcome() == ControlOutcome.APPLIED
+                    ? ExitCodes.OK
+                    : ExitCodes.FAILED;
+        }
+    }
+
+    @Command(
+            name = "mode",
+            mixinStandardHelpOptions = true,
+            header = "Set a rule's mode in the running job, without a restart.",
+            description =
+                    "enforce: its alerts go to the alerts topic; shadow: to the shadow-alerts"
+                            + " topic only; off: it alerts no more (the job still runs it until"
+                            + " the next deployment). Alerts whose last matched event is at or"
+                            + " after --effective-at are judged by the new mode.")
+    public static final class Mode extends Sends {
+        @Parameters(index = "0", paramLabel = "RULE", description = "the rule's id")
+        String rule;
+
+        @Parameters(
+                index = "1",
+                paramLabel = "MODE",
+                description = "enforce, shadow or off",
+                converter = ModeConverter.class)
+        RuleMode mode;
+
+        @Override
+        Object what() {
+            return SetRuleMode.newBuilder().setRuleId(rule).setMode(mode).build();
+        }
+    }
+
+    /** Reads enforce, shadow or off in any case. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<RuleMode> {
+        @Override
+        public RuleMode convert(String value) {
+            try {
+                return RuleMode.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is not a mode: use enforce, shadow or off");
+            }
+        }
+    }
+
+    @Command(
+            name = "snooze",
+            mixinStandardHelpOptions = true,
+            header = "Silence a rule for one account until a time, without a restart.",
+            description =
+                    "For example for a customer known to be travelling. Its matches are counted"
+                            + " (argus.rule.<id>.snoozed) and raise no alert until --until (wall"
+                            + " clock). The audit trail keeps --reason.")
+    public static final class Snooze extends Sends {
+        @Parameters(index = "0", paramLabel = "RULE", description = "the rule's id")
+        String rule;
+
+        @Parameters(index = "1", paramLabel = "ACCOUNT", description = "the account's id")
+        String account;
+
+        @Option(
+                names = "--until",
+                required = true,
+                paramLabel = "TIME",
+                description = "when the snooze ends, e.g. 2026-12-31T00:00:00Z")
+        Instant until;
+
+        @Option(
+                names = "--reason",
+                required = true,
+                paramLabel = "TEXT",
+                description = "why, e.g. a ticket number")
+        String reason;
+
+        @Override
+        Object what() {
+            return SnoozeRule.newBuilder()
+                    .setRuleId(rule)
+                    .setAccountId(account)
+                    .setUntil(until)
+                    .setReason(reason)
+                    .build();
+        }
+    }
+
+    @Command(
+            name = "unsnooze",
+            mixinStandardHelpOptions = true,
+            header = "End a snooze of a rule for one account, without a restart.")
+    public static final class Unsnooze extends Sends {
+        @Parameters(index = "0", paramLabel = "RULE", description = "the rule's id")
+        String rule;
+
+        @Parameters(index = "1", paramLabel = "ACCOUNT", description = "the account's id")
+        String account;
+
+        @Override
+        Object what() {
+            return UnsnoozeRule.newBuilder().setRuleId(rule).setAccountId(account).build();
+        }
+    }
+
+    @Command(
+            name = "history",
+            mixinStandardHelpOptions = true,
+            header = "Print every answer of the running job to a control command, oldest first.",
+            description =
+                    "The status topic is the audit trail of the pack in force: what was asked,"
+                            + " by whom, whether it was applied and from when, or why it was"
+                            + " refused.")
+    public static final class History implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Mixin Connection connection;
+
+        @Override
+        public Integer call() throws Exception {
+            JobConfig config;
+            try {
+                config = connection.jobConfig();
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            int n = new ControlClient(config).history(s -> ControlClient.print(out, s, true));
+            if (n == 0) {
+                out.println("no answers on " + config.get("topic.control-status") + " yet");
+            }
+            return ExitCodes.OK;
+        }
+    }
+}
