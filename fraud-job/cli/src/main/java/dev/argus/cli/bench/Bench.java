@@ -151,6 +151,11 @@ public final class Bench {
         values.put("kafka.group.id", prefix + "job");
         values.put("sink.transactional-id-prefix", prefix + "argus");
         values.put("rules.ordering", options.ordering());
+        if (options.control()) {
+            values.put("control.enabled", "true");
+            values.put("topic.control", prefix + "control");
+            values.put("topic.control-status", prefix + "control-status");
+        }
         JobConfig config = JobConfig.of(values);
         List<String> topics =
                 List.of(
@@ -160,6 +165,13 @@ public final class Bench {
                         config.get("topic.dead-letters"));
         // append times measure latency; old event times must not expire records
         kafka.createTopics(4, DetectionLatency.TOPIC_CONFIG, topics.toArray(String[]::new));
+        if (options.control()) {
+            kafka.createTopics(
+                    1,
+                    Map.of("message.timestamp.type", "LogAppendTime"),
+                    config.get("topic.control"),
+                    config.get("topic.control-status"));
+        }
 
         List<String> args =
                 BenchJob.arguments(
@@ -475,6 +487,9 @@ public final class Bench {
                 options.accounts(),
                 r.run());
         out.println("traffic                     " + trafficDensity());
+        if (options.control()) {
+            out.println("control topic               read, no command flowing (--control)");
+        }
         if (r.unthrottledSeconds() > 0) {
             String warmup =
                     options.warmupTransactions() > 0

@@ -220,6 +220,14 @@ public final class BenchCommand implements Callable<Integer> {
     String ordering;
 
     @Option(
+            names = "--control",
+            description =
+                    "run the job with its control topic (control.enabled): what reading the topic,"
+                            + " the control function and the gate's hold cost with no command"
+                            + " flowing")
+    boolean control;
+
+    @Option(
             names = "--seed",
             paramLabel = "N",
             defaultValue = "7",
@@ -298,6 +306,7 @@ public final class BenchCommand implements Callable<Integer> {
                 managedMemory,
                 profile,
                 ordering,
+                control,
                 seed);
     }
 

@@ -25,6 +25,7 @@ record BenchOptions(
         String managedMemory,
         boolean profile,
         String ordering,
+        boolean control,
         long seed) {
 
     /** Which traffic the benchmark produces. */

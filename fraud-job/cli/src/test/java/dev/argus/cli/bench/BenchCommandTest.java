@@ -72,6 +72,7 @@ class BenchCommandTest {
                         "--profile",
                         "--ordering",
                         "ARRIVAL",
+                        "--control",
                         "--seed=42");
         assertThat(o)
                 .isEqualTo(
@@ -97,6 +98,7 @@ class BenchCommandTest {
                                 "128m",
                                 true,
                                 "arrival",
+                                true,
                                 42));
         assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
         assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
