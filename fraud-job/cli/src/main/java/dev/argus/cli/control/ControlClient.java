@@ -93,18 +93,26 @@ public final class ControlClient {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         ConfluentAvroSerializer<ControlCommand> serializer =
                 new ConfluentAvroSerializer<>(
                         config.registry(), ControlCommand.class, config.autoRegisterSchemas());
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(
-                            new ProducerRecord<>(
-                                    controlTopic,
-                                    0,
-                                    command.getCommandId().getBytes(StandardCharsets.UTF_8),
-                                    serializer.serialize(controlTopic, command)))
-                    .get();
+            try {
+                producer.send(
+                                new ProducerRecord<>(
+                                        controlTopic,
+                                        0,
+                                        command.getCommandId().getBytes(StandardCharsets.UTF_8),
+                                        serializer.serialize(controlTopic, command)))
+                        .get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.KafkaException k) {
+                    throw k; // the broker or the topic is not there: the command says so
+                }
+                throw e;
+            }
         }
     }
 
@@ -150,7 +158,17 @@ public final class ControlClient {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** What to tell a user whose command could not reach the job's Kafka. */
+    public String unreachable(org.apache.kafka.common.KafkaException e) {
+        return String.format(
+                "cannot reach the control topics at %s (%s): check --bootstrap-servers or the"
+                        + " config file, and that %s and %s exist (docs/operations.md, \"Control"
+                        + " topic\")",
+                config.bootstrapServers(), e.getMessage(), controlTopic, statusTopic);
     }
 
     /** An answer, as the commands and the history print it. */

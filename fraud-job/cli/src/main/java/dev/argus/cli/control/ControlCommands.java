@@ -103,7 +103,14 @@ public final class ControlCommands {
                 return ExitCodes.USAGE;
             }
             ControlCommand command = ControlClient.command(what(), effectiveAt).build();
-            Optional<ControlStatus> answer = new ControlClient(config).send(command, wait);
+            ControlClient client = new ControlClient(config);
+            Optional<ControlStatus> answer;
+            try {
+                answer = client.send(command, wait);
+            } catch (org.apache.kafka.common.KafkaException e) {
+                err.println(client.unreachable(e));
+                return ExitCodes.FAILED;
+            }
             if (answer.isEmpty()) {
                 err.printf(
                         "no answer from the job within %s. The command (%s) is on the control"
@@ -244,7 +251,14 @@ public final class ControlCommands {
                 return ExitCodes.USAGE;
             }
             PrintWriter out = spec.commandLine().getOut();
-            int n = new ControlClient(config).history(s -> ControlClient.print(out, s, true));
+            ControlClient client = new ControlClient(config);
+            int n;
+            try {
+                n = client.history(s -> ControlClient.print(out, s, true));
+            } catch (org.apache.kafka.common.KafkaException e) {
+                spec.commandLine().getErr().println(client.unreachable(e));
+                return ExitCodes.FAILED;
+            }
             if (n == 0) {
                 out.println("no answers on " + config.get("topic.control-status") + " yet");
             }
