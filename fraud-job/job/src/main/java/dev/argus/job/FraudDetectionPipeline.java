@@ -17,6 +17,7 @@ import dev.argus.model.DeadLetter;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
+import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
@@ -76,7 +77,7 @@ public final class FraudDetectionPipeline {
      * @param changes the changes a control function applied
      * @param horizon how far beyond its watermark the gate holds alerts back
      */
-    public record Changes(DataStream<ControlChange> changes, java.time.Duration horizon) {}
+    public record Changes(DataStream<ControlChange> changes, Duration horizon) {}
 
     /**
      * The topology with a control topic ({@code control}; null: none, the pack's modes and snoozes
@@ -205,9 +206,7 @@ public final class FraudDetectionPipeline {
                         .process(
                                 new AlertGateFunction(
                                         config.rules(),
-                                        control == null
-                                                ? java.time.Duration.ZERO
-                                                : control.horizon()),
+                                        control == null ? Duration.ZERO : control.horizon()),
                                 new AvroTypeInfo<>(Alert.class))
                         .uid(Uids.ALERT_GATE + uidSuffix)
                         .name("snoozes, quiet periods and routing by rule mode" + nameSuffix);

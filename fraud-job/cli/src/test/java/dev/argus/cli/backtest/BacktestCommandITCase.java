@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.argus.cli.Argus;
+import dev.argus.cli.ArgusRun;
 import dev.argus.cli.browser.HeadlessChromium;
 import dev.argus.model.Alert;
 import dev.argus.sandbox.traffic.BankTraffic;
 import dev.argus.sandbox.traffic.Dataset;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,22 +42,14 @@ class BacktestCommandITCase {
     Path data;
     Path candidate;
     Path first;
-    Run firstRun;
+    ArgusRun firstRun;
 
-    /** What a command printed and returned. */
-    record Run(int status, String out, String err) {}
-
-    static Run argus(String... args) {
+    static ArgusRun argus(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         if (all.get(0).equals("backtest") && !all.contains("--pack")) {
             all.addAll(List.of("--pack", "../../rules/pack")); // the tests run in fraud-job/cli
         }
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status =
-                Argus.execute(
-                        new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-        return new Run(status, out.toString(), err.toString());
+        return ArgusRun.execute(all);
     }
 
     /** A small labelled data set with plenty of cases. */
@@ -113,7 +103,7 @@ class BacktestCommandITCase {
         firstRun = backtest(first);
     }
 
-    private Run backtest(Path out) {
+    private ArgusRun backtest(Path out) {
         return argus(
                 "backtest",
                 "--pack",
@@ -209,7 +199,7 @@ class BacktestCommandITCase {
     @Test
     void theSameBacktestTwiceWritesTheSameFiles() throws IOException {
         Path second = dir.resolve("second");
-        Run again = backtest(second);
+        ArgusRun again = backtest(second);
         assertThat(again.status()).as(again.err()).isZero();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(first)) {

@@ -3,6 +3,7 @@ package dev.argus.cli.backtest;
 import static dev.argus.cli.backtest.BacktestCommandITCase.argus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.argus.cli.ArgusRun;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class BacktestInputITCase {
         try (RandomAccessFile f = new RandomAccessFile(cut.toFile(), "rw")) {
             f.setLength(f.length() / 2);
         }
-        BacktestCommandITCase.Run run =
+        ArgusRun run =
                 argus("backtest", "--input", cut.toString(), "--out", dir.resolve("o1").toString());
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).contains(cut.toString(), "damaged or truncated after");
@@ -53,7 +54,7 @@ class BacktestInputITCase {
     void aFileThatIsNotAvroIsNamed() throws IOException {
         Path text = dir.resolve("notes.avro");
         Files.writeString(text, "account,amount\nacc-1,12.00\n");
-        BacktestCommandITCase.Run run =
+        ArgusRun run =
                 argus(
                         "backtest",
                         "--input",
@@ -62,7 +63,7 @@ class BacktestInputITCase {
                         dir.resolve("o2").toString());
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).contains(text.toString(), "not an Avro object container file");
-        BacktestCommandITCase.Run missing =
+        ArgusRun missing =
                 argus(
                         "backtest",
                         "--input",
@@ -80,7 +81,7 @@ class BacktestInputITCase {
         Files.writeString(a, Files.readString(a).replace("txn.type", "txn.kind"));
         Path b = pack.resolve("velocity/count-velocity.yaml");
         Files.writeString(b, Files.readString(b).replace("within:", "whithin:"));
-        BacktestCommandITCase.Run run =
+        ArgusRun run =
                 argus(
                         "backtest",
                         "--pack",
@@ -110,7 +111,7 @@ class BacktestInputITCase {
                                 .replaceFirst(
                                         "\"transaction_ids\":\\[\"",
                                         "\"transaction_ids\":[\"tx-from-elsewhere\",\"")));
-        BacktestCommandITCase.Run run =
+        ArgusRun run =
                 argus(
                         "backtest",
                         "--input",
@@ -133,14 +134,13 @@ class BacktestInputITCase {
         Path out = dir.resolve("o5");
         Files.createDirectories(out);
         Files.writeString(out.resolve("thesis.docx"), "mine");
-        BacktestCommandITCase.Run run =
-                argus("backtest", "--input", data.toString(), "--out", out.toString());
+        ArgusRun run = argus("backtest", "--input", data.toString(), "--out", out.toString());
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).contains("holds files a backtest does not write (thesis.docx)");
         assertThat(argus("backtest", "--out", out.toString()).status()).isEqualTo(2);
         assertThat(argus("backtest", "--topic", "t", "--out", out.toString()).status())
                 .isEqualTo(2);
-        BacktestCommandITCase.Run memory =
+        ArgusRun memory =
                 argus(
                         "backtest",
                         "--input",

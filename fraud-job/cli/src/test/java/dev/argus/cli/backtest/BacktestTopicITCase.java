@@ -6,6 +6,7 @@ import static dev.argus.cli.backtest.BacktestCommandITCase.jsonLines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.argus.cli.ArgusRun;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
@@ -89,7 +90,7 @@ class BacktestTopicITCase {
         kafka.close();
     }
 
-    private BacktestCommandITCase.Run backtest(Path out, String from, String to, String... more) {
+    private ArgusRun backtest(Path out, String from, String to, String... more) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -114,7 +115,7 @@ class BacktestTopicITCase {
     @Test
     void theTopicGivesTheAlertsTheFilesGiveAndCountsBadRecordsByReason() throws IOException {
         Path fromTopic = dir.resolve("topic");
-        BacktestCommandITCase.Run run =
+        ArgusRun run =
                 backtest(
                         fromTopic,
                         "2020-01-01",
@@ -123,7 +124,7 @@ class BacktestTopicITCase {
                         data.resolve("labels.jsonl").toString());
         assertThat(run.status()).as(run.out() + run.err()).isZero();
         Path fromFiles = dir.resolve("files");
-        BacktestCommandITCase.Run files =
+        ArgusRun files =
                 argus(
                         "backtest",
                         "--input",
@@ -146,7 +147,7 @@ class BacktestTopicITCase {
     @Test
     void offsetsBoundTheRange() throws IOException {
         Path out = dir.resolve("offsets");
-        BacktestCommandITCase.Run run = backtest(out, "0:0,1:0", "0:300,1:200");
+        ArgusRun run = backtest(out, "0:0,1:0", "0:300,1:200");
         assertThat(run.status()).as(run.out() + run.err()).isZero();
         JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
         assertThat(summary.get("records").asLong()).isEqualTo(500);
@@ -154,13 +155,12 @@ class BacktestTopicITCase {
 
     @Test
     void aRangeWithoutRecordsOrATopicThatIsNotThereIsAnError() {
-        BacktestCommandITCase.Run empty =
-                backtest(dir.resolve("empty"), "2031-01-01", "2032-01-01");
+        ArgusRun empty = backtest(dir.resolve("empty"), "2031-01-01", "2032-01-01");
         assertThat(empty.status()).isEqualTo(1);
         assertThat(empty.err())
                 .contains(
                         "topic 'transactions' holds no records from 2031-01-01T00:00:00Z to 2032-01-01T00:00:00Z");
-        BacktestCommandITCase.Run missing =
+        ArgusRun missing =
                 argus(
                         "backtest",
                         "--topic",
@@ -177,7 +177,7 @@ class BacktestTopicITCase {
                         dir.resolve("missing").toString());
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).contains("topic 'payments' does not exist", "transactions");
-        BacktestCommandITCase.Run partial = backtest(dir.resolve("partial"), "0:0", "2030-01-01");
+        ArgusRun partial = backtest(dir.resolve("partial"), "0:0", "2030-01-01");
         assertThat(partial.status()).isEqualTo(1);
         assertThat(partial.err()).contains("--from names no offset for partition 1");
     }

@@ -2,7 +2,7 @@ package dev.argus.cli.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.argus.cli.Argus;
+import dev.argus.cli.ArgusRun;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.JobConfig;
 import dev.argus.model.Alert;
@@ -19,8 +19,6 @@ import dev.argus.model.serde.ConfluentAvroDeserializer;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.model.serde.WireFormatException;
 import dev.argus.sandbox.EmbeddedKafka;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,9 +63,6 @@ class ControlCommandsITCase {
     ConfluentAvroSerializer<Transaction> serializer;
     final List<Alert> alerts = new ArrayList<>();
     final List<Alert> shadowAlerts = new ArrayList<>();
-
-    /** What a command printed and returned. */
-    record Run(int status, String out, String err) {}
 
     @BeforeAll
     void startTheJob() throws Exception {
@@ -122,7 +117,7 @@ class ControlCommandsITCase {
         awaitAlert(alerts, "acc-1");
 
         // to shadow: alerts from its effective time on go to the shadow topic only
-        Run mode = argus("rules", "mode", "card-testing", "shadow");
+        ArgusRun mode = argus("rules", "mode", "card-testing", "shadow");
         assertThat(mode.status()).as(mode.err()).isZero();
         assertThat(mode.out())
                 .startsWith("applied: set rule card-testing to SHADOW (was ENFORCE), from ");
@@ -131,7 +126,7 @@ class ControlCommandsITCase {
         awaitAlert(shadowAlerts, "acc-2");
 
         // a snooze silences the rule for one account; another account still alerts
-        Run snooze =
+        ArgusRun snooze =
                 argus(
                         "snooze",
                         "card-testing",
@@ -147,13 +142,13 @@ class ControlCommandsITCase {
         awaitAlert(shadowAlerts, "acc-4");
 
         // the snooze ends: the account alerts again
-        Run unsnooze = argus("unsnooze", "card-testing", "acc-3");
+        ArgusRun unsnooze = argus("unsnooze", "card-testing", "acc-3");
         assertThat(unsnooze.status()).as(unsnooze.err()).isZero();
         burst("acc-3", later(effectiveAt(unsnooze.out())));
         awaitAlert(shadowAlerts, "acc-3");
 
         // refused, with the reason and a hint; the job goes on
-        Run refused = argus("rules", "mode", "card-testng", "off");
+        ArgusRun refused = argus("rules", "mode", "card-testng", "off");
         assertThat(refused.status()).isEqualTo(1);
         assertThat(refused.err())
                 .contains(
@@ -180,7 +175,7 @@ class ControlCommandsITCase {
         List<String> history = new ArrayList<>();
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (history.size() < 5 && System.nanoTime() < deadline) {
-            Run h = argus("rules", "history");
+            ArgusRun h = argus("rules", "history");
             assertThat(h.status()).isZero();
             history = h.out().lines().filter(l -> l.matches("^\\d{4}-.*")).toList();
         }
@@ -296,7 +291,7 @@ class ControlCommandsITCase {
         }
     }
 
-    private Run argus(String... args) {
+    private ArgusRun argus(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(
                 List.of(
@@ -304,11 +299,6 @@ class ControlCommandsITCase {
                         kafka.bootstrapServers(),
                         "--registry-url",
                         registry.url()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status =
-                Argus.execute(
-                        new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-        return new Run(status, out.toString(), err.toString());
+        return ArgusRun.execute(all);
     }
 }

@@ -88,11 +88,6 @@ public final class AlertGateFunction
     /** The control changes by rule, in the order they were applied; rebuilt from state. */
     private transient Map<String, List<ControlChange>> changesByRule;
 
-    /** A gate without a control topic: nothing is held back. */
-    public AlertGateFunction(List<Rule> rules) {
-        this(rules, Duration.ZERO);
-    }
-
     /**
      * @param hold how far beyond its watermark an alert may be judged at once (zero: without a
      *     control topic, every alert at once)

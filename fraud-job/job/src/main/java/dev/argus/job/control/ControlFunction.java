@@ -45,7 +45,7 @@ import org.apache.flink.util.OutputTag;
  * watermark.
  *
  * <p>State (keyed, in checkpoints): each rule's mode as changed at run time, and the snoozes
- * applied at run time that have not ended.
+ * applied or ended at run time.
  */
 public final class ControlFunction
         extends KeyedCoProcessFunction<String, ReceivedCommand, Transaction, ControlStatus> {
@@ -232,7 +232,8 @@ public final class ControlFunction
                                 u.getRuleId()));
             }
             if (problems.isEmpty()) {
-                snoozes.remove(snoozeKey(u.getRuleId(), u.getAccountId()));
+                // ended: an end time in the past, which also outranks a snooze of the pack
+                snoozes.put(snoozeKey(u.getRuleId(), u.getAccountId()), Long.MIN_VALUE);
             }
         } else {
             what = "an unknown command";

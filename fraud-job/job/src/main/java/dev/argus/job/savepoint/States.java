@@ -69,7 +69,8 @@ public final class States {
     public static final String CONTROL_MODES = "control-modes";
 
     /**
-     * Operator {@value Uids#CONTROL}: snoozes applied at run time, until when, by rule and account.
+     * Operator {@value Uids#CONTROL}: snoozes applied or ended at run time, by rule and account:
+     * until when ({@code Long.MIN_VALUE} for one ended, which also ends a snooze of the pack).
      */
     public static final String CONTROL_SNOOZES = "control-snoozes";
 

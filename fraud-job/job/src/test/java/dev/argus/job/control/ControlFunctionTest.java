@@ -192,6 +192,8 @@ class ControlFunctionTest {
         // snoozes.yaml snoozes impossible-travel for acc-demo-traveller: that one can end too
         ControlStatus packs =
                 send(command("u3", unsnooze("impossible-travel", "acc-demo-traveller"), null));
+        ControlStatus packsAgain =
+                send(command("u4", unsnooze("impossible-travel", "acc-demo-traveller"), null));
 
         assertThat(snooze.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
         assertThat(notSnoozed.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
@@ -200,6 +202,9 @@ class ControlFunctionTest {
         assertThat(unsnooze.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
         assertThat(again.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
         assertThat(packs.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(packsAgain.getOutcome())
+                .as("the pack's snooze has ended")
+                .isEqualTo(ControlOutcome.REFUSED);
         assertThat(changes()).extracting(ControlChange::getCommandId).containsExactly("u1", "u3");
     }
 
