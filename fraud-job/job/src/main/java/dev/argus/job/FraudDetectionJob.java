@@ -1,6 +1,7 @@
 package dev.argus.job;
 
 import dev.argus.job.control.ControlFunction;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.ControlStatus;
@@ -126,7 +127,13 @@ public final class FraudDetectionJob {
                 commands.keyBy(c -> ControlFunction.KEY, Types.STRING)
                         .connect(clock.keyBy(t -> ControlFunction.KEY, Types.STRING))
                         .process(
-                                new ControlFunction(pipeline.rules(), disorder, margin),
+                                new ControlFunction(
+                                        pipeline.rules(),
+                                        config.packFiles(),
+                                        CepPatternCheck.INSTANCE,
+                                        pipeline.engine() == PipelineConfig.Engine.ARGUS,
+                                        disorder,
+                                        margin),
                                 new AvroTypeInfo<>(ControlStatus.class))
                         .uid(Uids.CONTROL)
                         .setParallelism(1)

@@ -141,16 +141,23 @@ public final class FraudDetectionPipeline {
         String nameSuffix = uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")";
         DataStream<DeadLetter> deadLetters = null;
         DataStream<Alert> matches;
+        DataStream<ControlChange> changes =
+                control == null
+                        ? noControl(byAccount.getExecutionEnvironment(), uidSuffix)
+                        : control.changes();
+        Duration hold = control == null ? Duration.ZERO : control.horizon();
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
             SingleOutputStreamOperator<Alert> engine =
                     byAccount
+                            .connect(changes.broadcast())
                             .transform(
                                     "rule engine: " + config.rules().size() + " rules" + nameSuffix,
                                     new AvroTypeInfo<>(Alert.class),
                                     new RuleEngineOperator(
                                             config.rules(),
                                             config.ordering(),
-                                            config.maxPartialMatches()))
+                                            config.maxPartialMatches(),
+                                            hold))
                             .uid(Uids.RULE_ENGINE + uidSuffix);
             deadLetters =
                     engine.getSideOutput(RuleEngineOperator.LATE)
@@ -196,17 +203,11 @@ public final class FraudDetectionPipeline {
                 matches = matches == null ? produced : matches.union(produced);
             }
         }
-        DataStream<ControlChange> changes =
-                control == null
-                        ? noControl(byAccount.getExecutionEnvironment(), uidSuffix)
-                        : control.changes();
         SingleOutputStreamOperator<Alert> alerts =
                 matches.keyBy(Alert::getAccountId)
                         .connect(changes.broadcast(AlertGateFunction.CONTROL))
                         .process(
-                                new AlertGateFunction(
-                                        config.rules(),
-                                        control == null ? Duration.ZERO : control.horizon()),
+                                new AlertGateFunction(config.rules(), hold),
                                 new AvroTypeInfo<>(Alert.class))
                         .uid(Uids.ALERT_GATE + uidSuffix)
                         .name("snoozes, quiet periods and routing by rule mode" + nameSuffix);

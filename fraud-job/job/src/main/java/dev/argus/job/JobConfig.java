@@ -245,6 +245,18 @@ public final class JobConfig {
         return pipeline(RulePackLoader.loadForJob(get("rules.path"), CepPatternCheck.INSTANCE));
     }
 
+    /**
+     * The files of the pack at {@code rules.path}, which a rollback to the pack the job started
+     * with deploys again; null when they cannot be read (such a rollback is then refused).
+     */
+    public java.util.Map<String, String> packFiles() {
+        try {
+            return dev.argus.rules.PackFiles.read(RulePackLoader.resolve(get("rules.path")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The topology's settings with a given pack; its active rules run. */
     public PipelineConfig pipeline(RulePack pack) {
         return new PipelineConfig(

@@ -32,8 +32,14 @@ public final class RocksDbHarness {
 
     /** How many keys hold a value in the keyed state {@code name} (RocksDB counts no entries). */
     public static long keysWithState(
-            KeyedOneInputStreamOperatorTestHarness<String, ?, ?> harness, String name) {
-        KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+            org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness<?> harness,
+            String name) {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        KeyedStateBackend<String> backend =
+                (KeyedStateBackend)
+                        ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>)
+                                        harness.getOperator())
+                                .getKeyedStateBackend();
         try (var keys = backend.getKeys(name, VoidNamespace.INSTANCE)) {
             return keys.count();
         }

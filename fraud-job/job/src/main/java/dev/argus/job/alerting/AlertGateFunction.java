@@ -1,8 +1,10 @@
 package dev.argus.job.alerting;
 
+import dev.argus.job.control.PackTimeline;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
 import dev.argus.model.ControlChange;
+import dev.argus.model.DeployPack;
 import dev.argus.model.RuleMode;
 import dev.argus.model.SetRuleMode;
 import dev.argus.model.SnoozeRule;
@@ -77,7 +79,7 @@ public final class AlertGateFunction
     /** The broadcast state of control changes, by command id. */
     public static final MapStateDescriptor<String, ControlChange> CONTROL = States.controlChanges();
 
-    private final HashMap<String, Rule> rules = new HashMap<>();
+    private final List<Rule> startRules;
     private transient MapState<String, Long> lastAlert;
     private transient Map<String, Counter> counters;
     private transient MetricGroup metrics;
@@ -88,19 +90,22 @@ public final class AlertGateFunction
     /** The control changes by rule, in the order they were applied; rebuilt from state. */
     private transient Map<String, List<ControlChange>> changesByRule;
 
+    /** The packs in force over event time; rebuilt from state. */
+    private transient PackTimeline timeline;
+
     /**
      * @param hold how far beyond its watermark an alert may be judged at once (zero: without a
      *     control topic, every alert at once)
      */
     public AlertGateFunction(List<Rule> rules, Duration hold) {
-        rules.forEach(r -> this.rules.put(r.id(), r));
+        this.startRules = List.copyOf(rules);
         this.holdMillis = hold.toMillis();
     }
 
     @Override
     public void open(OpenContext openContext) {
         Duration longest =
-                rules.values().stream()
+                startRules.stream()
                         .map(Rule::quietPeriod)
                         .max(Duration::compareTo)
                         .orElse(Duration.ZERO);
@@ -108,6 +113,7 @@ public final class AlertGateFunction
         held = getRuntimeContext().getListState(States.heldAlerts());
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("argus");
+        timeline = new PackTimeline(startRules);
     }
 
     @Override
@@ -118,7 +124,8 @@ public final class AlertGateFunction
         // a change a later one of the same kind has replaced, in force for 30 days now, is kept
         // no longer: only an alert that old could still need it
         long horizon = change.getEffectiveAt().toEpochMilli() - Duration.ofDays(30).toMillis();
-        List<String> replaced = new ArrayList<>();
+        timeline.update(values(state.immutableEntries()));
+        List<String> replaced = new ArrayList<>(timeline.replacedBy(horizon));
         Map<String, List<ControlChange>> index = index(state.immutableEntries());
         for (List<ControlChange> changes : index.values()) {
             for (int i = 0; i + 1 < changes.size(); i++) {
@@ -137,7 +144,14 @@ public final class AlertGateFunction
         for (String id : replaced) {
             state.remove(id);
         }
+        timeline.update(values(state.immutableEntries()));
         changesByRule = null; // rebuilt from the state at the next alert
+    }
+
+    private static List<ControlChange> values(Iterable<Map.Entry<String, ControlChange>> entries) {
+        List<ControlChange> values = new ArrayList<>();
+        entries.forEach(e -> values.add(e.getValue()));
+        return values;
     }
 
     @Override
@@ -180,17 +194,21 @@ public final class AlertGateFunction
     }
 
     private void judge(Alert alert, ReadOnlyContext ctx, Collector<Alert> out) throws Exception {
-        Rule rule = rules.get(alert.getRuleId());
-        if (rule == null) {
-            ctx.output(SHADOW, alert); // not a rule of this job: never act on it
+        if (changesByRule == null) {
+            // after a restore, or a change: the broadcast state has what this instance applied
+            changesByRule = index(ctx.getBroadcastState(CONTROL).immutableEntries());
+            timeline.update(values(ctx.getBroadcastState(CONTROL).immutableEntries()));
+        }
+        long at = alert.getLastEventTime().toEpochMilli();
+        PackTimeline.Pack pack = timeline.at(at);
+        Rule rule = pack.rule(alert.getRuleId());
+        if (rule == null || !pack.version().equals(alert.getPackVersion())) {
+            count("unknown_rule");
+            ctx.output(SHADOW, alert); // not a rule of the pack in force: never act on it
             return;
         }
-        if (changesByRule == null) {
-            changesByRule = index(ctx.getBroadcastState(CONTROL).immutableEntries());
-        }
         List<ControlChange> changes = changesByRule.getOrDefault(rule.id(), List.of());
-        long at = alert.getLastEventTime().toEpochMilli();
-        RuleMode mode = mode(rule, changes, at);
+        RuleMode mode = mode(rule, changes, at, pack.effectiveAt());
         if (mode == RuleMode.OFF) {
             count(rule, "off");
             return;
@@ -219,11 +237,15 @@ public final class AlertGateFunction
         }
     }
 
-    /** The rule's mode at event time {@code at}: the pack's, or the last change in force. */
-    static RuleMode mode(Rule rule, List<ControlChange> changes, long at) {
+    /**
+     * The rule's mode at event time {@code at}: that of the pack in force (from {@code packFrom}),
+     * or the last change in force made after the pack took effect.
+     */
+    static RuleMode mode(Rule rule, List<ControlChange> changes, long at, long packFrom) {
         RuleMode mode = RuleMode.valueOf(rule.mode().name());
         for (ControlChange c : changes) {
-            if (c.getChange() instanceof SetRuleMode m && c.getEffectiveAt().toEpochMilli() <= at) {
+            long from = c.getEffectiveAt().toEpochMilli();
+            if (c.getChange() instanceof SetRuleMode m && from <= at && from >= packFrom) {
                 mode = m.getMode();
             }
         }
@@ -257,7 +279,9 @@ public final class AlertGateFunction
         Map<String, List<ControlChange>> byRule = new HashMap<>();
         for (Map.Entry<String, ControlChange> e : entries) {
             ControlChange c = e.getValue();
-            byRule.computeIfAbsent(ruleOf(c), k -> new ArrayList<>()).add(c);
+            if (!(c.getChange() instanceof DeployPack)) {
+                byRule.computeIfAbsent(ruleOf(c), k -> new ArrayList<>()).add(c);
+            }
         }
         byRule.values()
                 .forEach(
@@ -284,7 +308,7 @@ public final class AlertGateFunction
         } else {
             return false;
         }
-        Rule rule = rules.get(ruleOf(c));
+        Rule rule = timeline.latest().rule(ruleOf(c));
         boolean packSnoozeLasts =
                 rule != null
                         && rule.snoozedUntil(account)

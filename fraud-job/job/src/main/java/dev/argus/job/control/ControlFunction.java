@@ -6,12 +6,19 @@ import dev.argus.model.ControlCommand;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlProblem;
 import dev.argus.model.ControlStatus;
+import dev.argus.model.DeployPack;
+import dev.argus.model.PackFile;
 import dev.argus.model.ReceivedCommand;
+import dev.argus.model.RollBack;
 import dev.argus.model.SetRuleMode;
 import dev.argus.model.SnoozeRule;
 import dev.argus.model.Transaction;
 import dev.argus.model.UnsnoozeRule;
+import dev.argus.rules.PackFiles;
+import dev.argus.rules.PatternCheck;
 import dev.argus.rules.Rule;
+import dev.argus.rules.RulePackLoader;
+import dev.argus.rules.yaml.Problem;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +31,7 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
@@ -58,13 +66,24 @@ public final class ControlFunction
     public static final OutputTag<ControlChange> CHANGES =
             new OutputTag<>("control-changes", new AvroTypeInfo<>(ControlChange.class));
 
-    private final Map<String, Rule> rules = new LinkedHashMap<>();
-    private final String packVersion;
+    private final List<Rule> startRules;
+    private final Map<String, String> startFiles;
+    private final PatternCheck check;
+    private final boolean deploys;
     private final long horizonMillis;
     private final long marginMillis;
 
     private transient MapState<String, String> modes;
     private transient MapState<String, Long> snoozes;
+    private transient MapState<String, DeployPack> deployed;
+    private transient ValueState<ControlChange> lastDeploy;
+
+    /** The packs in force over event time, as the engine and the gates see them. */
+    private transient PackTimeline timeline;
+
+    /** The rules of the pack in force once every cutover has passed, by id. */
+    private transient Map<String, Rule> rules;
+
     private transient Counter applied;
     private transient Counter refused;
 
@@ -74,11 +93,31 @@ public final class ControlFunction
      * @param margin how far beyond that a command takes effect by default, at the earliest
      */
     public ControlFunction(List<Rule> rules, Duration maxOutOfOrderness, Duration margin) {
+        this(rules, null, PatternCheck.NONE, true, maxOutOfOrderness, margin);
+    }
+
+    /**
+     * @param rules the rules the job starts with (the start pack's rules that are not off)
+     * @param startFiles the start pack's files, for a rollback to it (null: not possible)
+     * @param check the engine's word on a deployed pack's patterns
+     * @param deploys whether the job's rule engine takes packs at run time
+     * @param maxOutOfOrderness how far ahead of the watermark an event may be judged
+     * @param margin how far beyond that a command takes effect by default, at the earliest
+     */
+    public ControlFunction(
+            List<Rule> rules,
+            Map<String, String> startFiles,
+            PatternCheck check,
+            boolean deploys,
+            Duration maxOutOfOrderness,
+            Duration margin) {
         if (rules.isEmpty()) {
             throw new IllegalArgumentException("the job runs no rule");
         }
-        rules.forEach(r -> this.rules.put(r.id(), r));
-        this.packVersion = rules.get(0).packVersion();
+        this.startRules = List.copyOf(rules);
+        this.startFiles = startFiles == null ? null : new LinkedHashMap<>(startFiles);
+        this.check = check;
+        this.deploys = deploys;
         this.marginMillis = margin.toMillis();
         this.horizonMillis = maxOutOfOrderness.toMillis() + margin.toMillis();
     }
@@ -120,6 +159,9 @@ public final class ControlFunction
     public void open(OpenContext openContext) {
         modes = getRuntimeContext().getMapState(States.controlModes());
         snoozes = getRuntimeContext().getMapState(States.controlSnoozes());
+        deployed = getRuntimeContext().getMapState(States.controlPacks());
+        lastDeploy = getRuntimeContext().getState(States.controlLastDeploy());
+        timeline = new PackTimeline(startRules);
         var group = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("control");
         applied = group.counter("applied");
         refused = group.counter("refused");
@@ -137,13 +179,24 @@ public final class ControlFunction
                                     + received.getOffset()
                                     + " of the control topic is not a command: "
                                     + received.getError(),
-                            "write commands with `argus rules mode`, `argus snooze` or `argus"
-                                    + " unsnooze`, which use the registry's ControlCommand schema",
+                            "write commands with the argus command line (`argus rules deploy`,"
+                                    + " `argus rules mode`, `argus snooze`...), which uses the"
+                                    + " registry's ControlCommand schema",
                             null));
-            out.collect(status(received, "", "(unreadable)", "", null, problems));
+            refreshPackInForce();
+            out.collect(
+                    status(
+                            received,
+                            "",
+                            "(unreadable)",
+                            "",
+                            timeline.latest().version(),
+                            problems));
             refused.inc();
             return;
         }
+        refreshPackInForce();
+        String packVersion = timeline.latest().version();
         long earliest = earliest(ctx.timerService().currentWatermark(), received);
         long effective =
                 command.getEffectiveAt() == null
@@ -173,7 +226,19 @@ public final class ControlFunction
         }
         Object change = command.getCommand();
         String what;
-        if (change instanceof SetRuleMode m) {
+        DeployPack deploy = null;
+        if (change instanceof DeployPack d) {
+            deploy = d;
+            what = "deploy " + describe(d);
+            checkDeploy(d, effective, problems);
+        } else if (change instanceof RollBack r) {
+            what = "roll back to pack " + r.getVersion();
+            deploy = rollBackTo(r.getVersion(), problems);
+            if (deploy != null) {
+                checkDeploy(deploy, effective, problems);
+            }
+            change = deploy;
+        } else if (change instanceof SetRuleMode m) {
             what = "set rule " + m.getRuleId() + " to " + m.getMode();
             Rule rule = runningRule(m.getRuleId(), problems);
             if (rule != null && problems.isEmpty()) {
@@ -249,20 +314,29 @@ public final class ControlFunction
                         command.getCommandId(),
                         what,
                         command.getIssuedBy(),
-                        null,
+                        packVersion,
                         problems);
         if (problems.isEmpty()) {
-            status.setOutcome(ControlOutcome.APPLIED);
-            status.setEffectiveAt(Instant.ofEpochMilli(effective));
-            ctx.output(
-                    CHANGES,
+            ControlChange applied =
                     ControlChange.newBuilder()
                             .setCommandId(command.getCommandId())
                             .setOffset(received.getOffset())
                             .setEffectiveAt(Instant.ofEpochMilli(effective))
                             .setChange(change)
-                            .build());
-            applied.inc();
+                            .setBaseVersion(timeline.packs().get(0).version())
+                            .build();
+            if (deploy != null) {
+                String version = versionOf(deploy);
+                status.setCommand(what + " (" + changesFrom(timeline.latest(), deploy) + ")");
+                deployed.put(version, deploy);
+                lastDeploy.update(applied);
+                refreshPackInForce();
+                status.setPackVersion(version);
+            }
+            status.setOutcome(ControlOutcome.APPLIED);
+            status.setEffectiveAt(Instant.ofEpochMilli(effective));
+            ctx.output(CHANGES, applied);
+            this.applied.inc();
         } else {
             refused.inc();
         }
@@ -287,20 +361,217 @@ public final class ControlFunction
                 : watermark + horizonMillis;
     }
 
-    /** The rule the job runs, or null with the problem. */
+    /** The rule the job runs (in the pack in force last), or null with the problem. */
     private Rule runningRule(String id, List<ControlProblem> problems) {
         Rule rule = rules.get(id);
         if (rule == null) {
             problems.add(
                     problem(
-                            "the job runs no rule " + id + " (pack " + packVersion + ")",
+                            "the job runs no rule "
+                                    + id
+                                    + " (pack "
+                                    + timeline.latest().version()
+                                    + ")",
                             "it runs "
                                     + String.join(", ", rules.keySet())
                                     + "; a rule that is off in the pack, or not in it, needs a"
-                                    + " redeploy from a savepoint (docs/operations.md)",
+                                    + " pack that has it (`argus rules deploy`)",
                             id));
         }
         return rule;
+    }
+
+    /**
+     * The timeline of packs from the last deploy in state (the ones before it no longer matter to
+     * the commands decided here), and the rules of the last one.
+     */
+    private void refreshPackInForce() throws Exception {
+        ControlChange last = lastDeploy.value();
+        timeline.update(last == null ? List.of() : List.of(last));
+        rules = new LinkedHashMap<>();
+        timeline.latest().rules().forEach(r -> rules.put(r.id(), r));
+    }
+
+    /**
+     * Every reason the pack cannot be deployed: its problems with file and line, a version that is
+     * in force already or was deployed with other content, a time before the pending cutover.
+     */
+    private void checkDeploy(DeployPack deploy, long effective, List<ControlProblem> problems)
+            throws Exception {
+        if (!deploys) {
+            problems.add(
+                    problem(
+                            "this job runs its rules on flink-cep's own operators"
+                                    + " (rules.engine=cep), one per rule, fixed when it starts",
+                            "redeploy from a savepoint with the pack in rules.path, or run the"
+                                    + " argus engine (rules.engine=argus), which takes packs at run"
+                                    + " time",
+                            null));
+            return;
+        }
+        RulePackLoader.Result result = PackFiles.load(PackTimeline.files(deploy), check);
+        for (Problem p : result.problems()) {
+            problems.add(
+                    ControlProblem.newBuilder()
+                            .setMessage(p.message())
+                            .setHint(p.hint() == null ? "fix the file and deploy again" : p.hint())
+                            .setRuleId(p.ruleId())
+                            .setFile(p.file())
+                            .setLine(p.line() > 0 ? p.line() : null)
+                            .build());
+        }
+        if (!result.valid()) {
+            return;
+        }
+        if (result.pack().active().isEmpty()) {
+            problems.add(
+                    problem(
+                            "every rule of the pack is off",
+                            "a pack runs at least one rule in enforce or shadow mode",
+                            null));
+        }
+        String version = result.pack().version();
+        PackTimeline.Pack inForce = timeline.latest();
+        String digest = PackFiles.digest(PackTimeline.files(deploy));
+        if (version.equals(inForce.version()) && digest.equals(digestOf(version))) {
+            problems.add(
+                    problem(
+                            "pack " + version + " is in force already",
+                            "change the pack and bump its version in pack.yaml",
+                            null));
+        } else if (digestOf(version) != null && !digest.equals(digestOf(version))) {
+            problems.add(
+                    problem(
+                            "pack "
+                                    + version
+                                    + " ran before with other files: alerts carry the version,"
+                                    + " which must name one pack",
+                            "bump the version in pack.yaml",
+                            null));
+        }
+        if (effective < inForce.effectiveAt()) {
+            problems.add(
+                    problem(
+                            "pack "
+                                    + inForce.version()
+                                    + " takes effect at "
+                                    + Instant.ofEpochMilli(inForce.effectiveAt())
+                                    + ", after this one would",
+                            "give an effective time at or after it, or leave it out",
+                            null));
+        }
+    }
+
+    /** The digest of the files a version ran with, or null for one never run. */
+    private String digestOf(String version) throws Exception {
+        DeployPack before = deployed.get(version);
+        if (before != null) {
+            return PackFiles.digest(PackTimeline.files(before));
+        }
+        if (version.equals(timeline.packs().get(0).version())) {
+            return startFiles == null ? "(start pack)" : PackFiles.digest(startFiles);
+        }
+        return null;
+    }
+
+    /** The deploy that returns to {@code version}, or null with the problem. */
+    private DeployPack rollBackTo(String version, List<ControlProblem> problems) throws Exception {
+        DeployPack before = deployed.get(version);
+        if (before == null && version.equals(timeline.packs().get(0).version())) {
+            if (startFiles == null) {
+                problems.add(
+                        problem(
+                                "the job does not have the files of the pack it started with",
+                                "deploy that pack's directory with `argus rules deploy`",
+                                null));
+                return null;
+            }
+            before = new DeployPack("the pack the job started with", packFiles(startFiles));
+        }
+        if (before == null) {
+            List<String> known = new ArrayList<>();
+            known.add(timeline.packs().get(0).version());
+            deployed.keys()
+                    .forEach(
+                            k -> {
+                                if (!known.contains(k)) {
+                                    known.add(k);
+                                }
+                            });
+            problems.add(
+                    problem(
+                            "this job never ran pack " + version,
+                            "it ran "
+                                    + String.join(", ", known)
+                                    + "; `argus rules history` lists them",
+                            null));
+        }
+        return before;
+    }
+
+    private static List<PackFile> packFiles(Map<String, String> files) {
+        List<PackFile> list = new ArrayList<>();
+        files.forEach((path, content) -> list.add(new PackFile(path, content)));
+        return list;
+    }
+
+    private static String versionOf(DeployPack deploy) {
+        String yaml = PackTimeline.files(deploy).getOrDefault("pack.yaml", "");
+        for (String line : yaml.split("\n")) {
+            if (line.startsWith("version:")) {
+                return line.substring("version:".length()).trim().replaceAll("^[\"']|[\"']$", "");
+            }
+        }
+        return "unversioned";
+    }
+
+    private static String describe(DeployPack deploy) {
+        return "pack " + versionOf(deploy) + " from " + deploy.getSource();
+    }
+
+    /**
+     * What a deploy changes against the pack in force: rules added and removed, rules of a new
+     * version (those whose pattern changed start clean), by id.
+     */
+    private String changesFrom(PackTimeline.Pack inForce, DeployPack deploy) {
+        List<Rule> next =
+                PackFiles.load(PackTimeline.files(deploy), PatternCheck.NONE).pack().active();
+        List<String> parts = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (Rule r : next) {
+            Rule old = inForce.rule(r.id());
+            if (old == null) {
+                added.add(r.id() + " v" + r.version());
+            } else if (old.version() != r.version() || !old.fingerprint().equals(r.fingerprint())) {
+                changed.add(
+                        r.id()
+                                + " v"
+                                + old.version()
+                                + " to v"
+                                + r.version()
+                                + (old.fingerprint().equals(r.fingerprint())
+                                        ? ""
+                                        : ", pattern changed: starts clean"));
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (Rule r : inForce.rules()) {
+            if (next.stream().noneMatch(n -> n.id().equals(r.id()))) {
+                removed.add(r.id());
+            }
+        }
+        parts.add(next.size() + " rules running");
+        if (!added.isEmpty()) {
+            parts.add("added " + String.join(", ", added));
+        }
+        if (!changed.isEmpty()) {
+            parts.add("changed " + String.join("; ", changed));
+        }
+        if (!removed.isEmpty()) {
+            parts.add("removed " + String.join(", ", removed));
+        }
+        return String.join("; ", parts);
     }
 
     private String currentMode(Rule rule) throws Exception {
@@ -325,14 +596,14 @@ public final class ControlFunction
             String commandId,
             String what,
             String issuedBy,
-            Instant effective,
+            String packVersion,
             List<ControlProblem> problems) {
         return ControlStatus.newBuilder()
                 .setCommandId(commandId)
                 .setCommand(what)
                 .setIssuedBy(issuedBy)
                 .setOutcome(ControlOutcome.REFUSED)
-                .setEffectiveAt(effective)
+                .setEffectiveAt(null)
                 .setProblems(problems)
                 .setPackVersion(packVersion)
                 .setControlOffset(received.getOffset())

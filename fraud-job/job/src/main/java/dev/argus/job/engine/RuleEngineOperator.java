@@ -1,18 +1,23 @@
 package dev.argus.job.engine;
 
 import dev.argus.job.alerting.AlertBuilder;
+import dev.argus.job.control.PackTimeline;
 import dev.argus.job.engine.WaitingEvents.Pending;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
@@ -24,9 +29,9 @@ import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
@@ -54,6 +59,17 @@ import org.apache.flink.util.OutputTag;
  *       within} still counts in event time.
  * </ul>
  *
+ * <p>Packs deployed at run time come on the second input, the control changes (broadcast, and kept
+ * in broadcast state): each event is judged by the pack in force at its event time ({@link
+ * PackTimeline}), its alerts carry that pack's version. A rule keeps its section across packs while
+ * its id and pattern fingerprint stay the same, exactly as across a redeploy: its partial matches
+ * go on, judged by the new pack's conditions from the cutover. An account's section of a rule the
+ * pack in force does not run is dropped at the account's next step. No event is judged before the
+ * changes of its time have arrived: in event-time ordering the watermark, which the control
+ * changes' input holds back too, already waits for them; in arrival ordering an event more than
+ * {@code hold} beyond the watermark waits with the events of event-time ordering until it is no
+ * more.
+ *
  * <p>The account's value and its layout: {@link AccountValue}. Alerts are built by {@link
  * AlertBuilder}, as for stock CEP.
  *
@@ -62,7 +78,7 @@ import org.apache.flink.util.OutputTag;
  * of earlier versions restore into it.
  */
 public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
-        implements OneInputStreamOperator<EnrichedTransaction, Alert>,
+        implements TwoInputStreamOperator<EnrichedTransaction, ControlChange, Alert>,
                 Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
 
@@ -82,19 +98,35 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private final List<Rule> rules;
     private final Ordering ordering;
     private final int maxPartialMatches;
+    private final long holdMillis;
 
     private transient ValueState<byte[]> state;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient TimestampedCollector<Alert> out;
-    private transient List<RuleRunner> runners;
-    private transient Map<String, Integer> bySection;
-    private transient String[] sectionKeys;
     private transient EventSerializer eventSerializer;
     private transient DataOutputSerializer scratch;
     private transient DataOutputSerializer valueOut;
-    private transient Counter[] matches;
-    private transient Counter[] dropped;
+    private transient Map<String, Counter> counters;
     private transient Counter movedToState;
+
+    /** The deploys of the control topic, by command id. */
+    private transient BroadcastState<String, ControlChange> deploys;
+
+    private transient PackTimeline timeline;
+
+    /**
+     * The sections an account's value may hold: one per rule id and fingerprint of the packs in
+     * force, by index ({@code sectionKeys}) and by key ({@code bySection}).
+     */
+    private transient String[] sectionKeys;
+
+    private transient Map<String, Integer> bySection;
+
+    /** Each pack in force with its rules' runners by section index, by pack id. */
+    private transient Map<String, Judge> judges;
+
+    /** The judge for the latest events, looked up first. */
+    private transient Judge lastJudge;
 
     /** Event-time ordering: the events the watermark has not passed. */
     private transient WaitingEvents waiting;
@@ -107,12 +139,37 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      *     that rule's partial matches for the account are dropped and counted
      */
     public RuleEngineOperator(List<Rule> rules, Ordering ordering, int maxPartialMatches) {
+        this(rules, ordering, maxPartialMatches, Duration.ZERO);
+    }
+
+    /**
+     * @param rules the rules of the pack the job starts with
+     * @param hold in arrival ordering, how far beyond the watermark an event may be judged before
+     *     the control changes of its time have arrived (zero: without a control topic)
+     */
+    public RuleEngineOperator(
+            List<Rule> rules, Ordering ordering, int maxPartialMatches, Duration hold) {
         if (maxPartialMatches < 1) {
             throw new IllegalArgumentException("rules.max-partial-matches must be at least 1");
         }
         this.rules = List.copyOf(rules);
         this.ordering = ordering;
         this.maxPartialMatches = maxPartialMatches;
+        this.holdMillis = hold.toMillis();
+    }
+
+    /**
+     * A pack in force and its rules' runners, by section index (null where the pack has no rule of
+     * that section).
+     */
+    private static final class Judge {
+        final PackTimeline.Pack pack;
+        RuleRunner[] runners;
+        Rule[] rules;
+
+        Judge(PackTimeline.Pack pack) {
+            this.pack = pack;
+        }
     }
 
     @Override
@@ -121,6 +178,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         eventSerializer = new EventSerializer();
         waiting = new WaitingEvents(eventSerializer);
         waiting.initialize(context, getRuntimeContext().getTaskInfo());
+        deploys = context.getOperatorStateStore().getBroadcastState(States.controlChanges());
     }
 
     /** The events waiting in memory go into the snapshot. */
@@ -138,24 +196,10 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 getInternalTimerService(
                         States.RULE_ENGINE_TIMERS, VoidNamespaceSerializer.INSTANCE, this);
         out = new TimestampedCollector<>(output);
-        runners = new ArrayList<>();
-        bySection = new LinkedHashMap<>();
-        sectionKeys = new String[rules.size()];
-        matches = new Counter[rules.size()];
-        dropped = new Counter[rules.size()];
-        for (int i = 0; i < rules.size(); i++) {
-            Rule rule = rules.get(i);
-            runners.add(new RuleRunner(rule, getRuntimeContext(), eventSerializer));
-            sectionKeys[i] = AccountValue.sectionKey(rule);
-            bySection.put(sectionKeys[i], i);
-            var group =
-                    getRuntimeContext()
-                            .getMetricGroup()
-                            .addGroup("argus")
-                            .addGroup("rule", rule.id());
-            matches[i] = group.counter("matches");
-            dropped[i] = group.counter("partial_matches_dropped");
-        }
+        counters = new HashMap<>();
+        judges = new HashMap<>();
+        timeline = new PackTimeline(rules);
+        updateTimeline();
         var engine = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("rule_engine");
         Gauge<Integer> waitingEvents = () -> waiting.size();
         engine.gauge("waiting_events", waitingEvents);
@@ -163,8 +207,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         scratch = new DataOutputSerializer(1024);
         migration =
                 (rule, section, format) -> {
-                    runners.get(rule).load(section, format);
-                    return runners.get(rule).save(scratch);
+                    RuleRunner r = anyRunner(rule);
+                    r.load(section, format);
+                    return r.save(scratch);
                 };
         valueOut = new DataOutputSerializer(4096);
     }
@@ -172,9 +217,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     @Override
     public void close() throws Exception {
         try {
-            if (runners != null) {
-                for (RuleRunner r : runners) {
-                    r.close();
+            if (judges != null) {
+                for (Judge j : judges.values()) {
+                    close(j);
                 }
             }
         } finally {
@@ -183,7 +228,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     @Override
-    public void processElement(StreamRecord<EnrichedTransaction> record) throws Exception {
+    public void processElement1(StreamRecord<EnrichedTransaction> record) throws Exception {
         EnrichedTransaction event = record.getValue();
         long timestamp = record.getTimestamp();
         if (ordering == Ordering.EVENT_TIME) {
@@ -191,6 +236,13 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 output.collect(LATE, record); // nothing of the account is read for it
                 return;
             }
+            if (waiting.add((String) getCurrentKey(), timestamp, event)) {
+                moveWaitingIntoState();
+            }
+            return;
+        }
+        if (holdMillis > 0 && timestamp > releasedUpTo(timers.currentWatermark())) {
+            // a pack may still come for its time: it waits until none can
             if (waiting.add((String) getCurrentKey(), timestamp, event)) {
                 moveWaitingIntoState();
             }
@@ -207,22 +259,135 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     /**
+     * A pack deployed or rolled back to through the control topic: kept in broadcast state, in
+     * force from its effective time. The control function gave it a time no event judged here has
+     * reached (see {@link dev.argus.job.control.ControlFunction}).
+     */
+    @Override
+    public void processElement2(StreamRecord<ControlChange> record) throws Exception {
+        ControlChange change = record.getValue();
+        if (timeline.isDeploy(change)) {
+            deploys.put(change.getCommandId(), change);
+            updateTimeline();
+        }
+    }
+
+    /**
      * Event-time ordering: first every account that has events the watermark passes, each read and
      * written once for all of them, then the timers (windows that end, and events that waited in
-     * the accounts' values), then the watermark goes on.
+     * the accounts' values), then the watermark goes on. Packs replaced before the watermark are
+     * forgotten.
      */
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        // in arrival ordering only a restore from event-time ordering leaves events waiting
+        // in arrival ordering, events beyond the horizon wait (and a restore from event-time
+        // ordering may leave some)
         if (!waiting.isEmpty()) {
             long watermark = mark.getTimestamp();
             for (Map.Entry<String, List<Pending>> account :
-                    waiting.takeUpTo(watermark).entrySet()) {
+                    waiting.takeUpTo(releasedUpTo(watermark)).entrySet()) {
                 setCurrentKey(account.getKey());
                 advance(read(), account.getValue(), watermark);
             }
         }
+        List<String> replaced = timeline.replacedBy(mark.getTimestamp());
+        if (!replaced.isEmpty()) {
+            for (String id : replaced) {
+                deploys.remove(id);
+            }
+            updateTimeline();
+        }
         super.processWatermark(mark);
+    }
+
+    /**
+     * The latest event time that may be judged at {@code watermark}: the watermark itself in
+     * event-time ordering; in arrival ordering with a control topic, up to {@code hold} beyond it.
+     */
+    private long releasedUpTo(long watermark) {
+        if (ordering == Ordering.EVENT_TIME || holdMillis == 0) {
+            return watermark;
+        }
+        if (watermark == Long.MIN_VALUE) {
+            return Long.MIN_VALUE; // before the first watermark, every change may still come
+        }
+        return watermark > Long.MAX_VALUE - holdMillis
+                ? Long.MAX_VALUE
+                : watermark + holdMillis - 1;
+    }
+
+    /**
+     * Rebuilds the packs in force from the broadcast state: the section of every rule id and
+     * fingerprint of any of them, and each pack's runners (kept for packs already built).
+     */
+    private void updateTimeline() throws Exception {
+        List<ControlChange> applied = new ArrayList<>();
+        for (Map.Entry<String, ControlChange> e : deploys.entries()) {
+            applied.add(e.getValue());
+        }
+        timeline.update(applied);
+        Map<String, Integer> sections = new LinkedHashMap<>();
+        for (PackTimeline.Pack pack : timeline.packs()) {
+            for (Rule rule : pack.rules()) {
+                sections.putIfAbsent(AccountValue.sectionKey(rule), sections.size());
+            }
+        }
+        boolean sameSections = bySection != null && bySection.equals(sections);
+        bySection = sections;
+        sectionKeys = sections.keySet().toArray(new String[0]);
+        Map<String, Judge> next = new HashMap<>();
+        for (PackTimeline.Pack pack : timeline.packs()) {
+            Judge j = judges.remove(pack.id());
+            if (j == null || !sameSections) {
+                if (j != null) {
+                    close(j);
+                }
+                j = new Judge(pack);
+                j.runners = new RuleRunner[sectionKeys.length];
+                j.rules = new Rule[sectionKeys.length];
+                for (Rule rule : pack.rules()) {
+                    int i = sections.get(AccountValue.sectionKey(rule));
+                    j.rules[i] = rule;
+                    j.runners[i] = new RuleRunner(rule, getRuntimeContext(), eventSerializer);
+                }
+            }
+            next.put(pack.id(), j);
+        }
+        for (Judge gone : judges.values()) {
+            close(gone);
+        }
+        judges = next;
+        lastJudge = null;
+    }
+
+    private static void close(Judge j) throws Exception {
+        for (RuleRunner r : j.runners) {
+            if (r != null) {
+                r.close();
+            }
+        }
+    }
+
+    /** The judge of events at {@code at}: the pack in force then. */
+    private Judge judgeAt(long at) {
+        Judge last = lastJudge;
+        PackTimeline.Pack pack = timeline.at(at);
+        if (last != null && last.pack == pack) {
+            return last;
+        }
+        lastJudge = judges.get(pack.id());
+        return lastJudge;
+    }
+
+    /** A runner of section {@code i} in any pack in force, to migrate an old section. */
+    private RuleRunner anyRunner(int i) {
+        for (PackTimeline.Pack pack : timeline.packs()) {
+            RuleRunner r = judges.get(pack.id()).runners[i];
+            if (r != null) {
+                return r;
+            }
+        }
+        throw new IllegalStateException("no rule of section " + sectionKeys[i]);
     }
 
     /**
@@ -280,12 +445,13 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private void advance(AccountValue account, List<Pending> arrived, long watermark)
             throws Exception {
         Loaded loaded = new Loaded(account);
+        long upTo = releasedUpTo(watermark);
         List<Pending> due = new ArrayList<>(arrived.size() + account.waiting.size());
         if (!account.waiting.isEmpty()) {
             account.waiting.sort(
                     Comparator.comparingLong(AccountValue.Waiting::timestamp)
                             .thenComparingLong(AccountValue.Waiting::arrival));
-            while (!account.waiting.isEmpty() && account.waiting.get(0).timestamp() <= watermark) {
+            while (!account.waiting.isEmpty() && account.waiting.get(0).timestamp() <= upTo) {
                 AccountValue.Waiting w = account.waiting.remove(0);
                 account.dirty = true;
                 due.add(
@@ -304,7 +470,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
         for (Pending p : due) {
             if (ordering == Ordering.ARRIVAL) {
-                // left waiting by event-time ordering before a restore: as if it arrived now
+                // held back for the control changes of its time, or left waiting by event-time
+                // ordering before a restore: as if it arrived now
                 account.clock = Math.max(p.timestamp(), account.clock);
                 step(loaded, p.event(), account.clock);
             } else if (p.timestamp() <= account.clock) {
@@ -317,11 +484,12 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         long at = Math.max(watermark, account.clock);
         account.clock = at;
         out.setAbsoluteTimestamp(at);
-        for (int i = 0; i < runners.size(); i++) {
+        Judge judge = loaded.use(judgeAt(at));
+        for (int i = 0; i < sectionKeys.length; i++) {
             // a rule the account holds nothing for has nothing to time out
-            if (!loaded.holdsNothing(i)) {
+            if (!loaded.holdsNothing(i) && loaded.runs(i)) {
                 RuleRunner r = loaded.runner(i);
-                emit(i, r.advanceTime(at));
+                emit(judge, i, r.advanceTime(at));
                 loaded.touched[i] |= r.changed();
             }
         }
@@ -331,20 +499,22 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     /**
-     * Feeds one event, at {@code at}, to every rule; alerts carry {@code at} as their time. A rule
-     * the account holds nothing for is not even loaded unless the event can start a partial match
-     * of it.
+     * Feeds one event, at {@code at}, to every rule of the pack in force then; alerts carry {@code
+     * at} as their time. A rule the account holds nothing for is not even loaded unless the event
+     * can start a partial match of it.
      */
     private void step(Loaded loaded, EnrichedTransaction event, long at) throws Exception {
         out.setAbsoluteTimestamp(at);
-        for (int i = 0; i < runners.size(); i++) {
-            if (loaded.holdsNothing(i) && runners.get(i).cannotStart(event, at)) {
+        Judge judge = loaded.use(judgeAt(at));
+        for (int i = 0; i < sectionKeys.length; i++) {
+            if (!loaded.runs(i)
+                    || (loaded.holdsNothing(i) && judge.runners[i].cannotStart(event, at))) {
                 continue;
             }
             RuleRunner r = loaded.runner(i);
-            emit(i, r.advanceTime(at));
-            emitMatches(i, r.process(event, at));
-            loaded.touched[i] |= r.changed() | cap(i);
+            emit(judge, i, r.advanceTime(at));
+            emitMatches(judge, i, r.process(event, at));
+            loaded.touched[i] |= r.changed() | cap(judge, i);
         }
     }
 
@@ -353,28 +523,58 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * starts over for the account: a pattern that piles up partial matches (a relaxed loop over
      * frequent events in a long window) must not grow one account's value without bound.
      */
-    private boolean cap(int rule) {
-        RuleRunner r = runners.get(rule);
+    private boolean cap(Judge judge, int rule) {
+        RuleRunner r = judge.runners[rule];
         int partial = r.partialMatches();
         if (partial <= maxPartialMatches) {
             return false;
         }
-        dropped[rule].inc(partial);
+        counter(judge.rules[rule], "partial_matches_dropped").inc(partial);
         r.reset();
         return true;
     }
 
     /**
-     * The rules' runners for one account, each loaded with the account's section on first use (a
-     * rule without one starts fresh), and which of them changed.
+     * The runners of the pack in force for one account, each loaded with the account's section on
+     * first use (a rule without one starts fresh), and which of them changed. When the account's
+     * events cross a cutover, the sections go from one pack's runners to the next's.
      */
     private final class Loaded {
         final AccountValue account;
-        final boolean[] loaded = new boolean[runners.size()];
-        final boolean[] touched = new boolean[runners.size()];
+        final boolean[] loaded = new boolean[sectionKeys.length];
+        final boolean[] touched = new boolean[sectionKeys.length];
+        Judge judge;
 
         Loaded(AccountValue account) {
             this.account = account;
+        }
+
+        /**
+         * Judges by {@code next} from here: the sections the current judge changed are saved first,
+         * and the sections of rules {@code next} does not run are dropped.
+         */
+        Judge use(Judge next) throws Exception {
+            if (next == judge) {
+                return judge;
+            }
+            if (judge != null) {
+                saveChanged(this);
+                java.util.Arrays.fill(loaded, false);
+                java.util.Arrays.fill(touched, false);
+            }
+            judge = next;
+            for (int i = 0; i < sectionKeys.length; i++) {
+                if (judge.runners[i] == null && account.sections[i] != null) {
+                    account.sections[i] = null; // a rule this pack does not run: its state goes
+                    account.dirty = true;
+                }
+            }
+            return judge;
+        }
+
+        /** Whether the pack in force runs the rule of section {@code i}. */
+        boolean runs(int i) {
+            return judge.runners[i] != null;
         }
 
         /** Whether the account holds nothing for rule {@code i}, untouched in this step. */
@@ -383,7 +583,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
 
         RuleRunner runner(int i) throws IOException {
-            RuleRunner r = runners.get(i);
+            RuleRunner r = judge.runners[i];
             if (!loaded[i]) {
                 byte[] section = account.sections[i];
                 if (section == null) {
@@ -398,10 +598,14 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     }
 
     private void saveChanged(Loaded loaded) throws Exception {
-        for (int i = 0; i < runners.size(); i++) {
+        if (loaded.judge == null) {
+            return;
+        }
+        for (int i = 0; i < sectionKeys.length; i++) {
             if (loaded.touched[i]) {
-                loaded.account.sections[i] = runners.get(i).save(scratch);
+                loaded.account.sections[i] = loaded.judge.runners[i].save(scratch);
                 loaded.account.dirty = true;
+                loaded.touched[i] = false;
             }
         }
     }
@@ -413,8 +617,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         for (AccountValue.Waiting w : account.waiting) {
             next = Math.min(next, w.timestamp());
         }
-        for (int i = 0; i < runners.size(); i++) {
-            if (account.sections[i] != null) {
+        for (int i = 0; i < sectionKeys.length; i++) {
+            if (account.sections[i] != null && loaded.runs(i)) {
                 next = Math.min(next, loaded.runner(i).nextDeadline());
             }
         }
@@ -435,38 +639,54 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
-    private void emit(int rule, RuleRunner.Output output) {
-        emitMatches(rule, output.matches());
-        Rule r = rules.get(rule);
+    private void emit(Judge judge, int rule, RuleRunner.Output output) {
+        emitMatches(judge, rule, output.matches());
+        Rule r = judge.rules[rule];
         if (r.alertsOnTimeout()) {
             for (Map<String, List<EnrichedTransaction>> m : output.timedOut()) {
                 if (r.isAbsence(m)) {
                     out.collect(AlertBuilder.alert(r, m, now()));
-                    matches[rule].inc();
+                    counter(r, "matches").inc();
                 }
             }
         }
     }
 
-    private void emitMatches(int rule, List<Map<String, List<EnrichedTransaction>>> found) {
-        Rule r = rules.get(rule);
+    private void emitMatches(
+            Judge judge, int rule, List<Map<String, List<EnrichedTransaction>>> found) {
+        Rule r = judge.rules[rule];
         if (r.alertsOnTimeout()) {
             return; // the awaited event came in time: nothing is wrong
         }
         for (Map<String, List<EnrichedTransaction>> m : found) {
             out.collect(AlertBuilder.alert(r, m, now()));
-            matches[rule].inc();
+            counter(r, "matches").inc();
         }
+    }
+
+    /** The rule's counter {@code argus.rule.<id>.<name>}, whichever pack the rule is of. */
+    private Counter counter(Rule rule, String name) {
+        Counter c = counters.get(rule.id() + '/' + name);
+        if (c == null) {
+            c =
+                    getRuntimeContext()
+                            .getMetricGroup()
+                            .addGroup("argus")
+                            .addGroup("rule", rule.id())
+                            .counter(name);
+            counters.put(rule.id() + '/' + name, c);
+        }
+        return c;
     }
 
     private Instant now() {
         return Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime());
     }
 
-    /** The account's value, decoded; sections of rules that no longer run are left out. */
+    /** The account's value, decoded; sections of rules no pack in force runs are left out. */
     private AccountValue read() throws Exception {
         eventSerializer.forget(); // another account: other event objects
-        return AccountValue.decode(state.value(), runners.size(), bySection, migration);
+        return AccountValue.decode(state.value(), sectionKeys.length, bySection, migration);
     }
 
     /** Writes the account's value back if anything in it changed; clears it when it is empty. */

@@ -2,6 +2,7 @@ package dev.argus.job.savepoint;
 
 import dev.argus.model.Alert;
 import dev.argus.model.ControlChange;
+import dev.argus.model.DeployPack;
 import dev.argus.model.ProfileState;
 import java.time.Duration;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -54,8 +55,8 @@ public final class States {
     public static final String LAST_ALERT_BY_RULE = "last-alert-by-rule";
 
     /**
-     * Operator {@value Uids#ALERT_GATE}: broadcast, the control changes in force (Avro {@link
-     * ControlChange}) by command id.
+     * Operators {@value Uids#ALERT_GATE} and {@value Uids#RULE_ENGINE}: broadcast, the control
+     * changes in force (Avro {@link ControlChange}) by command id; the engine keeps the deploys.
      */
     public static final String CONTROL_CHANGES = "control-changes";
 
@@ -74,7 +75,29 @@ public final class States {
      */
     public static final String CONTROL_SNOOZES = "control-snoozes";
 
+    /**
+     * Operator {@value Uids#CONTROL}: each pack version deployed at run time, by version (Avro
+     * {@link DeployPack}): what a rollback deploys again.
+     */
+    public static final String CONTROL_PACKS = "control-packs";
+
+    /**
+     * Operator {@value Uids#CONTROL}: the last deploy or rollback applied (Avro {@link
+     * ControlChange}).
+     */
+    public static final String CONTROL_LAST_DEPLOY = "control-last-deploy";
+
     private States() {}
+
+    public static MapStateDescriptor<String, DeployPack> controlPacks() {
+        return new MapStateDescriptor<>(
+                CONTROL_PACKS, StringSerializer.INSTANCE, new AvroSerializer<>(DeployPack.class));
+    }
+
+    public static ValueStateDescriptor<ControlChange> controlLastDeploy() {
+        return new ValueStateDescriptor<>(
+                CONTROL_LAST_DEPLOY, new AvroSerializer<>(ControlChange.class));
+    }
 
     public static MapStateDescriptor<String, ControlChange> controlChanges() {
         return new MapStateDescriptor<>(

@@ -143,7 +143,10 @@ class ControlFunctionTest {
         assertThat(unknown.getProblems())
                 .filteredOn(p -> "card-testin".equals(p.getRuleId()))
                 .singleElement()
-                .satisfies(p -> assertThat(p.getHint()).contains("card-testing", "redeploy"));
+                .satisfies(
+                        p ->
+                                assertThat(p.getHint())
+                                        .contains("card-testing", "argus rules deploy"));
         assertThat(snooze.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
         assertThat(snooze.getProblems())
                 .extracting(ControlProblem::getMessage)

@@ -1,6 +1,5 @@
 package dev.argus.job.engine;
 
-import dev.argus.job.RocksDbHarness;
 import dev.argus.job.StockCep;
 import dev.argus.job.alerting.AbsenceToAlertFunction;
 import dev.argus.model.Alert;
@@ -14,8 +13,8 @@ import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 /**
  * Runs one scenario through the rule engine (on RocksDB) and through stock flink-cep (one {@code
@@ -93,7 +92,7 @@ final class EngineDifferential {
     }
 
     /** The alerts a harness emitted since the last drain, as comparable lines. */
-    private static void drain(OneInputStreamOperatorTestHarness<?, Alert> h, List<String> into) {
+    private static void drain(AbstractStreamOperatorTestHarness<Alert> h, List<String> into) {
         for (Alert a : h.extractOutputValues()) {
             into.add(line(a));
         }
@@ -114,26 +113,24 @@ final class EngineDifferential {
     }
 
     /** The engine without a cap on partial matches: the oracle has none. */
-    static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> openEngine(
+    static EngineHarness openEngine(
             List<Rule> rules, RuleEngineOperator.Ordering ordering, OperatorSubtaskState restore)
             throws Exception {
         return openEngine(rules, ordering, Integer.MAX_VALUE, restore);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> openEngine(
+    static EngineHarness openEngine(
             List<Rule> rules,
             RuleEngineOperator.Ordering ordering,
             int maxPartialMatches,
             OperatorSubtaskState restore)
             throws Exception {
-        return RocksDbHarness.open(
-                new RuleEngineOperator(rules, ordering, maxPartialMatches),
-                e -> e.getTransaction().getAccountId(),
-                restore);
+        return EngineHarness.open(
+                new RuleEngineOperator(rules, ordering, maxPartialMatches), restore);
     }
 
     /** A checkpoint as a task takes it: the operator prepares for the barrier, then snapshots. */
-    static OperatorSubtaskState snapshot(OneInputStreamOperatorTestHarness<?, ?> harness)
+    static OperatorSubtaskState snapshot(AbstractStreamOperatorTestHarness<?> harness)
             throws Exception {
         harness.prepareSnapshotPreBarrier(0);
         return harness.snapshot(0, 0);

@@ -16,14 +16,12 @@ import dev.argus.rules.Rule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +48,7 @@ class RuleEngineOperatorTest {
                     stageOfType("login", "LOGIN", "")
                             + stageOfType("transfer", "TRANSFER", "followed_by"));
 
-    private KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> harness;
+    private EngineHarness harness;
 
     @AfterEach
     void close() throws Exception {
@@ -205,7 +203,7 @@ class RuleEngineOperatorTest {
                             maxParallelism,
                             2,
                             subtask,
-                            KeyedOneInputStreamOperatorTestHarness.repartitionOperatorState(
+                            AbstractStreamOperatorTestHarness.repartitionOperatorState(
                                     snapshot, maxParallelism, 1, 2, subtask));
             part.processWatermark(T0.plusSeconds(60).toEpochMilli());
             List<String> own =
@@ -509,27 +507,20 @@ class RuleEngineOperatorTest {
     }
 
     /** One subtask of the engine with the burst rule, on RocksDB, restored from {@code restore}. */
-    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert>
-            subtask(int maxParallelism, int parallelism, int index, OperatorSubtaskState restore)
-                    throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new RuleEngineOperator(
-                                TestRules.pack(BURST), Ordering.EVENT_TIME, Integer.MAX_VALUE),
-                        (EnrichedTransaction e) -> e.getTransaction().getAccountId(),
-                        Types.STRING,
-                        maxParallelism,
-                        parallelism,
-                        index);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+    private static EngineHarness subtask(
+            int maxParallelism, int parallelism, int index, OperatorSubtaskState restore)
+            throws Exception {
+        return EngineHarness.open(
+                new RuleEngineOperator(
+                        TestRules.pack(BURST), Ordering.EVENT_TIME, Integer.MAX_VALUE),
+                maxParallelism,
+                parallelism,
+                index,
+                restore,
+                false);
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, EnrichedTransaction, Alert> open(
+    private static EngineHarness open(
             List<Rule> rules, Ordering ordering, OperatorSubtaskState restore) throws Exception {
         return EngineDifferential.openEngine(rules, ordering, restore);
     }
@@ -548,7 +539,7 @@ class RuleEngineOperatorTest {
                 + stages;
     }
 
-    private static String stage(String name, String amountCondition, String times, String follows) {
+    static String stage(String name, String amountCondition, String times, String follows) {
         return "  - stage: "
                 + name
                 + "\n"
@@ -559,7 +550,7 @@ class RuleEngineOperatorTest {
                 + (times.isEmpty() ? "" : "    times: " + times + "\n    greedy: true\n");
     }
 
-    private static String stageOfType(String name, String type, String follows) {
+    static String stageOfType(String name, String type, String follows) {
         return "  - stage: "
                 + name
                 + "\n"

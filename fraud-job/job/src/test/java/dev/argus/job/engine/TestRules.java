@@ -21,9 +21,15 @@ final class TestRules {
 
     /** The rules of one pack, one YAML text per rule; null when the pack is invalid. */
     static List<Rule> pack(String... yamls) throws IOException {
+        return packOfVersion("test-1", yamls);
+    }
+
+    /** {@link #pack} with the pack's version. */
+    static List<Rule> packOfVersion(String version, String... yamls) throws IOException {
         Path dir = Files.createTempDirectory("argus-test-rules-");
         try {
-            Files.writeString(dir.resolve("pack.yaml"), "version: test-1\nquiet_period: 0s\n");
+            Files.writeString(
+                    dir.resolve("pack.yaml"), "version: " + version + "\nquiet_period: 0s\n");
             for (String yaml : yamls) {
                 String id = yaml.substring(4, yaml.indexOf('\n')).trim();
                 Files.writeString(dir.resolve(id + ".yaml"), yaml);
