@@ -9,17 +9,24 @@ import dev.argus.model.ControlCommand;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlProblem;
 import dev.argus.model.ControlStatus;
+import dev.argus.model.DeployPack;
+import dev.argus.model.PackFile;
 import dev.argus.model.ReceivedCommand;
+import dev.argus.model.RollBack;
 import dev.argus.model.RuleMode;
 import dev.argus.model.SetRuleMode;
 import dev.argus.model.SnoozeRule;
 import dev.argus.model.Transaction;
 import dev.argus.model.UnsnoozeRule;
+import dev.argus.rules.PackFiles;
 import dev.argus.rules.Rule;
 import dev.argus.rules.RulePackLoader;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -211,6 +218,167 @@ class ControlFunctionTest {
         assertThat(changes()).extracting(ControlChange::getCommandId).containsExactly("u1", "u3");
     }
 
+    @Test
+    void deploysAPackSaysWhatChangesAndJudgesLaterCommandsByIt() throws Exception {
+        harness = open(null);
+        Map<String, String> files = startFiles();
+        files.put("pack.yaml", files.get("pack.yaml").replace(START, "2099.1"));
+        files.put("cards/card-testing.yaml", tuned(files.get("cards/card-testing.yaml")));
+        files.remove("money-laundering/structuring.yaml");
+
+        ControlStatus deployed = send(command("d1", deploy(files), null));
+        ControlStatus modeOfRemoved =
+                send(command("m1", mode("structuring", RuleMode.SHADOW), null));
+
+        assertThat(deployed.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(deployed.getPackVersion()).isEqualTo("2099.1");
+        assertThat(deployed.getEffectiveAt()).isEqualTo(T0.plus(MARGIN));
+        assertThat(deployed.getCommand())
+                .startsWith("deploy pack 2099.1 from the test's directory (")
+                .contains(
+                        (RULES.size() - 1) + " rules running",
+                        "changed card-testing v2 to v3",
+                        "removed structuring");
+        assertThat(changes())
+                .singleElement()
+                .satisfies(
+                        c -> {
+                            assertThat(c.getChange()).isInstanceOf(DeployPack.class);
+                            assertThat(c.getBaseVersion()).isEqualTo(START);
+                            assertThat(c.getEffectiveAt()).isEqualTo(T0.plus(MARGIN));
+                        });
+        assertThat(modeOfRemoved.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
+        assertThat(modeOfRemoved.getProblems().get(0).getMessage())
+                .isEqualTo("the job runs no rule structuring (pack 2099.1)");
+    }
+
+    @Test
+    void refusesABrokenPackWithFileLineAndRuleAndKeepsThePackInForce() throws Exception {
+        harness = open(null);
+        Map<String, String> files = startFiles();
+        files.put("pack.yaml", files.get("pack.yaml").replace(START, "2099.3"));
+        String cardTesting = files.get("cards/card-testing.yaml");
+        files.put(
+                "cards/card-testing.yaml",
+                cardTesting.replace(
+                        "txn.amount.amount_minor >= 50000", "txn.amount.amount_minr >= 50000"));
+        files.put("velocity/count-velocity.yaml", "id: count-velocity\nversion: [\n");
+
+        ControlStatus refused = send(command("d3", deploy(files), null));
+        ControlStatus mode = send(command("m1", mode("card-testing", RuleMode.SHADOW), null));
+
+        assertThat(refused.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
+        assertThat(refused.getPackVersion()).isEqualTo(START);
+        int line = lineOf(cardTesting, "amount_minor >= 50000");
+        assertThat(refused.getProblems())
+                .anySatisfy(
+                        p -> {
+                            assertThat(p.getFile()).isEqualTo("cards/card-testing.yaml");
+                            assertThat(p.getRuleId()).isEqualTo("card-testing");
+                            assertThat(p.getLine()).isBetween(line - 3, line);
+                            assertThat(p.getMessage()).contains("amount_minr");
+                            assertThat(p.getHint()).isNotBlank();
+                        })
+                .anySatisfy(
+                        p -> {
+                            assertThat(p.getFile()).isEqualTo("velocity/count-velocity.yaml");
+                            assertThat(p.getLine()).isPositive();
+                        });
+        assertThat(mode.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(mode.getPackVersion()).isEqualTo(START);
+        assertThat(changes()).extracting(ControlChange::getCommandId).containsExactly("m1");
+    }
+
+    @Test
+    void rollsBackToAPackItRanAndRefusesAVersionThatNamesOtherFiles() throws Exception {
+        harness = open(null);
+        Map<String, String> v1 = startFiles();
+        v1.put("pack.yaml", v1.get("pack.yaml").replace(START, "2099.1"));
+        Map<String, String> otherV1 = new TreeMap<>(v1);
+        otherV1.put("cards/card-testing.yaml", tuned(v1.get("cards/card-testing.yaml")));
+
+        ControlStatus first = send(command("d1", deploy(v1), null));
+        ControlStatus again = send(command("d2", deploy(v1), null));
+        ControlStatus other = send(command("d3", deploy(otherV1), null));
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+        harness = open(snapshot);
+        ControlStatus back = send(command("r1", new RollBack(START), null));
+        ControlStatus unknown = send(command("r2", new RollBack("1999.1"), null));
+        ControlStatus forward = send(command("r3", new RollBack("2099.1"), null));
+
+        assertThat(first.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(again.getProblems())
+                .extracting(ControlProblem::getMessage)
+                .containsExactly("pack 2099.1 is in force already");
+        assertThat(other.getProblems().get(0).getMessage())
+                .startsWith("pack 2099.1 ran before with other files");
+        assertThat(back.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(back.getPackVersion()).isEqualTo(START);
+        assertThat(back.getCommand()).startsWith("roll back to pack " + START);
+        assertThat(unknown.getProblems().get(0).getMessage())
+                .isEqualTo("this job never ran pack 1999.1");
+        assertThat(forward.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(changes())
+                .extracting(
+                        c ->
+                                c.getCommandId()
+                                        + " "
+                                        + PackTimeline.files((DeployPack) c.getChange())
+                                                .get("pack.yaml")
+                                                .contains("2099.1"))
+                .containsExactly("r1 false", "r3 true");
+    }
+
+    @Test
+    void refusesADeployThatWouldTakeEffectBeforeThePendingOne() throws Exception {
+        harness = open(null);
+        Map<String, String> v1 = startFiles();
+        v1.put("pack.yaml", v1.get("pack.yaml").replace(START, "2099.1"));
+        Map<String, String> v2 = startFiles();
+        v2.put("pack.yaml", v2.get("pack.yaml").replace(START, "2099.2"));
+
+        send(command("d1", deploy(v1), T0.plus(Duration.ofHours(2))));
+        ControlStatus earlier = send(command("d2", deploy(v2), T0.plus(Duration.ofHours(1))));
+
+        assertThat(earlier.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
+        assertThat(earlier.getProblems().get(0).getMessage())
+                .isEqualTo(
+                        "pack 2099.1 takes effect at "
+                                + T0.plus(Duration.ofHours(2))
+                                + ", after this one would");
+    }
+
+    static final String START = RULES.get(0).packVersion();
+
+    /** The built-in pack's files, to change. */
+    static Map<String, String> startFiles() throws Exception {
+        return new TreeMap<>(PackFiles.read(RulePackLoader.resolve(RulePackLoader.BUILT_IN)));
+    }
+
+    /** card-testing with a lower threshold for the large payment: version 3, same pattern. */
+    static String tuned(String cardTesting) {
+        return cardTesting
+                .replace("version: 2", "version: 3")
+                .replace("amount_minor >= 50000", "amount_minor >= 40000");
+    }
+
+    static DeployPack deploy(Map<String, String> files) {
+        List<PackFile> list = new ArrayList<>();
+        files.forEach((path, content) -> list.add(new PackFile(path, content)));
+        return new DeployPack("the test's directory", list);
+    }
+
+    private static int lineOf(String text, String part) {
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains(part)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError(part + " not in the file");
+    }
+
     private ControlStatus send(ControlCommand command) throws Exception {
         int before = harness.extractOutputValues().size();
         harness.processElement1(
@@ -262,7 +430,14 @@ class ControlFunctionTest {
             open(OperatorSubtaskState restoreFrom) throws Exception {
         var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new KeyedCoProcessOperator<>(new ControlFunction(RULES, DISORDER, MARGIN)),
+                        new KeyedCoProcessOperator<>(
+                                new ControlFunction(
+                                        RULES,
+                                        startFiles(),
+                                        CepPatternCheck.INSTANCE,
+                                        true,
+                                        DISORDER,
+                                        MARGIN)),
                         (ReceivedCommand c) -> ControlFunction.KEY,
                         (Transaction t) -> ControlFunction.KEY,
                         Types.STRING);
