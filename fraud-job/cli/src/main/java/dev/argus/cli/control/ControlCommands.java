@@ -3,18 +3,29 @@ package dev.argus.cli.control;
 import dev.argus.cli.option.DurationConverter;
 import dev.argus.cli.option.ExitCodes;
 import dev.argus.cli.option.JobProperties;
+import dev.argus.cli.rules.RuleTestRunner;
+import dev.argus.cli.rules.RulesCommand;
 import dev.argus.job.JobConfig;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.ControlCommand;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlStatus;
+import dev.argus.model.DeployPack;
+import dev.argus.model.PackFile;
+import dev.argus.model.RollBack;
 import dev.argus.model.RuleMode;
 import dev.argus.model.SetRuleMode;
 import dev.argus.model.SnoozeRule;
 import dev.argus.model.UnsnoozeRule;
+import dev.argus.rules.PackFiles;
+import dev.argus.rules.RulePackLoader;
+import dev.argus.rules.testing.LabelledStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,9 +38,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * The commands that change a running job through its control topic, and the one that reads its
- * answers: {@code argus rules mode}, {@code argus snooze}, {@code argus unsnooze}, {@code argus
- * rules history}. Each command waits for the job's answer and prints it; exit status 0 when it was
- * applied, 1 when it was refused or no answer came in time, 2 on bad usage.
+ * answers: {@code argus rules deploy}, {@code argus rules rollback}, {@code argus rules mode},
+ * {@code argus snooze}, {@code argus unsnooze}, {@code argus rules history}. Each command waits for
+ * the job's answer and prints it; exit status 0 when it was applied, 1 when it was refused or no
+ * answer came in time, 2 on bad usage.
  */
 public final class ControlCommands {
     private ControlCommands() {}
@@ -89,7 +101,15 @@ public final class ControlCommands {
                 description = "how long to wait for the job's answer (default: ${DEFAULT-VALUE})")
         Duration wait;
 
-        abstract Object what();
+        abstract Object what() throws Exception;
+
+        /**
+         * Checks before anything is sent: null to send, else the exit status (having said why
+         * nothing was sent).
+         */
+        Integer check(PrintWriter out, PrintWriter err) throws Exception {
+            return null;
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -101,6 +121,10 @@ public final class ControlCommands {
             } catch (IllegalArgumentException e) {
                 err.println(e.getMessage());
                 return ExitCodes.USAGE;
+            }
+            Integer refused = check(out, err);
+            if (refused != null) {
+                return refused;
             }
             ControlCommand command = ControlClient.command(what(), effectiveAt).build();
             ControlClient client = new ControlClient(config);
@@ -129,6 +153,90 @@ public final class ControlCommands {
             return answer.get().getOutcome() == ControlOutcome.APPLIED
                     ? ExitCodes.OK
                     : ExitCodes.FAILED;
+        }
+    }
+
+    @Command(
+            name = "deploy",
+            mixinStandardHelpOptions = true,
+            header = "Deploy a rule pack to the running job, without a restart.",
+            description = {
+                "Checks the pack and runs its test cases here first; nothing is sent unless all"
+                        + " pass. The job checks it again and answers: applied, with the pack's"
+                        + " version and the event time from which it judges (--effective-at;"
+                        + " by default the job's control.margin after it reads the command), or"
+                        + " refused, with every problem's file and line, the pack in force going"
+                        + " on.",
+                "Rules whose id and pattern are unchanged keep their partial matches across"
+                        + " the cutover, as across a redeploy; rules whose pattern changed start"
+                        + " clean; removed rules' state is dropped."
+            })
+    public static final class Deploy extends Sends {
+        @Parameters(
+                index = "0",
+                paramLabel = "DIR",
+                arity = "0..1",
+                defaultValue = "rules/pack",
+                description = "the pack's directory, with pack.yaml (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(
+                names = "--skip-tests",
+                description =
+                        "send without running the rules' test cases here (the pack is still"
+                                + " checked)")
+        boolean skipTests;
+
+        @Override
+        Integer check(PrintWriter out, PrintWriter err) throws Exception {
+            RulePackLoader.Result result =
+                    RulePackLoader.load(List.of(dir), !skipTests, CepPatternCheck.INSTANCE);
+            if (!result.valid()) {
+                RulesCommand.printProblems(err, result, "nothing was sent");
+                return ExitCodes.FAILED;
+            }
+            if (!skipTests) {
+                out.printf(
+                        "running %d test cases of pack %s on Flink before sending it ...%n",
+                        result.tests().size(), result.pack().version());
+                out.flush();
+                List<LabelledStream.CaseResult> results =
+                        RuleTestRunner.run(result.pack(), result.tests());
+                if (!results.stream().allMatch(LabelledStream.CaseResult::passed)) {
+                    err.print(LabelledStream.report(results, false));
+                    err.println("nothing was sent: fix the rules or their cases first");
+                    return ExitCodes.FAILED;
+                }
+                out.printf("%d test cases passed%n", results.size());
+            }
+            out.printf("sending pack %s from %s ...%n", result.pack().version(), dir);
+            out.flush();
+            return null;
+        }
+
+        @Override
+        Object what() throws java.io.IOException {
+            List<PackFile> files = new ArrayList<>();
+            PackFiles.read(dir).forEach((path, text) -> files.add(new PackFile(path, text)));
+            return new DeployPack(dir.toAbsolutePath().normalize().toString(), files);
+        }
+    }
+
+    @Command(
+            name = "rollback",
+            mixinStandardHelpOptions = true,
+            header = "Return the running job to a pack version it ran before, without a restart.",
+            description =
+                    "The version the job started with, or one deployed through the control"
+                            + " topic (`argus rules history` lists them). It is deployed again,"
+                            + " from --effective-at, as `argus rules deploy` would.")
+    public static final class Rollback extends Sends {
+        @Parameters(index = "0", paramLabel = "VERSION", description = "the pack's version")
+        String version;
+
+        @Override
+        Object what() {
+            return new RollBack(version);
         }
     }
 

@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "rules",
         mixinStandardHelpOptions = true,
-        header = "The risk team's commands: check, test and measure the rules.",
+        header =
+                "The risk team's commands: check, test and measure the rules; deploy them to the"
+                        + " running job.",
         description =
                 "Each takes PATH...: rule files, test files or directories (default:"
                         + " rules/pack).",
@@ -34,6 +36,8 @@ import picocli.CommandLine.Spec;
             RulesCommand.Validate.class,
             RulesCommand.Test.class,
             RulesCommand.Bench.class,
+            ControlCommands.Deploy.class,
+            ControlCommands.Rollback.class,
             ControlCommands.Mode.class,
             ControlCommands.History.class
         })

@@ -14,6 +14,12 @@ public final class CepPatternCheck implements PatternCheck {
 
     private CepPatternCheck() {}
 
+    private static final long serialVersionUID = 1L;
+
+    private Object readResolve() {
+        return INSTANCE;
+    }
+
     @Override
     public void check(Rule rule) {
         NFACompiler.compileFactory(rule.pattern(), rule.alertsOnTimeout());
