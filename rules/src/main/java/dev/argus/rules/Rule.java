@@ -39,6 +39,11 @@ public final class Rule implements Serializable {
         this.pack = pack;
     }
 
+    /** The names of the pack's lists (rule conditions read them as {@code lists.<name>}). */
+    public java.util.Set<String> listNames() {
+        return java.util.Collections.unmodifiableSet(lists.keySet());
+    }
+
     public RuleSpec spec() {
         return spec;
     }

@@ -67,6 +67,11 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private transient boolean errorLogged;
     private transient Map<String, Object> activation;
 
+    /** The lists as of the entries changed at run time the view was built for. */
+    private transient RuntimeLists.Entries viewOf;
+
+    private transient Map<String, List<String>> view;
+
     /** The last event this condition was evaluated on, if it does not read matched events. */
     private transient EnrichedTransaction lastEvent;
 
@@ -165,17 +170,22 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             views.profile = AvroValues.of(value.getProfile());
         }
         MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
+        RuntimeLists.Entries entries = RuntimeLists.current();
+        if (view == null || entries != viewOf) {
+            view = RuntimeLists.view(lists, entries);
+            viewOf = entries;
+        }
         if (plan != null) {
             try {
-                return plan.test(new ConditionPlan.Frame(views.txn, views.profile, lists, matched));
+                return plan.test(new ConditionPlan.Frame(views.txn, views.profile, view, matched));
             } catch (ConditionPlan.Fallback undecided) {
                 // an error or a value the plan leaves to CEL: CEL decides, and reports errors
             }
         }
         if (activation == null) {
             activation = new HashMap<>(8);
-            activation.put("lists", lists);
         }
+        activation.put("lists", view);
         activation.put("txn", views.txn);
         activation.put("profile", views.profile);
         if (matched != null) {

@@ -359,6 +359,9 @@ public final class ConditionPlan {
         if (!(container instanceof List<?> list)) {
             return fail(); // maps: CEL's rules
         }
+        if (x instanceof String) {
+            return list.contains(x); // one lookup in a named list (RuntimeLists), as CEL does
+        }
         for (Object element : list) {
             if (equal(x, element)) {
                 return true;

@@ -80,7 +80,7 @@ public final class ExplanationTemplate {
         }
         Map<String, Object> activation = new HashMap<>();
         activation.put("matched", new DefaultingMap(matched));
-        activation.put("lists", lists);
+        activation.put("lists", RuntimeLists.view(lists, RuntimeLists.current()));
         if (last != null) {
             activation.put("txn", AvroValues.of(last.getTransaction()));
             activation.put("profile", AvroValues.of(last.getProfile()));

@@ -3,6 +3,7 @@ package dev.argus.job.alerting;
 import dev.argus.job.control.PackTimeline;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
 import dev.argus.model.DeployPack;
 import dev.argus.model.RuleMode;
@@ -119,6 +120,9 @@ public final class AlertGateFunction
     @Override
     public void processBroadcastElement(ControlChange change, Context ctx, Collector<Alert> out)
             throws Exception {
+        if (change.getChange() instanceof ChangeList) {
+            return; // list entries are the rule engine's
+        }
         BroadcastState<String, ControlChange> state = ctx.getBroadcastState(CONTROL);
         state.put(change.getCommandId(), change);
         // a change a later one of the same kind has replaced, in force for 30 days now, is kept

@@ -1,6 +1,7 @@
 package dev.argus.job.control;
 
 import dev.argus.job.savepoint.States;
+import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
 import dev.argus.model.ControlCommand;
 import dev.argus.model.ControlOutcome;
@@ -238,6 +239,9 @@ public final class ControlFunction
                 checkDeploy(deploy, effective, problems);
             }
             change = deploy;
+        } else if (change instanceof ChangeList l) {
+            what = describe(l);
+            checkListChange(l, problems);
         } else if (change instanceof SetRuleMode m) {
             what = "set rule " + m.getRuleId() + " to " + m.getMode();
             Rule rule = runningRule(m.getRuleId(), problems);
@@ -459,6 +463,88 @@ public final class ControlFunction
                                     + ", after this one would",
                             "give an effective time at or after it, or leave it out",
                             null));
+        }
+    }
+
+    /** How many entries one command may change: a larger file goes in several commands. */
+    public static final int MAX_LIST_ENTRIES_PER_COMMAND = 20_000;
+
+    /** How long an entry may be. */
+    static final int MAX_LIST_VALUE_LENGTH = 512;
+
+    private static String describe(ChangeList l) {
+        List<String> parts = new ArrayList<>();
+        if (!l.getPut().isEmpty()) {
+            parts.add("put " + count(l.getPut().size()) + " into");
+        }
+        if (!l.getRemove().isEmpty()) {
+            parts.add("remove " + count(l.getRemove().size()) + " from");
+        }
+        String sample =
+                l.getPut().size() + l.getRemove().size() <= 3
+                        ? " (" + String.join(", ", concat(l.getPut(), l.getRemove())) + ")"
+                        : "";
+        return (parts.isEmpty() ? "change nothing in" : String.join(" and ", parts))
+                + " list "
+                + l.getList()
+                + sample;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static String count(int n) {
+        return n == 1 ? "1 entry" : n + " entries";
+    }
+
+    /** Every reason a list change cannot apply. */
+    private void checkListChange(ChangeList l, List<ControlProblem> problems) {
+        java.util.Set<String> names = timeline.latest().listNames();
+        if (!names.contains(l.getList())) {
+            problems.add(
+                    problem(
+                            "pack " + timeline.latest().version() + " has no list " + l.getList(),
+                            (names.isEmpty()
+                                            ? "it has no lists"
+                                            : "it has "
+                                                    + String.join(
+                                                            ", ", new java.util.TreeSet<>(names)))
+                                    + "; declare the list in pack.yaml (its values may be empty)"
+                                    + " and deploy the pack",
+                            null));
+        }
+        int n = l.getPut().size() + l.getRemove().size();
+        if (n == 0) {
+            problems.add(problem("no entries to put or remove", "give at least one entry", null));
+        }
+        if (n > MAX_LIST_ENTRIES_PER_COMMAND) {
+            problems.add(
+                    problem(
+                            n
+                                    + " entries in one command, more than "
+                                    + MAX_LIST_ENTRIES_PER_COMMAND,
+                            "`argus list put|remove --file` sends a file in commands of "
+                                    + MAX_LIST_ENTRIES_PER_COMMAND
+                                    + " entries",
+                            null));
+        }
+        for (String v : concat(l.getPut(), l.getRemove())) {
+            if (v.isBlank() || v.length() > MAX_LIST_VALUE_LENGTH || !v.strip().equals(v)) {
+                problems.add(
+                        problem(
+                                "the entry '"
+                                        + (v.length() > 40 ? v.substring(0, 40) + "..." : v)
+                                        + "' is empty, longer than "
+                                        + MAX_LIST_VALUE_LENGTH
+                                        + " characters or has spaces around it",
+                                "entries are the values rules compare, like a card token or an"
+                                        + " IBAN, as they appear in transactions",
+                                null));
+                break;
+            }
         }
     }
 

@@ -34,6 +34,11 @@ public final class PackTimeline {
      * @param rules the pack's active rules (not {@code off}), in file order
      */
     public record Pack(String id, String version, long effectiveAt, long offset, List<Rule> rules) {
+        /** The names of the pack's lists. */
+        public java.util.Set<String> listNames() {
+            return rules.get(0).listNames();
+        }
+
         /** The pack's active rule of that id, or null. */
         public Rule rule(String ruleId) {
             for (Rule r : rules) {

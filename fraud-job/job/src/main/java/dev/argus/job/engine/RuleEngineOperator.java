@@ -1,13 +1,17 @@
 package dev.argus.job.engine;
 
 import dev.argus.job.alerting.AlertBuilder;
+import dev.argus.job.control.ListEntries;
 import dev.argus.job.control.PackTimeline;
 import dev.argus.job.engine.WaitingEvents.Pending;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
+import dev.argus.model.DeployPack;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
+import dev.argus.rules.cel.RuntimeLists;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,8 +113,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Map<String, Counter> counters;
     private transient Counter movedToState;
 
-    /** The deploys of the control topic, by command id. */
+    /**
+     * The deploys of the control topic, and its list changes the watermark has not passed yet, by
+     * command id.
+     */
     private transient BroadcastState<String, ControlChange> deploys;
+
+    /** The list entries changed at run time, once the watermark has passed their change. */
+    private transient BroadcastState<String, Boolean> listState;
+
+    private transient ListEntries lists;
 
     private transient PackTimeline timeline;
 
@@ -179,6 +191,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         waiting = new WaitingEvents(eventSerializer);
         waiting.initialize(context, getRuntimeContext().getTaskInfo());
         deploys = context.getOperatorStateStore().getBroadcastState(States.controlChanges());
+        listState = context.getOperatorStateStore().getBroadcastState(States.listEntries());
     }
 
     /** The events waiting in memory go into the snapshot. */
@@ -200,6 +213,12 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         judges = new HashMap<>();
         timeline = new PackTimeline(rules);
         updateTimeline();
+        lists = new ListEntries(store(listState));
+        for (Map.Entry<String, ControlChange> e : deploys.entries()) {
+            if (e.getValue().getChange() instanceof ChangeList) {
+                lists.add(e.getValue());
+            }
+        }
         var engine = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("rule_engine");
         Gauge<Integer> waitingEvents = () -> waiting.size();
         engine.gauge("waiting_events", waitingEvents);
@@ -269,7 +288,42 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         if (timeline.isDeploy(change)) {
             deploys.put(change.getCommandId(), change);
             updateTimeline();
+        } else if (change.getChange() instanceof ChangeList) {
+            deploys.put(change.getCommandId(), change);
+            lists.add(change);
         }
+    }
+
+    /** The broadcast state of list entries as {@link ListEntries} keeps them. */
+    private static ListEntries.Store store(BroadcastState<String, Boolean> state) {
+        return new ListEntries.Store() {
+            @Override
+            public Boolean get(String key) {
+                try {
+                    return state.get(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void put(String key, Boolean in) {
+                try {
+                    state.put(key, in);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public Iterable<Map.Entry<String, Boolean>> entries() {
+                try {
+                    return state.entries();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
     }
 
     /**
@@ -289,6 +343,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 setCurrentKey(account.getKey());
                 advance(read(), account.getValue(), watermark);
             }
+        }
+        for (String id : lists.passed(mark.getTimestamp())) {
+            deploys.remove(id); // in the list entries' state from now on
         }
         List<String> replaced = timeline.replacedBy(mark.getTimestamp());
         if (!replaced.isEmpty()) {
@@ -323,7 +380,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private void updateTimeline() throws Exception {
         List<ControlChange> applied = new ArrayList<>();
         for (Map.Entry<String, ControlChange> e : deploys.entries()) {
-            applied.add(e.getValue());
+            if (e.getValue().getChange() instanceof DeployPack) {
+                applied.add(e.getValue());
+            }
         }
         timeline.update(applied);
         Map<String, Integer> sections = new LinkedHashMap<>();
@@ -377,6 +436,19 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
         lastJudge = judges.get(pack.id());
         return lastJudge;
+    }
+
+    /**
+     * The list entries changed at run time, as of {@code at}, for the conditions this thread
+     * evaluates next; none (the packs' values as they are) while nothing was changed.
+     */
+    private void listsAt(long at) {
+        if (lists.isEmpty()) {
+            RuntimeLists.use(null);
+        } else {
+            lists.at(at);
+            RuntimeLists.use(lists);
+        }
     }
 
     /** A runner of section {@code i} in any pack in force, to migrate an old section. */
@@ -485,6 +557,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         account.clock = at;
         out.setAbsoluteTimestamp(at);
         Judge judge = loaded.use(judgeAt(at));
+        listsAt(at);
         for (int i = 0; i < sectionKeys.length; i++) {
             // a rule the account holds nothing for has nothing to time out
             if (!loaded.holdsNothing(i) && loaded.runs(i)) {
@@ -506,6 +579,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private void step(Loaded loaded, EnrichedTransaction event, long at) throws Exception {
         out.setAbsoluteTimestamp(at);
         Judge judge = loaded.use(judgeAt(at));
+        listsAt(at);
         for (int i = 0; i < sectionKeys.length; i++) {
             if (!loaded.runs(i)
                     || (loaded.holdsNothing(i) && judge.runners[i].cannotStart(event, at))) {

@@ -9,6 +9,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.BooleanSerializer;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
@@ -87,7 +88,19 @@ public final class States {
      */
     public static final String CONTROL_LAST_DEPLOY = "control-last-deploy";
 
+    /**
+     * Operator {@value Uids#RULE_ENGINE}: broadcast, the entries of named lists changed through the
+     * control topic once the watermark has passed their change, by list and value ({@code
+     * <list>\u001f<value>}): in the list (true) or removed from it (false).
+     */
+    public static final String LIST_ENTRIES = "list-entries";
+
     private States() {}
+
+    public static MapStateDescriptor<String, Boolean> listEntries() {
+        return new MapStateDescriptor<>(
+                LIST_ENTRIES, StringSerializer.INSTANCE, BooleanSerializer.INSTANCE);
+    }
 
     public static MapStateDescriptor<String, DeployPack> controlPacks() {
         return new MapStateDescriptor<>(

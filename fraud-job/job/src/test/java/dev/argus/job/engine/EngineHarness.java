@@ -7,6 +7,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -28,6 +29,8 @@ public final class EngineHarness
             throws Exception {
         super(operator, ACCOUNT, null, Types.STRING, maxParallelism, parallelism, subtask);
         setStateBackend(new EmbeddedRocksDBStateBackend());
+        // snapshots in memory, large enough for a million list entries (24 MB)
+        setCheckpointStorage(new JobManagerCheckpointStorage(64 << 20));
     }
 
     /** One subtask of one; {@code restore} a snapshot of an earlier one, or null. */

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.job.engine.RuleEngineOperator.Ordering;
 import dev.argus.model.Alert;
+import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
 import dev.argus.model.DeployPack;
 import dev.argus.model.EnrichedTransaction;
@@ -184,6 +185,95 @@ class RolloutEngineTest {
         process(event("acc-2", "t-after", TransactionType.TRANSFER, 900_000, 110));
         watermarks(T0.plusSeconds(200));
         assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    /** A payment with a card of the deny list. */
+    private static final String DENIED_CARD =
+            rule(
+                    "denied-card",
+                    "1m",
+                    "skip_past_last_event",
+                    "  - stage: denied\n"
+                            + "    where: \"has(txn.card_token) && txn.card_token in"
+                            + " lists.deny_cards\"\n");
+
+    private static final String PACK_WITH_LIST =
+            "version: test-1\nquiet_period: 0s\nlists:\n  deny_cards:\n    values: [c-0]\n";
+
+    @Test
+    void listChangesApplyFromTheirEffectiveTimeAndStayAcrossARestore() throws Exception {
+        harness = EngineHarness.withControl(listEngine(), null);
+        harness.control(list("l1", CUTOVER, List.of("c-1"), List.of("c-0")));
+        card("acc-1", "c-1", 30);
+        card("acc-2", "c-0", 30);
+        card("acc-3", "c-1", 90);
+        card("acc-4", "c-0", 90);
+        watermarks(T0.plusSeconds(100));
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAccountId)
+                .containsExactlyInAnyOrder("acc-2", "acc-3");
+
+        // the watermark passed the change: it is in the list entries' state
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        harness.close();
+        harness = EngineHarness.withControl(listEngine(), snapshot);
+        card("acc-5", "c-1", 120);
+        card("acc-6", "c-0", 120);
+        watermarks(T0.plusSeconds(200));
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAccountId)
+                .containsExactly("acc-5");
+    }
+
+    @Test
+    void aMillionListEntriesAreLookedUpAndKeptInTheSnapshot() throws Exception {
+        harness = EngineHarness.withControl(listEngine(), null);
+        int perCommand = 20_000;
+        for (int command = 0; command < 50; command++) {
+            List<String> cards = new ArrayList<>(perCommand);
+            for (int i = 0; i < perCommand; i++) {
+                cards.add("card-" + (command * perCommand + i));
+            }
+            harness.control(list("l" + command, CUTOVER, cards, List.of()));
+        }
+        watermarks(T0.plusSeconds(61));
+        OperatorSubtaskState snapshot = EngineDifferential.snapshot(harness);
+        harness.close();
+
+        harness = EngineHarness.withControl(listEngine(), snapshot);
+        card("acc-first", "card-0", 70);
+        card("acc-last", "card-999999", 70);
+        card("acc-none", "card-1000000", 70);
+        watermarks(T0.plusSeconds(100));
+        assertThat(harness.extractOutputValues())
+                .extracting(Alert::getAccountId)
+                .containsExactlyInAnyOrder("acc-first", "acc-last");
+    }
+
+    private static RuleEngineOperator listEngine() throws Exception {
+        return new RuleEngineOperator(
+                TestRules.packWith(PACK_WITH_LIST, DENIED_CARD),
+                Ordering.EVENT_TIME,
+                Integer.MAX_VALUE,
+                Duration.ZERO);
+    }
+
+    private ControlChange list(
+            String id, Instant effective, List<String> put, List<String> remove) {
+        return ControlChange.newBuilder()
+                .setCommandId(id)
+                .setOffset(offset++)
+                .setEffectiveAt(effective)
+                .setChange(new ChangeList("deny_cards", put, remove))
+                .setBaseVersion("test-1")
+                .build();
+    }
+
+    private void card(String account, String card, long seconds) throws Exception {
+        Transaction t =
+                event(account, account + "-" + seconds, TransactionType.CARD_PAYMENT, 100, seconds);
+        t.setCardToken(card);
+        process(t);
     }
 
     private static RuleEngineOperator engine(Ordering ordering, Duration hold) throws Exception {

@@ -26,10 +26,14 @@ final class TestRules {
 
     /** {@link #pack} with the pack's version. */
     static List<Rule> packOfVersion(String version, String... yamls) throws IOException {
+        return packWith("version: " + version + "\nquiet_period: 0s\n", yamls);
+    }
+
+    /** {@link #pack} with the given pack.yaml (its version, lists and settings). */
+    static List<Rule> packWith(String packYaml, String... yamls) throws IOException {
         Path dir = Files.createTempDirectory("argus-test-rules-");
         try {
-            Files.writeString(
-                    dir.resolve("pack.yaml"), "version: " + version + "\nquiet_period: 0s\n");
+            Files.writeString(dir.resolve("pack.yaml"), packYaml);
             for (String yaml : yamls) {
                 String id = yaml.substring(4, yaml.indexOf('\n')).trim();
                 Files.writeString(dir.resolve(id + ".yaml"), yaml);

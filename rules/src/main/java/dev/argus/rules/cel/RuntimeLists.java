@@ -1,0 +1,135 @@
+package dev.argus.rules.cel;
+
+import java.util.AbstractList;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The named lists as rule conditions read them ({@code lists.<name>}) when the running job changes
+ * their entries at run time: each list is the pack's values, with the entries put or removed since
+ * on top. The job installs the entries in force for the thread that evaluates ({@link #use}); a
+ * condition then reads each list through a view whose {@code contains} is one hash lookup, so a
+ * list of a million entries costs what one of ten does. Without entries installed (tests, the
+ * backtest, a job without a control topic), conditions read the pack's values as they are.
+ */
+public final class RuntimeLists {
+    /** Entries changed at run time, as of the event being judged. */
+    public interface Entries {
+        /** Whether {@code value} was put (true) or removed (false) at run time; null: neither. */
+        Boolean entry(String list, String value);
+
+        /** Every entry of {@code list} changed at run time, with whether it is in the list. */
+        Map<String, Boolean> entries(String list);
+
+        /** Changes whenever an entry does: a view caches what it listed until then. */
+        long version();
+    }
+
+    private static final ThreadLocal<Entries> CURRENT = new ThreadLocal<>();
+
+    private RuntimeLists() {}
+
+    /** Makes {@code entries} those the thread's conditions read; null: the pack's values only. */
+    public static void use(Entries entries) {
+        if (entries == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(entries);
+        }
+    }
+
+    /** The thread's entries, or null. */
+    static Entries current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * The lists a condition reads: the pack's {@code lists} with {@code entries} on top, or the
+     * pack's as they are without entries.
+     */
+    static Map<String, List<String>> view(Map<String, List<String>> lists, Entries entries) {
+        if (entries == null) {
+            return lists;
+        }
+        Map<String, List<String>> view = new LinkedHashMap<>();
+        lists.forEach((name, values) -> view.put(name, new Member(name, values, entries)));
+        return new AbstractMap<>() {
+            @Override
+            public Set<Entry<String, List<String>>> entrySet() {
+                return view.entrySet();
+            }
+
+            @Override
+            public List<String> get(Object key) {
+                return view.get(key);
+            }
+
+            @Override
+            public boolean containsKey(Object key) {
+                return view.containsKey(key);
+            }
+        };
+    }
+
+    /** One list: membership in one lookup; its elements listed only when a rule iterates. */
+    private static final class Member extends AbstractList<String> {
+        private final String name;
+        private final Set<String> packValues;
+        private final List<String> packOrder;
+        private final Entries entries;
+        private List<String> listed;
+        private long listedAt = -1;
+
+        Member(String name, List<String> packValues, Entries entries) {
+            this.name = name;
+            this.packOrder = packValues;
+            this.packValues = new HashSet<>(packValues);
+            this.entries = entries;
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            if (!(o instanceof String value)) {
+                return false;
+            }
+            Boolean changed = entries.entry(name, value);
+            return changed != null ? changed : packValues.contains(value);
+        }
+
+        @Override
+        public String get(int index) {
+            return listed().get(index);
+        }
+
+        @Override
+        public int size() {
+            return listed().size();
+        }
+
+        private List<String> listed() {
+            if (listed == null || listedAt != entries.version()) {
+                Map<String, Boolean> changed = entries.entries(name);
+                List<String> all = new ArrayList<>();
+                for (String v : packOrder) {
+                    if (!Boolean.FALSE.equals(changed.get(v))) {
+                        all.add(v);
+                    }
+                }
+                changed.forEach(
+                        (v, in) -> {
+                            if (in && !packValues.contains(v)) {
+                                all.add(v);
+                            }
+                        });
+                listed = all;
+                listedAt = entries.version();
+            }
+            return listed;
+        }
+    }
+}
