@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             RulesCommand.class,
             ControlCommands.Snooze.class,
             ControlCommands.Unsnooze.class,
+            ControlCommands.Lists.class,
             ProfileBenchmark.class
         },
         footer = {

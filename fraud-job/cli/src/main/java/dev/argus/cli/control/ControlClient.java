@@ -64,29 +64,50 @@ public final class ControlClient {
      * @return the answer; empty when none came in time
      */
     public Optional<ControlStatus> send(ControlCommand command, Duration wait) throws Exception {
+        return Optional.ofNullable(sendAll(List.of(command), wait, s -> {}).get(0));
+    }
+
+    /**
+     * Sends the commands, in order, and waits up to {@code wait} after the last was written for
+     * their answers, each to {@code onAnswer} as it comes.
+     *
+     * @return the answers in the commands' order; null where none came in time
+     */
+    public List<ControlStatus> sendAll(
+            List<ControlCommand> commands, Duration wait, Consumer<ControlStatus> onAnswer)
+            throws Exception {
         try (KafkaConsumer<byte[], byte[]> statuses = consumer()) {
             TopicPartition partition = new TopicPartition(statusTopic, 0);
             statuses.assign(List.of(partition));
-            // answers come after the command: start from the status topic's end before sending
+            // answers come after the commands: start from the status topic's end before sending
             long from = statuses.endOffsets(List.of(partition)).get(partition);
             statuses.seek(partition, from);
-            write(command);
+            write(commands);
+            java.util.Map<String, Integer> index = new java.util.HashMap<>();
+            for (int i = 0; i < commands.size(); i++) {
+                index.put(commands.get(i).getCommandId(), i);
+            }
+            ControlStatus[] answers = new ControlStatus[commands.size()];
+            int answered = 0;
             ConfluentAvroDeserializer<ControlStatus> deserializer =
                     new ConfluentAvroDeserializer<>(config.registry(), ControlStatus.class);
             long deadline = System.nanoTime() + wait.toNanos();
-            while (System.nanoTime() < deadline) {
+            while (answered < answers.length && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : statuses.poll(Duration.ofMillis(200))) {
                     ControlStatus status = decode(deserializer, r);
-                    if (status != null && status.getCommandId().equals(command.getCommandId())) {
-                        return Optional.of(status);
+                    Integer i = status == null ? null : index.get(status.getCommandId());
+                    if (i != null && answers[i] == null) {
+                        answers[i] = status;
+                        answered++;
+                        onAnswer.accept(status);
                     }
                 }
             }
-            return Optional.empty();
+            return java.util.Arrays.asList(answers);
         }
     }
 
-    private void write(ControlCommand command) throws Exception {
+    private void write(List<ControlCommand> commands) throws Exception {
         Properties props = config.kafkaProperties();
         props.remove("group.id");
         props.remove("isolation.level");
@@ -100,13 +121,19 @@ public final class ControlClient {
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             try {
-                producer.send(
-                                new ProducerRecord<>(
-                                        controlTopic,
-                                        0,
-                                        command.getCommandId().getBytes(StandardCharsets.UTF_8),
-                                        serializer.serialize(controlTopic, command)))
-                        .get();
+                List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+                for (ControlCommand command : commands) {
+                    sent.add(
+                            producer.send(
+                                    new ProducerRecord<>(
+                                            controlTopic,
+                                            0,
+                                            command.getCommandId().getBytes(StandardCharsets.UTF_8),
+                                            serializer.serialize(controlTopic, command))));
+                }
+                for (java.util.concurrent.Future<?> f : sent) {
+                    f.get();
+                }
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof org.apache.kafka.common.KafkaException k) {
                     throw k; // the broker or the topic is not there: the command says so

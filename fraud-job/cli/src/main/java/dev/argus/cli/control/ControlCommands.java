@@ -6,7 +6,9 @@ import dev.argus.cli.option.JobProperties;
 import dev.argus.cli.rules.RuleTestRunner;
 import dev.argus.cli.rules.RulesCommand;
 import dev.argus.job.JobConfig;
+import dev.argus.job.control.ControlFunction;
 import dev.argus.job.engine.CepPatternCheck;
+import dev.argus.model.ChangeList;
 import dev.argus.model.ControlCommand;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlStatus;
@@ -27,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -103,6 +104,11 @@ public final class ControlCommands {
 
         abstract Object what() throws Exception;
 
+        /** The commands to send: one, of {@link #what}, unless a command splits its work. */
+        List<Object> whats() throws Exception {
+            return List.of(what());
+        }
+
         /**
          * Checks before anything is sent: null to send, else the exit status (having said why
          * nothing was sent).
@@ -126,31 +132,49 @@ public final class ControlCommands {
             if (refused != null) {
                 return refused;
             }
-            ControlCommand command = ControlClient.command(what(), effectiveAt).build();
+            List<ControlCommand> commands = new ArrayList<>();
+            for (Object what : whats()) {
+                commands.add(ControlClient.command(what, effectiveAt).build());
+            }
             ControlClient client = new ControlClient(config);
-            Optional<ControlStatus> answer;
+            List<ControlStatus> answers;
             try {
-                answer = client.send(command, wait);
+                answers =
+                        client.sendAll(
+                                commands,
+                                wait,
+                                a -> {
+                                    PrintWriter to =
+                                            a.getOutcome() == ControlOutcome.APPLIED ? out : err;
+                                    ControlClient.print(to, a, false);
+                                    to.flush();
+                                });
             } catch (org.apache.kafka.common.KafkaException e) {
                 err.println(client.unreachable(e));
                 return ExitCodes.FAILED;
             }
-            if (answer.isEmpty()) {
+            int missing = 0;
+            for (int i = 0; i < answers.size(); i++) {
+                if (answers.get(i) == null) {
+                    missing++;
+                }
+            }
+            if (missing > 0) {
                 err.printf(
-                        "no answer from the job within %s. The command (%s) is on the control"
-                                + " topic %s and the job answers it when it reads it: is the job"
-                                + " running with control.enabled=true? `argus rules history`"
-                                + " shows the answer later.%n",
+                        "no answer from the job within %s to %s. The command%s (%s) %s on the"
+                                + " control topic %s and the job answers when it reads them: is"
+                                + " the job running with control.enabled=true? `argus rules"
+                                + " history` shows the answers later.%n",
                         wait.toSeconds() + " s",
-                        command.getCommandId(),
+                        missing == 1 ? "1 command" : missing + " commands",
+                        missing == 1 ? "" : "s",
+                        commands.get(answers.indexOf(null)).getCommandId()
+                                + (missing == 1 ? "" : ", ..."),
+                        missing == 1 ? "is" : "are",
                         config.get("topic.control"));
                 return ExitCodes.FAILED;
             }
-            ControlClient.print(
-                    answer.get().getOutcome() == ControlOutcome.APPLIED ? out : err,
-                    answer.get(),
-                    false);
-            return answer.get().getOutcome() == ControlOutcome.APPLIED
+            return answers.stream().allMatch(a -> a.getOutcome() == ControlOutcome.APPLIED)
                     ? ExitCodes.OK
                     : ExitCodes.FAILED;
         }
@@ -237,6 +261,112 @@ public final class ControlCommands {
         @Override
         Object what() {
             return new RollBack(version);
+        }
+    }
+
+    /** {@code argus list put|remove}. */
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            header = "Change the entries of a named list in the running job, without a restart.",
+            description = {
+                "Rules read a list as lists.<name>; pack.yaml declares it (its values may be"
+                        + " empty). Entries put or removed here stay across deploys and"
+                        + " rollbacks, for every pack that declares the list, and apply to events"
+                        + " from --effective-at on.",
+                "A file of a million entries goes in commands of at most 20,000 entries; each"
+                        + " is answered."
+            },
+            subcommands = {ListPut.class, ListRemove.class})
+    public static final class Lists {}
+
+    /** Entries of a list from arguments or a file, sent in commands of bounded size. */
+    abstract static class ListChanges extends Sends {
+        @Parameters(index = "0", paramLabel = "LIST", description = "the list's name")
+        String list;
+
+        @Parameters(
+                index = "1..*",
+                arity = "0..*",
+                paramLabel = "ENTRY",
+                description = "the entries, e.g. card tokens or IBANs")
+        List<String> entries = new ArrayList<>();
+
+        @Option(
+                names = "--file",
+                paramLabel = "FILE",
+                description =
+                        "a file with one entry per line (blank lines and # comments left out)")
+        Path file;
+
+        abstract boolean put();
+
+        @Override
+        Object what() {
+            throw new UnsupportedOperationException("a list change may take several commands");
+        }
+
+        @Override
+        Integer check(PrintWriter out, PrintWriter err) throws Exception {
+            if (file != null) {
+                try (var lines = java.nio.file.Files.lines(file)) {
+                    lines.map(String::strip)
+                            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                            .forEach(entries::add);
+                }
+            }
+            if (entries.isEmpty()) {
+                err.println("no entries: give them as arguments or with --file");
+                return ExitCodes.USAGE;
+            }
+            return null;
+        }
+
+        @Override
+        List<Object> whats() {
+            List<Object> commands = new ArrayList<>();
+            List<String> chunk = new ArrayList<>();
+            long bytes = 0;
+            for (String entry : entries) {
+                if (chunk.size() == ControlFunction.MAX_LIST_ENTRIES_PER_COMMAND
+                        || bytes + entry.length() > 512 * 1024) {
+                    commands.add(change(chunk));
+                    chunk = new ArrayList<>();
+                    bytes = 0;
+                }
+                chunk.add(entry);
+                bytes += entry.length() + 4;
+            }
+            commands.add(change(chunk));
+            return commands;
+        }
+
+        private ChangeList change(List<String> chunk) {
+            return put()
+                    ? new ChangeList(list, chunk, List.of())
+                    : new ChangeList(list, List.of(), chunk);
+        }
+    }
+
+    @Command(
+            name = "put",
+            mixinStandardHelpOptions = true,
+            header = "Put entries into a named list of the running job.")
+    public static final class ListPut extends ListChanges {
+        @Override
+        boolean put() {
+            return true;
+        }
+    }
+
+    @Command(
+            name = "remove",
+            mixinStandardHelpOptions = true,
+            header = "Remove entries from a named list of the running job (also the pack's own).")
+    public static final class ListRemove extends ListChanges {
+        @Override
+        boolean put() {
+            return false;
         }
     }
 

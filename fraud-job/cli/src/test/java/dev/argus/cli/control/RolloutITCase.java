@@ -58,7 +58,8 @@ class RolloutITCase {
                         "it-2",
                         BIG_ONLINE.formatted(2, 300000),
                         QUICK_REPEAT.formatted(2, "5m"),
-                        TINY_ONLINE);
+                        TINY_ONLINE,
+                        DENIED_CARD);
 
         ArgusRun first = job.argus("rules", "deploy", v1.toString());
         assertThat(first.status()).as(first.err()).isZero();
@@ -87,7 +88,7 @@ class RolloutITCase {
         assertThat(second.out())
                 .contains(
                         "applied: deploy pack it-2 from " + v2,
-                        "added tiny-online-payment v1",
+                        "added denied-card v1, tiny-online-payment v1;",
                         "changed big-online-payment v1 to v2;",
                         "quick-repeat v1 to v2, pattern changed: starts clean",
                         "from " + cutover);
@@ -129,7 +130,38 @@ class RolloutITCase {
         payment("acc-tiny-3", "0.05", after.plusSeconds(5));
         awaitAlert("tiny-online-payment", "acc-tiny-3");
 
-        Instant back = after.plusSeconds(15);
+        // a list entry and a snooze, without a restart, from their effective time on
+        Instant listed = after.plusSeconds(10);
+        ArgusRun put =
+                job.argus(
+                        "list",
+                        "put",
+                        "deny_cards",
+                        "card-acc-deny",
+                        "--effective-at",
+                        listed.toString());
+        assertThat(put.status()).as(put.err()).isZero();
+        assertThat(put.out()).contains("applied: put 1 entry into list deny_cards (card-acc-deny)");
+        ArgusRun snooze =
+                job.argus(
+                        "snooze",
+                        "tiny-online-payment",
+                        "acc-tiny-snoozed",
+                        "--until",
+                        Instant.now().plus(Duration.ofDays(1)).toString(),
+                        "--reason",
+                        "RISK-7",
+                        "--effective-at",
+                        listed.toString());
+        assertThat(snooze.status()).as(snooze.err()).isZero();
+        payment("acc-deny", "20.00", listed.minusSeconds(4));
+        payment("acc-deny", "20.00", listed.plusSeconds(1));
+        payment("acc-tiny-snoozed", "0.05", listed.plusSeconds(1));
+        payment("acc-tiny-6", "0.05", listed.plusSeconds(1));
+        awaitAlert("denied-card", "acc-deny");
+        awaitAlert("tiny-online-payment", "acc-tiny-6");
+
+        Instant back = listed.plusSeconds(10);
         ArgusRun rollback =
                 job.argus("rules", "rollback", "it-1", "--effective-at", back.toString());
         assertThat(rollback.status()).as(rollback.err()).isZero();
@@ -158,6 +190,9 @@ class RolloutITCase {
                         "big-online-payment v2 acc-big-2 it-2",
                         "tiny-online-payment v1 acc-tiny-2 it-2",
                         "tiny-online-payment v1 acc-tiny-3 it-2",
+                        // the payment before the entry was put is not on the list
+                        "denied-card v1 acc-deny it-2",
+                        "tiny-online-payment v1 acc-tiny-6 it-2",
                         "big-online-payment v1 acc-big-5 it-1");
 
         ArgusRun history = job.argus("rules", "history");
@@ -166,6 +201,8 @@ class RolloutITCase {
                         l -> assertThat(l).contains("applied: deploy pack it-1"),
                         l -> assertThat(l).contains("applied: deploy pack it-2"),
                         l -> assertThat(l).contains("refused: deploy pack it-3"),
+                        l -> assertThat(l).contains("applied: put 1 entry into list deny_cards"),
+                        l -> assertThat(l).contains("applied: snooze rule tiny-online-payment"),
                         l -> assertThat(l).contains("applied: roll back to pack it-1"));
         assertThat(history.out()).contains("big-online-payment.yaml:", "amount_minr");
     }
@@ -195,7 +232,10 @@ class RolloutITCase {
     private Path pack(String version, String... rules) throws Exception {
         Path pack = Files.createDirectories(dir.resolve(version));
         Files.writeString(
-                pack.resolve("pack.yaml"), "version: " + version + "\nquiet_period: 0s\n");
+                pack.resolve("pack.yaml"),
+                "version: "
+                        + version
+                        + "\nquiet_period: 0s\nlists:\n  deny_cards:\n    values: []\n");
         Path builtIn = RulePackLoader.resolve(RulePackLoader.BUILT_IN);
         for (String file : List.of("card-testing.yaml", "card-testing.test.yaml")) {
             Files.writeString(
@@ -269,8 +309,28 @@ class RolloutITCase {
                           && txn.amount.amount_minor <= 10
                     """;
 
+    /** A payment with a card on the deny list. */
+    private static final String DENIED_CARD =
+            "id: denied-card\n"
+                    + HEAD.formatted(1, "Denied card")
+                    + """
+                    within: 1m
+                    skip: skip_past_last_event
+                    pattern:
+                      - stage: denied
+                        where: "has(txn.card_token) && txn.card_token in lists.deny_cards"
+                    """;
+
     private static final Map<String, String> TESTS =
             Map.of(
+                    "denied-card",
+                    """
+                    cases:
+                      - name: no card is denied in the pack itself
+                        events:
+                          - {id: p, at: 0s, amount: 20.00}
+                        expect: []
+                    """,
                     "big-online-payment",
                     """
                     cases:
