@@ -134,9 +134,18 @@ public final class Rule implements Serializable {
                         s.skipStage(),
                         s.alertOn(),
                         s.quietPeriod(),
+                        s.maxAlertsPerMinute(),
                         s.stages()),
                 lists,
                 pack);
+    }
+
+    /**
+     * The most alerts the rule may raise in one minute of event time before the running job
+     * switches it to shadow (its brake); 0 for no limit.
+     */
+    public int maxAlertsPerMinute() {
+        return spec.maxAlertsPerMinute();
     }
 
     /** Whether the rule alerts when its last stage fails to arrive in time (absence). */

@@ -41,7 +41,8 @@ final class RuleReader {
                     "typology",
                     "skip",
                     "alert_on",
-                    "quiet_period");
+                    "quiet_period",
+                    "max_alerts_per_minute");
     static final List<String> STAGE_REQUIRED = List.of("stage", "where");
     static final List<String> STAGE_OPTIONAL =
             List.of("follows", "times", "optional", "greedy", "loop");
@@ -164,6 +165,9 @@ final class RuleReader {
                         rule.has("quiet_period")
                                 ? rule.duration("quiet_period").orElse(null)
                                 : null,
+                        rule.has("max_alerts_per_minute")
+                                ? rule.integer("max_alerts_per_minute", 1, 1_000_000).orElse(0)
+                                : 0,
                         stages));
     }
 

@@ -31,6 +31,7 @@ public record RuleSpec(
         String skipStage,
         AlertOn alertOn,
         Duration quietPeriod,
+        int maxAlertsPerMinute,
         List<Stage> stages)
         implements Serializable {
 

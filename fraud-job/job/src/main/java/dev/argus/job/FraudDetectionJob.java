@@ -108,7 +108,10 @@ public final class FraudDetectionJob {
      * topic, and the changes applied for the alert gates.
      */
     private static FraudDetectionPipeline.Changes control(
-            JobConfig config, PipelineConfig pipeline, DataStream<Transaction> valid) {
+            JobConfig config,
+            PipelineConfig pipeline,
+            DataStream<Transaction> valid,
+            DataStream<ControlStatus>[] answers) {
         Duration disorder = pipeline.maxOutOfOrderness();
         Duration margin = config.duration("control.margin");
         DataStream<ReceivedCommand> commands =
@@ -139,10 +142,7 @@ public final class FraudDetectionJob {
                         .setParallelism(1)
                         .setMaxParallelism(1)
                         .name("decide control commands");
-        statuses.sinkTo(KafkaIo.controlStatusSink(config))
-                .uid(Uids.CONTROL_STATUS_SINK)
-                .setParallelism(1)
-                .name("answers to the status topic");
+        answers[0] = statuses;
         return new FraudDetectionPipeline.Changes(
                 statuses.getSideOutput(ControlFunction.CHANGES),
                 ControlFunction.horizon(disorder, margin));
@@ -167,12 +167,23 @@ public final class FraudDetectionJob {
             PipelineConfig pipeline,
             Source<Decoded, ?, ?> transactions) {
         LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
+        @SuppressWarnings("unchecked")
+        DataStream<ControlStatus>[] answers = new DataStream[1];
         FraudDetectionPipeline.Control control =
                 Boolean.parseBoolean(config.get("control.enabled"))
-                        ? valid -> control(config, pipeline, valid)
+                        ? valid -> control(config, pipeline, valid, answers)
                         : null;
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(env, transactions, pipeline, control);
+        if (answers[0] != null) {
+            // the answers to commands, and what the job decided on its own (a brake)
+            answers[0]
+                    .union(outputs.announcements())
+                    .sinkTo(KafkaIo.controlStatusSink(config))
+                    .uid(Uids.CONTROL_STATUS_SINK)
+                    .setParallelism(1)
+                    .name("answers to the status topic");
+        }
         outputs.alerts()
                 .sinkTo(KafkaIo.alertsSink(config))
                 .uid(Uids.ALERTS_SINK)

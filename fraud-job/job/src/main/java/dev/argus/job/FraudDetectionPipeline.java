@@ -1,6 +1,7 @@
 package dev.argus.job;
 
 import dev.argus.job.alerting.AbsenceToAlertFunction;
+import dev.argus.job.alerting.AlertBrakeFunction;
 import dev.argus.job.alerting.AlertGateFunction;
 import dev.argus.job.alerting.MatchToAlertFunction;
 import dev.argus.job.engine.RuleEngineOperator;
@@ -13,6 +14,7 @@ import dev.argus.job.profile.ProfileFunction;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
 import dev.argus.model.ControlChange;
+import dev.argus.model.ControlStatus;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
@@ -51,11 +53,14 @@ public final class FraudDetectionPipeline {
      *
      * @param alerts alerts of rules in {@code enforce} mode, for payment systems
      * @param shadowAlerts alerts of rules in {@code shadow} mode, measured and never acted on
+     * @param announcements with a control topic, what the job decided on its own (a rule's brake),
+     *     for the status topic; null without one
      */
     public record Outputs(
             DataStream<Alert> alerts,
             DataStream<Alert> shadowAlerts,
-            DataStream<DeadLetter> deadLetters) {}
+            DataStream<DeadLetter> deadLetters,
+            DataStream<ControlStatus> announcements) {}
 
     public static Outputs build(
             StreamExecutionEnvironment env,
@@ -92,10 +97,27 @@ public final class FraudDetectionPipeline {
                 validTransactions(env, transactions, config);
         Changes changes = control == null ? null : control.attach(valid);
         Detection detection = detect(enriched(valid, config), config, "", changes);
+        DataStream<DeadLetter> dead =
+                valid.getSideOutput(DeadLetters.TAG).union(detection.lateDeadLetters());
+        if (changes == null) {
+            return new Outputs(detection.alerts(), detection.shadowAlerts(), dead, null);
+        }
+        // the brake on runaway rules: it needs the control topic to be released and announced
+        SingleOutputStreamOperator<Alert> braked =
+                detection
+                        .alerts()
+                        .keyBy(Alert::getRuleId)
+                        .connect(changes.changes().broadcast(AlertBrakeFunction.CONTROL))
+                        .process(
+                                new AlertBrakeFunction(config.rules()),
+                                new AvroTypeInfo<>(Alert.class))
+                        .uid(Uids.ALERT_BRAKE)
+                        .name("brake on runaway rules");
         return new Outputs(
-                detection.alerts(),
-                detection.shadowAlerts(),
-                valid.getSideOutput(DeadLetters.TAG).union(detection.lateDeadLetters()));
+                braked,
+                detection.shadowAlerts().union(braked.getSideOutput(AlertBrakeFunction.BRAKED)),
+                dead,
+                braked.getSideOutput(AlertBrakeFunction.ANNOUNCEMENTS));
     }
 
     /**

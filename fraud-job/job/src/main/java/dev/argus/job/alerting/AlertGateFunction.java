@@ -128,7 +128,7 @@ public final class AlertGateFunction
         // a change a later one of the same kind has replaced, in force for 30 days now, is kept
         // no longer: only an alert that old could still need it
         long horizon = change.getEffectiveAt().toEpochMilli() - Duration.ofDays(30).toMillis();
-        timeline.update(values(state.immutableEntries()));
+        timeline.updateFrom(state.immutableEntries());
         List<String> replaced = new ArrayList<>(timeline.replacedBy(horizon));
         Map<String, List<ControlChange>> index = index(state.immutableEntries());
         for (List<ControlChange> changes : index.values()) {
@@ -148,14 +148,8 @@ public final class AlertGateFunction
         for (String id : replaced) {
             state.remove(id);
         }
-        timeline.update(values(state.immutableEntries()));
+        timeline.updateFrom(state.immutableEntries());
         changesByRule = null; // rebuilt from the state at the next alert
-    }
-
-    private static List<ControlChange> values(Iterable<Map.Entry<String, ControlChange>> entries) {
-        List<ControlChange> values = new ArrayList<>();
-        entries.forEach(e -> values.add(e.getValue()));
-        return values;
     }
 
     @Override
@@ -201,7 +195,7 @@ public final class AlertGateFunction
         if (changesByRule == null) {
             // after a restore, or a change: the broadcast state has what this instance applied
             changesByRule = index(ctx.getBroadcastState(CONTROL).immutableEntries());
-            timeline.update(values(ctx.getBroadcastState(CONTROL).immutableEntries()));
+            timeline.updateFrom(ctx.getBroadcastState(CONTROL).immutableEntries());
         }
         long at = alert.getLastEventTime().toEpochMilli();
         PackTimeline.Pack pack = timeline.at(at);

@@ -111,6 +111,13 @@ public final class PackTimeline {
         packs = Collections.unmodifiableList(next);
     }
 
+    /** {@link #update} from a broadcast state's entries. */
+    public void updateFrom(Iterable<Map.Entry<String, ControlChange>> entries) {
+        List<ControlChange> changes = new ArrayList<>();
+        entries.forEach(e -> changes.add(e.getValue()));
+        update(changes);
+    }
+
     /** The pack that judges an event of time {@code at}. */
     public Pack at(long at) {
         Pack found = packs.get(0);

@@ -10,6 +10,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.BooleanSerializer;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
@@ -95,7 +96,22 @@ public final class States {
      */
     public static final String LIST_ENTRIES = "list-entries";
 
+    /** Operator {@value Uids#ALERT_BRAKE}: per rule, the event time its brake engaged. */
+    public static final String BRAKED_FROM = "braked-from";
+
+    /** Operator {@value Uids#ALERT_BRAKE}: per rule, its alerts per minute of event time. */
+    public static final String ALERTS_PER_MINUTE = "alerts-per-minute";
+
     private States() {}
+
+    public static ValueStateDescriptor<Long> brakedFrom() {
+        return new ValueStateDescriptor<>(BRAKED_FROM, LongSerializer.INSTANCE);
+    }
+
+    public static MapStateDescriptor<Long, Integer> alertsPerMinute() {
+        return new MapStateDescriptor<>(
+                ALERTS_PER_MINUTE, LongSerializer.INSTANCE, IntSerializer.INSTANCE);
+    }
 
     public static MapStateDescriptor<String, Boolean> listEntries() {
         return new MapStateDescriptor<>(

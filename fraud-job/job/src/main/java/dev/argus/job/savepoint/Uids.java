@@ -13,6 +13,9 @@ public final class Uids {
     public static final String ACCOUNT_PROFILE = "account-profile";
     public static final String ALERT_GATE = "alert-gate";
 
+    /** The brake on runaway rules, keyed by rule: only with a control topic. */
+    public static final String ALERT_BRAKE = "alert-brake";
+
     /**
      * The rule engine: every rule in one operator. Its state keeps each rule's partial matches
      * under the rule's id and pattern fingerprint, so a changed pack restores into the same

@@ -237,7 +237,7 @@ class AlertGateFunctionTest {
         harness.processElement(new StreamRecord<>(alert, alert.getLastEventTime().toEpochMilli()));
     }
 
-    private static Alert alert(String id, String rule, String account, long secondsAfterT0) {
+    static Alert alert(String id, String rule, String account, long secondsAfterT0) {
         Instant at = T0.plusSeconds(secondsAfterT0);
         return Alert.newBuilder()
                 .setAlertId(id)
