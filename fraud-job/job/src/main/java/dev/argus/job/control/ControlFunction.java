@@ -35,6 +35,7 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -78,6 +79,12 @@ public final class ControlFunction
     private transient MapState<String, Long> snoozes;
     private transient MapState<String, DeployPack> deployed;
     private transient ValueState<ControlChange> lastDeploy;
+
+    /** The highest watermark this function has seen, kept to within a second. */
+    private transient ValueState<Long> watermarkSeen;
+
+    /** Whether a timer keeps {@link #watermarkSeen} up to date. */
+    private transient boolean ticking;
 
     /** The packs in force over event time, as the engine and the gates see them. */
     private transient PackTimeline timeline;
@@ -162,6 +169,7 @@ public final class ControlFunction
         snoozes = getRuntimeContext().getMapState(States.controlSnoozes());
         deployed = getRuntimeContext().getMapState(States.controlPacks());
         lastDeploy = getRuntimeContext().getState(States.controlLastDeploy());
+        watermarkSeen = getRuntimeContext().getState(States.controlWatermark());
         timeline = new PackTimeline(startRules);
         var group = getRuntimeContext().getMetricGroup().addGroup("argus").addGroup("control");
         applied = group.counter("applied");
@@ -199,6 +207,9 @@ public final class ControlFunction
         refreshPackInForce();
         String packVersion = timeline.latest().version();
         long earliest = earliest(ctx.timerService().currentWatermark(), received);
+        if (!ticking) {
+            track(ctx.timerService());
+        }
         long effective =
                 command.getEffectiveAt() == null
                         ? earliest
@@ -356,13 +367,48 @@ public final class ControlFunction
      * up. So an alert is judged only once every change that could apply to it has arrived. Before
      * the first watermark nothing has been judged: the command's append time plus the margin.
      */
-    private long earliest(long watermark, ReceivedCommand received) {
-        if (watermark == Long.MIN_VALUE) {
+    private long earliest(long watermark, ReceivedCommand received) throws Exception {
+        Long seen = watermarkSeen.value();
+        if (watermark == Long.MIN_VALUE && seen == null) {
             return received.getAppendedAt().toEpochMilli() + marginMillis;
         }
-        return watermark > Long.MAX_VALUE - horizonMillis
-                ? Long.MAX_VALUE
-                : watermark + horizonMillis;
+        // after a restore the watermark starts over: what the job had judged before is bounded by
+        // the watermark this function had seen, which it keeps to within a second
+        long floor = seen == null || watermark >= seen ? watermark : seen + TICK_MILLIS;
+        return floor > Long.MAX_VALUE - horizonMillis ? Long.MAX_VALUE : floor + horizonMillis;
+    }
+
+    /** How closely the function keeps track of its watermark in its state. */
+    private static final long TICK_MILLIS = 1_000;
+
+    /**
+     * Keeps the watermark in state, to within {@link #TICK_MILLIS}: one event-time timer a second
+     * of event time, from the first command on.
+     */
+    private void track(TimerService timers) throws Exception {
+        long watermark = timers.currentWatermark();
+        if (watermark == Long.MIN_VALUE) {
+            if (!ticking) {
+                timers.registerEventTimeTimer(Long.MIN_VALUE + 1); // at the first watermark
+                ticking = true;
+            }
+            return;
+        }
+        Long seen = watermarkSeen.value();
+        if (seen == null || watermark > seen) {
+            watermarkSeen.update(watermark);
+        }
+        long next =
+                watermark > Long.MAX_VALUE - TICK_MILLIS ? Long.MAX_VALUE : watermark + TICK_MILLIS;
+        timers.registerEventTimeTimer(next);
+        ticking = true;
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ControlStatus> out)
+            throws Exception {
+        ticking = false;
+        track(ctx.timerService());
     }
 
     /** The rule the job runs (in the pack in force last), or null with the problem. */

@@ -102,7 +102,17 @@ public final class States {
     /** Operator {@value Uids#ALERT_BRAKE}: per rule, its alerts per minute of event time. */
     public static final String ALERTS_PER_MINUTE = "alerts-per-minute";
 
+    /**
+     * Operator {@value Uids#CONTROL}: the highest watermark the control function has seen, to
+     * within a second: after a restore, no command takes effect before it.
+     */
+    public static final String CONTROL_WATERMARK = "control-watermark";
+
     private States() {}
+
+    public static ValueStateDescriptor<Long> controlWatermark() {
+        return new ValueStateDescriptor<>(CONTROL_WATERMARK, LongSerializer.INSTANCE);
+    }
 
     public static ValueStateDescriptor<Long> brakedFrom() {
         return new ValueStateDescriptor<>(BRAKED_FROM, LongSerializer.INSTANCE);

@@ -349,6 +349,35 @@ class ControlFunctionTest {
                                 + ", after this one would");
     }
 
+    @Test
+    void afterARestoreNoCommandTakesEffectBeforeTheWatermarkItHadSeen() throws Exception {
+        harness = open(null);
+        // a replay: the job's event time runs a month behind the wall clock
+        Instant watermark = T0.minus(Duration.ofDays(30));
+        harness.processWatermark2(new Watermark(watermark.toEpochMilli()));
+        send(command("c1", mode("card-testing", RuleMode.SHADOW), null));
+        harness.processWatermark2(new Watermark(watermark.plusSeconds(60).toEpochMilli()));
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+
+        // restored, before any watermark: the job has judged events up to a minute later
+        harness = open(snapshot);
+        ControlStatus tooEarly =
+                send(
+                        command(
+                                "c2",
+                                mode("card-testing", RuleMode.ENFORCE),
+                                watermark.plusSeconds(30)));
+        ControlStatus byDefault = send(command("c3", mode("card-testing", RuleMode.ENFORCE), null));
+
+        assertThat(tooEarly.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
+        // not the wall clock's append time plus the margin, which a replay is far behind
+        assertThat(byDefault.getEffectiveAt())
+                .isBetween(
+                        watermark.plusSeconds(60).plus(DISORDER).plus(MARGIN),
+                        watermark.plusSeconds(61).plus(DISORDER).plus(MARGIN));
+    }
+
     static final String START = RULES.get(0).packVersion();
 
     /** The built-in pack's files, to change. */
