@@ -124,7 +124,7 @@ public final class AlertBrakeFunction
             ctx.output(BRAKED, alert);
             return;
         }
-        PackTimeline.Pack pack = timeline.at(at);
+        PackTimeline.Pack pack = timeline.judged(alert.getPackVersion(), at);
         Rule rule = pack.rule(alert.getRuleId());
         int limit = rule == null ? 0 : rule.maxAlertsPerMinute();
         if (limit > 0) {

@@ -158,7 +158,8 @@ public final class AlertGateFunction
         if (holdMillis > 0) {
             long at = alert.getLastEventTime().toEpochMilli();
             boolean waiting = held.get().iterator().hasNext();
-            if (waiting || !judgeable(at, ctx.timerService().currentWatermark())) {
+            refresh(ctx);
+            if (waiting || !judgeable(alert, ctx.timerService().currentWatermark())) {
                 // behind an alert of the account that waits, or beyond the horizon: wait
                 held.add(alert);
                 ctx.timerService().registerEventTimeTimer(at - holdMillis + 1);
@@ -175,30 +176,46 @@ public final class AlertGateFunction
         long watermark = ctx.timerService().currentWatermark();
         List<Alert> waiting = new ArrayList<>();
         held.get().forEach(waiting::add);
+        refresh(ctx);
         int released = 0;
-        while (released < waiting.size()
-                && judgeable(waiting.get(released).getLastEventTime().toEpochMilli(), watermark)) {
+        while (released < waiting.size() && judgeable(waiting.get(released), watermark)) {
             judge(waiting.get(released), ctx, out);
             released++;
         }
         if (released > 0) {
             held.update(waiting.subList(released, waiting.size()));
         }
+        if (released < waiting.size() && watermark != Long.MAX_VALUE) {
+            // the first still waits: at the latest for the deploy of its pack, so look again at
+            // the next watermark
+            ctx.timerService().registerEventTimeTimer(watermark + 1);
+        }
     }
 
-    /** Whether no control change can come any more for an alert of event time {@code at}. */
-    private boolean judgeable(long at, long watermark) {
-        return watermark != Long.MIN_VALUE && at - holdMillis < watermark;
+    /**
+     * Whether no control change can come any more for the alert: the watermark is less than the
+     * horizon behind its last event, and the deploy of the pack that judged it has arrived (an
+     * absence rule's alert, or one judged in arrival ordering, was judged after its last event).
+     */
+    private boolean judgeable(Alert alert, long watermark) {
+        long at = alert.getLastEventTime().toEpochMilli();
+        return watermark != Long.MIN_VALUE
+                && at - holdMillis < watermark
+                && timeline.knows(alert.getPackVersion());
     }
 
-    private void judge(Alert alert, ReadOnlyContext ctx, Collector<Alert> out) throws Exception {
+    /** After a restore, or a change: the broadcast state has what this instance applied. */
+    private void refresh(ReadOnlyContext ctx) throws Exception {
         if (changesByRule == null) {
-            // after a restore, or a change: the broadcast state has what this instance applied
             changesByRule = index(ctx.getBroadcastState(CONTROL).immutableEntries());
             timeline.updateFrom(ctx.getBroadcastState(CONTROL).immutableEntries());
         }
+    }
+
+    private void judge(Alert alert, ReadOnlyContext ctx, Collector<Alert> out) throws Exception {
+        refresh(ctx);
         long at = alert.getLastEventTime().toEpochMilli();
-        PackTimeline.Pack pack = timeline.at(at);
+        PackTimeline.Pack pack = timeline.judged(alert.getPackVersion(), at);
         Rule rule = pack.rule(alert.getRuleId());
         if (rule == null || !pack.version().equals(alert.getPackVersion())) {
             count("unknown_rule");

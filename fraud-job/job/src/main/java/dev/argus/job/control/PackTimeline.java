@@ -131,6 +131,39 @@ public final class PackTimeline {
         return found;
     }
 
+    /**
+     * The pack that judged an alert of pack {@code version} whose last matched event is at {@code
+     * at}: of the packs of that version, the last to take effect at or before {@code at}, else the
+     * first after it (an absence rule's alert is judged when its window ends, which may be after a
+     * cutover its last event came before); the pack in force at {@code at} when none has that
+     * version.
+     */
+    public Pack judged(String version, long at) {
+        Pack before = null;
+        Pack after = null;
+        for (Pack p : packs) {
+            if (!p.version().equals(version)) {
+                continue;
+            }
+            if (p.effectiveAt() <= at) {
+                before = p;
+            } else if (after == null) {
+                after = p;
+            }
+        }
+        return before != null ? before : after != null ? after : at(at);
+    }
+
+    /** Whether a pack of {@code version} is in force at some time. */
+    public boolean knows(String version) {
+        for (Pack p : packs) {
+            if (p.version().equals(version)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The pack in force once every cutover has passed: the last to take effect. */
     public Pack latest() {
         return packs.get(packs.size() - 1);
