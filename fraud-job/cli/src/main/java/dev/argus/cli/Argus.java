@@ -53,7 +53,7 @@ public final class Argus {
 
     /** Runs a command line, printing to {@code out} and {@code err}; returns the exit status. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new Argus());
+        CommandLine commandLine = commandLine();
         versionEverywhere(commandLine, new Version());
         commandLine.setParameterExceptionHandler(Argus::usageError);
         commandLine.setOut(out);
@@ -64,6 +64,21 @@ public final class Argus {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * Every command: those declared on the classes, and the commands of {@code argus rules} that
+     * talk to the running job ({@code dev.argus.cli.control}, which uses {@code
+     * dev.argus.cli.rules} to check and test a pack before deploying it).
+     */
+    public static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new Argus());
+        CommandLine rules = commandLine.getSubcommands().get("rules");
+        rules.addSubcommand(new CommandLine(new ControlCommands.Deploy()));
+        rules.addSubcommand(new CommandLine(new ControlCommands.Rollback()));
+        rules.addSubcommand(new CommandLine(new ControlCommands.Mode()));
+        rules.addSubcommand(new CommandLine(new ControlCommands.History()));
+        return commandLine;
     }
 
     /**

@@ -122,12 +122,18 @@ class ArchitectureTest {
                             "dev.argus.job.profile..",
                             "dev.argus.job.engine..",
                             "dev.argus.job.alerting..",
+                            "dev.argus.job.control..",
                             "dev.argus.job.savepoint..")
                     .should()
                     .dependOnClassesThat()
                     .resideInAPackage("dev.argus.job");
 
-    /** Data flows ingest → profile → engine → alerting: no stage reaches back upstream. */
+    /**
+     * Data flows ingest → profile → engine → alerting: no stage reaches back upstream. The control
+     * topic's package decides commands and says which pack and list entries are in force; the
+     * engine and the alerting stage read that, and it knows neither of them (the engine's check of
+     * a pack's patterns is handed to it).
+     */
     @ArchTest
     static final ArchRule stagesDependOnlyDownstream =
             layeredArchitecture()
@@ -142,14 +148,18 @@ class ArchitectureTest {
                     .definedBy("dev.argus.job.alerting..")
                     .layer("savepoint")
                     .definedBy("dev.argus.job.savepoint..")
+                    .layer("control")
+                    .definedBy("dev.argus.job.control..")
                     .whereLayer("engine")
-                    .mayOnlyAccessLayers("alerting", "savepoint")
+                    .mayOnlyAccessLayers("alerting", "control", "savepoint")
+                    .whereLayer("control")
+                    .mayOnlyAccessLayers("savepoint")
                     .whereLayer("savepoint")
                     .mayNotAccessAnyLayer()
                     .whereLayer("profile")
                     .mayOnlyAccessLayers("savepoint")
                     .whereLayer("alerting")
-                    .mayOnlyAccessLayers("savepoint")
+                    .mayOnlyAccessLayers("control", "savepoint")
                     .whereLayer("ingest")
                     .mayOnlyAccessLayers("savepoint");
 }

@@ -117,8 +117,8 @@ class ArgusCommandTest {
     @Test
     void everyDefaultIsInTheHelp() {
         List<CommandLine> commands = new ArrayList<>();
-        collect(new CommandLine(new Argus()), commands);
-        assertThat(commands).hasSize(14);
+        collect(Argus.commandLine(), commands);
+        assertThat(commands).hasSize(19);
         for (CommandLine command : commands) {
             String help = command.getUsageMessage().replaceAll("\\s+", " ");
             for (OptionSpec option : command.getCommandSpec().options()) {

@@ -1,6 +1,5 @@
 package dev.argus.cli.rules;
 
-import dev.argus.cli.control.ControlCommands;
 import dev.argus.cli.option.ExitCodes;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.rules.RulePackLoader;
@@ -35,11 +34,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             RulesCommand.Validate.class,
             RulesCommand.Test.class,
-            RulesCommand.Bench.class,
-            ControlCommands.Deploy.class,
-            ControlCommands.Rollback.class,
-            ControlCommands.Mode.class,
-            ControlCommands.History.class
+            RulesCommand.Bench.class
+            // deploy, rollback, mode and history: added by Argus.commandLine()
         })
 public final class RulesCommand {
     /** A command on the rules, lists and test files at PATH... */
