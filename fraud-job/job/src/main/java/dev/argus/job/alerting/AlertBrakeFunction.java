@@ -3,6 +3,7 @@ package dev.argus.job.alerting;
 import dev.argus.job.control.PackTimeline;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.AlertMode;
 import dev.argus.model.ControlChange;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlStatus;
@@ -121,6 +122,7 @@ public final class AlertBrakeFunction
         }
         if (braked != null && at >= braked) {
             count(alert.getRuleId(), "braked");
+            alert.setMode(AlertMode.SHADOW);
             ctx.output(BRAKED, alert);
             return;
         }
@@ -138,6 +140,7 @@ public final class AlertBrakeFunction
                 count(alert.getRuleId(), "brakes");
                 ctx.output(ANNOUNCEMENTS, announcement(rule, pack, minute, n, limit, at));
                 count(alert.getRuleId(), "braked");
+                alert.setMode(AlertMode.SHADOW);
                 ctx.output(BRAKED, alert);
                 return;
             }

@@ -3,6 +3,7 @@ package dev.argus.job.alerting;
 import dev.argus.job.control.PackTimeline;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
+import dev.argus.model.AlertMode;
 import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
 import dev.argus.model.DeployPack;
@@ -245,9 +246,13 @@ public final class AlertGateFunction
             lastAlert.put(rule.id(), Math.max(at, previous == null ? at : previous));
         }
         count(rule, "alerts");
+        // the mode the alert was routed by, which the control topic may have changed since the
+        // pack's
         if (mode == RuleMode.ENFORCE) {
+            alert.setMode(AlertMode.ENFORCE);
             out.collect(alert);
         } else {
+            alert.setMode(AlertMode.SHADOW);
             ctx.output(SHADOW, alert);
         }
     }

@@ -548,6 +548,16 @@ public final class ControlFunction
 
     /** Every reason a list change cannot apply. */
     private void checkListChange(ChangeList l, List<ControlProblem> problems) {
+        if (!deploys) {
+            problems.add(
+                    problem(
+                            "this job runs its rules on flink-cep's own operators"
+                                    + " (rules.engine=cep), whose lists are fixed when it starts",
+                            "change the list in pack.yaml and redeploy from a savepoint, or run"
+                                    + " the argus engine (rules.engine=argus)",
+                            null));
+            return;
+        }
         java.util.Set<String> names = timeline.latest().listNames();
         if (!names.contains(l.getList())) {
             problems.add(

@@ -5,6 +5,7 @@ import static dev.argus.model.TransactionBuilder.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.model.Alert;
+import dev.argus.model.AlertMode;
 import dev.argus.model.ControlChange;
 import dev.argus.model.ControlOutcome;
 import dev.argus.model.ControlStatus;
@@ -112,9 +113,15 @@ class AlertBrakeFunctionTest {
         harness.processElement(new StreamRecord<>(alert, alert.getLastEventTime().toEpochMilli()));
     }
 
+    /** The ids of the braked alerts, each of which says it went to the shadow topic. */
     private List<String> braked() {
         var out = harness.getSideOutput(AlertBrakeFunction.BRAKED);
-        return out == null ? List.of() : out.stream().map(r -> r.getValue().getAlertId()).toList();
+        if (out == null) {
+            return List.of();
+        }
+        assertThat(out)
+                .allSatisfy(r -> assertThat(r.getValue().getMode()).isEqualTo(AlertMode.SHADOW));
+        return out.stream().map(r -> r.getValue().getAlertId()).toList();
     }
 
     private List<ControlStatus> announcements() {

@@ -113,8 +113,8 @@ class AlertGateFunctionTest {
                 .extracting(Alert::getAlertId)
                 .containsExactly("m1");
         assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
-                .extracting(r -> r.getValue().getAlertId())
-                .containsExactly("m2");
+                .extracting(r -> r.getValue().getAlertId() + " " + r.getValue().getMode())
+                .containsExactly("m2 SHADOW"); // the mode it was routed by, not the pack's
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
         harness.close();
         harness = open(snapshot);
