@@ -160,6 +160,13 @@ class EngineDifferentialTest {
      * The events with watermarks (the largest time seen minus up to 30 s, now and then) and
      * restores at the given positions. For arrival ordering each account's events are put in time
      * order first.
+     *
+     * <p>An event at or before the last watermark that arrives after a restore, before the next
+     * watermark, is left out. Without the restore both would refuse it as late; but Flink does not
+     * snapshot watermarks, so a restored {@code CepOperator} takes it as on time and feeds it to an
+     * NFA that may have advanced past it (a partial match due to time out can still complete),
+     * while the engine sends it to {@code LATE} when its account's rules are past it, as designed
+     * and tested in {@code RuleEngineOperatorTest}.
      */
     private static List<Step> steps(
             List<EnrichedTransaction> events,
@@ -173,18 +180,23 @@ class EngineDifferentialTest {
         List<Step> steps = new ArrayList<>();
         long maxSeen = Long.MIN_VALUE;
         long watermark = Long.MIN_VALUE;
+        boolean restoredSinceWatermark = false;
         for (int i = 0; i < ordered.size(); i++) {
             if (restores.contains(i)) {
                 steps.add(new Restore());
+                restoredSinceWatermark = true;
             }
             EnrichedTransaction e = ordered.get(i);
             long ts = e.getTransaction().getEventTime().toEpochMilli();
-            steps.add(new Event(e, ts));
+            if (!(restoredSinceWatermark && ts <= watermark)) {
+                steps.add(new Event(e, ts));
+            }
             maxSeen = Math.max(maxSeen, ts);
             if (random.nextInt(4) == 0) {
                 long w = maxSeen - random.nextInt(30_000);
                 if (w > watermark) {
                     watermark = w;
+                    restoredSinceWatermark = false;
                     steps.add(new Watermark(w));
                 }
             }
