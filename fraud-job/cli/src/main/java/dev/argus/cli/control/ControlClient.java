@@ -210,13 +210,11 @@ public final class ControlClient {
         if (s.getOutcome() == ControlOutcome.APPLIED) {
             line.append(", from ").append(s.getEffectiveAt());
         }
-        line.append(" (pack ")
-                .append(s.getPackVersion())
-                .append(", by ")
-                .append(s.getIssuedBy())
-                .append(", control offset ")
-                .append(s.getControlOffset())
-                .append(')');
+        line.append(" (pack ").append(s.getPackVersion()).append(", by ").append(s.getIssuedBy());
+        if (s.getControlOffset() >= 0) {
+            line.append(", control offset ").append(s.getControlOffset());
+        }
+        line.append(')'); // a brake is the job's own decision: no command, no offset
         out.println(line);
         for (ControlProblem p : s.getProblems()) {
             StringBuilder where = new StringBuilder("  - ");
