@@ -78,6 +78,29 @@ class RuleValidationTest {
     }
 
     @Test
+    void readsTheBrakeAndRefusesALimitBelowOne() {
+        RulePackLoader.Result result =
+                pack.write(
+                                RULE,
+                                PackFixture.VALID_RULE.replace(
+                                        "mode: enforce",
+                                        "mode: enforce\nmax_alerts_per_minute: 50"))
+                        .load();
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.pack().rules().get(0).maxAlertsPerMinute()).isEqualTo(50);
+        assertThat(pack.write(RULE, PackFixture.VALID_RULE).load().pack().rules().get(0))
+                .extracting(Rule::maxAlertsPerMinute)
+                .isEqualTo(0);
+        assertThat(
+                        problemsOf(
+                                PackFixture.VALID_RULE.replace(
+                                        "mode: enforce",
+                                        "mode: enforce\nmax_alerts_per_minute: 0")))
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("max_alerts_per_minute"));
+    }
+
+    @Test
     void readsTheTypologyAndRefusesOneThatIsNotKebabCase() {
         RulePackLoader.Result result =
                 pack.write(

@@ -11,13 +11,9 @@ import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
 import dev.argus.sandbox.TopicReader;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
@@ -48,25 +44,9 @@ class ExactlyOnceITCase {
             // every second: the failures, at a quarter and at 90% of a partition and each after
             // a checkpoint taken since the last restart, restart the job from a checkpoint while
             // alerts are being written
-            Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
             long perPartition = stream.size() / 2;
-            FailingDeserializer failing =
-                    new FailingDeserializer(
-                            KafkaIo.transactionDeserializer(config),
-                            flink.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY),
-                            40,
-                            perPartition / 4,
-                            perPartition * 9 / 10);
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
-            flink.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofMillis(200));
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            env.setParallelism(2);
-            FraudDetectionJob.attach(
-                    env, config, KafkaIo.transactionsSource(config, true, failing));
+                    KafkaTestBed.failingJob(config, true, perPartition / 4, perPartition * 9 / 10);
             env.execute("argus-exactly-once-itcase");
 
             assertThat(FailingDeserializer.FAILURES.get()).isEqualTo(2);

@@ -178,6 +178,40 @@ public final class KafkaTestBed implements AutoCloseable {
         env.execute(jobName);
     }
 
+    /**
+     * The job on this JVM's MiniCluster at parallelism 2, with a transactions source that reads 40
+     * ms a record and fails at each of {@code failAt} (an offset of a partition), each time once a
+     * checkpoint has been taken since the last restart: the job restarts from its last checkpoint
+     * ({@link dev.argus.job.ingest.FailingDeserializer} counts records and failures).
+     */
+    public static StreamExecutionEnvironment failingJob(
+            JobConfig config, boolean bounded, long... failAt) throws Exception {
+        Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
+        dev.argus.job.ingest.FailingDeserializer failing =
+                new dev.argus.job.ingest.FailingDeserializer(
+                        KafkaIo.transactionDeserializer(config),
+                        flink.get(
+                                org.apache.flink.configuration.CheckpointingOptions
+                                        .CHECKPOINTS_DIRECTORY),
+                        40,
+                        failAt);
+        flink.set(
+                org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY,
+                "fixed-delay");
+        flink.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                5);
+        flink.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        env.setParallelism(2);
+        FraudDetectionJob.attach(env, config, KafkaIo.transactionsSource(config, bounded, failing));
+        return env;
+    }
+
     /** Loads the rule pack at {@code dir} with its test cases; it must have no problem. */
     public static RulePackLoader.Result loadPack(Path dir) {
         RulePackLoader.Result pack =

@@ -24,9 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -73,25 +70,9 @@ class RolloutExactlyOnceITCase {
             // later in event time, closes every window of the stream
             bed.produceClosing(config, start.plus(Duration.ofDays(300)));
 
-            Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
             long perPartition = stream.size() / 2;
-            FailingDeserializer failing =
-                    new FailingDeserializer(
-                            KafkaIo.transactionDeserializer(config),
-                            flink.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY),
-                            40,
-                            perPartition / 4,
-                            perPartition / 2);
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
-            flink.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofMillis(200));
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            env.setParallelism(2);
-            FraudDetectionJob.attach(
-                    env, config, KafkaIo.transactionsSource(config, false, failing));
+                    KafkaTestBed.failingJob(config, false, perPartition / 4, perPartition / 2);
             JobClient job = env.executeAsync("argus-rollout-exactly-once-itcase");
             try {
                 // after the first failure, with about a third of the stream read: pack

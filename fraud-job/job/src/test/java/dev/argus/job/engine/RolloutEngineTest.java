@@ -1,8 +1,8 @@
 package dev.argus.job.engine;
 
+import static dev.argus.job.engine.RuleEngineOperatorTest.LOGIN_TRANSFER;
 import static dev.argus.job.engine.RuleEngineOperatorTest.rule;
 import static dev.argus.job.engine.RuleEngineOperatorTest.stage;
-import static dev.argus.job.engine.RuleEngineOperatorTest.stageOfType;
 import static dev.argus.model.TransactionBuilder.T0;
 import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,15 +45,6 @@ class RolloutEngineTest {
     /** Version 2: the large payment's threshold tuned down; the pattern's structure is the same. */
     private static final String BURST_V2 =
             BURST.replace("version: 1", "version: 2").replace(">= 80000", ">= 70000");
-
-    /** A login then a transfer within an hour. */
-    private static final String LOGIN_TRANSFER =
-            rule(
-                    "login-transfer",
-                    "1h",
-                    "skip_past_last_event",
-                    stageOfType("login", "LOGIN", "")
-                            + stageOfType("transfer", "TRANSFER", "followed_by"));
 
     /** Version 2 restructured: within two hours, so its partial matches start clean. */
     private static final String LOGIN_TRANSFER_V2 =

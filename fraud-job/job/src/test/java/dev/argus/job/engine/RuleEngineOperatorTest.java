@@ -40,7 +40,7 @@ class RuleEngineOperatorTest {
                             + stage("large", "amount_minor >= 50000", "", "followed_by"));
 
     /** A login then a transfer within an hour. */
-    private static final String LOGIN_TRANSFER =
+    static final String LOGIN_TRANSFER =
             rule(
                     "login-transfer",
                     "1h",
