@@ -2,7 +2,6 @@ package dev.argus.rules;
 
 import dev.argus.rules.yaml.Problem;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +57,22 @@ public final class PackFiles {
     public static RulePackLoader.Result load(Map<String, String> files, PatternCheck check) {
         List<Problem> problems = new ArrayList<>();
         for (String path : files.keySet()) {
+            List<String> segments = List.of(path.split("/", -1));
+            boolean folderOfAnother =
+                    files.keySet().stream().anyMatch(other -> other.startsWith(path + "/"));
             if (path.isBlank()
                     || path.startsWith("/")
                     || path.contains("\\")
-                    || List.of(path.split("/")).contains("..")) {
+                    || path.indexOf('\u0000') >= 0
+                    || path.length() > 1000
+                    || folderOfAnother
+                    || segments.stream()
+                            .anyMatch(
+                                    seg ->
+                                            seg.isEmpty()
+                                                    || seg.equals(".")
+                                                    || seg.equals("..")
+                                                    || seg.length() > 200)) {
                 problems.add(
                         new Problem(
                                 path,
@@ -120,8 +131,20 @@ public final class PackFiles {
                                     result.pack().rules())
                             : null;
             return new RulePackLoader.Result(pack, List.of(), named, result.ruleFiles());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the pack to a temporary directory", e);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            return new RulePackLoader.Result(
+                    null,
+                    List.of(),
+                    List.of(
+                            new Problem(
+                                    RulePackLoader.PACK_FILE,
+                                    0,
+                                    null,
+                                    "the pack's files cannot be written to a temporary directory: "
+                                            + e.getMessage(),
+                                    "check the paths of the pack's files, and the space in the"
+                                            + " temporary directory")),
+                    0);
         } finally {
             if (dir != null) {
                 delete(dir);

@@ -99,18 +99,33 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         super.open(openContext);
         // flink-cep opens a condition once per NFA transition that uses it
         if (errors == null) {
-            MetricGroup group =
-                    getRuntimeContext()
-                            .getMetricGroup()
-                            .addGroup("argus")
-                            .addGroup("rule", ruleId)
-                            .addGroup("stage", stage);
-            errors = group.counter("condition_errors");
-            evaluations = group.counter("evaluations");
+            MetricGroup operator = getRuntimeContext().getMetricGroup();
+            errors = counter(operator, "condition_errors");
+            evaluations = counter(operator, "evaluations");
         }
         if (program == null) {
             compile();
         }
+    }
+
+    /**
+     * The operator's counters of conditions, shared by every condition of the same rule and stage:
+     * an operator that runs the same rule in several packs (a rollout) opens its conditions more
+     * than once, and a metric registered twice would be reported for the first only.
+     */
+    private static final Map<MetricGroup, Map<String, Counter>> COUNTERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private Counter counter(MetricGroup operator, String name) {
+        return COUNTERS.computeIfAbsent(
+                        operator, g -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(
+                        ruleId + '\u001f' + stage + '\u001f' + name,
+                        k ->
+                                operator.addGroup("argus")
+                                        .addGroup("rule", ruleId)
+                                        .addGroup("stage", stage)
+                                        .counter(name));
     }
 
     private void compile() {

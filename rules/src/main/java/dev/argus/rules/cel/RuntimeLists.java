@@ -15,7 +15,8 @@ import java.util.Set;
  * on top. The job installs the entries in force for the thread that evaluates ({@link #use}); a
  * condition then reads each list through a view whose {@code contains} is one hash lookup, so a
  * list of a million entries costs what one of ten does. Without entries installed (tests, the
- * backtest, a job without a control topic), conditions read the pack's values as they are.
+ * backtest, a job without a control topic), conditions read the pack's values, through the same
+ * kind of view.
  */
 public final class RuntimeLists {
     /** Entries changed at run time, as of the event being judged. */
@@ -53,9 +54,6 @@ public final class RuntimeLists {
      * pack's as they are without entries.
      */
     static Map<String, List<String>> view(Map<String, List<String>> lists, Entries entries) {
-        if (entries == null) {
-            return lists;
-        }
         Map<String, List<String>> view = new LinkedHashMap<>();
         lists.forEach((name, values) -> view.put(name, new Member(name, values, entries)));
         return new AbstractMap<>() {
@@ -79,16 +77,16 @@ public final class RuntimeLists {
     /** One list: membership in one lookup; its elements listed only when a rule iterates. */
     private static final class Member extends AbstractList<String> {
         private final String name;
-        private final Set<String> packValues;
         private final List<String> packOrder;
         private final Entries entries;
+        private Set<String> packValues;
         private List<String> listed;
         private long listedAt = -1;
 
+        /** {@code entries} null: the pack's values as they are. */
         Member(String name, List<String> packValues, Entries entries) {
             this.name = name;
             this.packOrder = packValues;
-            this.packValues = new HashSet<>(packValues);
             this.entries = entries;
         }
 
@@ -97,8 +95,14 @@ public final class RuntimeLists {
             if (!(o instanceof String value)) {
                 return false;
             }
-            Boolean changed = entries.entry(name, value);
-            return changed != null ? changed : packValues.contains(value);
+            Boolean changed = entries == null ? null : entries.entry(name, value);
+            if (changed != null) {
+                return changed;
+            }
+            if (packValues == null) {
+                packValues = new HashSet<>(packOrder);
+            }
+            return packValues.contains(value);
         }
 
         @Override
@@ -112,6 +116,9 @@ public final class RuntimeLists {
         }
 
         private List<String> listed() {
+            if (entries == null) {
+                return packOrder;
+            }
             if (listed == null || listedAt != entries.version()) {
                 Map<String, Boolean> changed = entries.entries(name);
                 List<String> all = new ArrayList<>();
@@ -120,9 +127,10 @@ public final class RuntimeLists {
                         all.add(v);
                     }
                 }
+                Set<String> pack = new HashSet<>(packOrder);
                 changed.forEach(
                         (v, in) -> {
-                            if (in && !packValues.contains(v)) {
+                            if (in && !pack.contains(v)) {
                                 all.add(v);
                             }
                         });

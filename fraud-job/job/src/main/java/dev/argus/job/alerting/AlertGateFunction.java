@@ -89,6 +89,9 @@ public final class AlertGateFunction
     private final long holdMillis;
     private transient ListState<Alert> held;
 
+    /** When the engine judged each held alert, in the same order. */
+    private transient ListState<Long> heldAt;
+
     /** The control changes by rule, in the order they were applied; rebuilt from state. */
     private transient Map<String, List<ControlChange>> changesByRule;
 
@@ -113,6 +116,7 @@ public final class AlertGateFunction
                         .orElse(Duration.ZERO);
         lastAlert = getRuntimeContext().getMapState(States.lastAlertByRule(longest));
         held = getRuntimeContext().getListState(States.heldAlerts());
+        heldAt = getRuntimeContext().getListState(States.heldAlertTimes());
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("argus");
         timeline = new PackTimeline(startRules);
@@ -157,12 +161,12 @@ public final class AlertGateFunction
     public void processElement(Alert alert, ReadOnlyContext ctx, Collector<Alert> out)
             throws Exception {
         if (holdMillis > 0) {
-            long at = alert.getLastEventTime().toEpochMilli();
+            long at = judgedAt(alert, ctx.timestamp());
             boolean waiting = held.get().iterator().hasNext();
-            refresh(ctx);
-            if (waiting || !judgeable(alert, ctx.timerService().currentWatermark())) {
+            if (waiting || !judgeable(at, ctx.timerService().currentWatermark())) {
                 // behind an alert of the account that waits, or beyond the horizon: wait
                 held.add(alert);
+                heldAt.add(at);
                 ctx.timerService().registerEventTimeTimer(at - holdMillis + 1);
                 count("held");
                 return;
@@ -171,38 +175,48 @@ public final class AlertGateFunction
         judge(alert, ctx, out);
     }
 
+    /**
+     * When the engine judged the alert: its record's time, which is its last event's, or later for
+     * an absence rule's alert (raised when its window ended) or one judged in arrival ordering
+     * behind its account's time. The pack that judged it was deployed by then.
+     */
+    private static long judgedAt(Alert alert, Long timestamp) {
+        long last = alert.getLastEventTime().toEpochMilli();
+        return timestamp == null ? last : Math.max(last, timestamp);
+    }
+
     /** The account's held alerts the watermark now allows, in the order they came. */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         List<Alert> waiting = new ArrayList<>();
         held.get().forEach(waiting::add);
-        refresh(ctx);
+        List<Long> times = new ArrayList<>();
+        heldAt.get().forEach(times::add);
+        // alerts held by a version that kept no times come first: their last events' times
+        int untimed = waiting.size() - times.size();
         int released = 0;
-        while (released < waiting.size() && judgeable(waiting.get(released), watermark)) {
+        while (released < waiting.size()
+                && judgeable(
+                        released < untimed
+                                ? waiting.get(released).getLastEventTime().toEpochMilli()
+                                : times.get(released - untimed),
+                        watermark)) {
             judge(waiting.get(released), ctx, out);
             released++;
         }
         if (released > 0) {
             held.update(waiting.subList(released, waiting.size()));
-        }
-        if (released < waiting.size() && watermark != Long.MAX_VALUE) {
-            // the first still waits: at the latest for the deploy of its pack, so look again at
-            // the next watermark
-            ctx.timerService().registerEventTimeTimer(watermark + 1);
+            heldAt.update(times.subList(Math.max(0, released - untimed), times.size()));
         }
     }
 
     /**
-     * Whether no control change can come any more for the alert: the watermark is less than the
-     * horizon behind its last event, and the deploy of the pack that judged it has arrived (an
-     * absence rule's alert, or one judged in arrival ordering, was judged after its last event).
+     * Whether no control change can come any more for an alert the engine judged at {@code at}: the
+     * watermark is less than the horizon behind it (the pack that judged it has arrived too).
      */
-    private boolean judgeable(Alert alert, long watermark) {
-        long at = alert.getLastEventTime().toEpochMilli();
-        return watermark != Long.MIN_VALUE
-                && at - holdMillis < watermark
-                && timeline.knows(alert.getPackVersion());
+    private boolean judgeable(long at, long watermark) {
+        return watermark != Long.MIN_VALUE && at - holdMillis < watermark;
     }
 
     /** After a restore, or a change: the broadcast state has what this instance applied. */
@@ -218,11 +232,13 @@ public final class AlertGateFunction
         long at = alert.getLastEventTime().toEpochMilli();
         PackTimeline.Pack pack = timeline.judged(alert.getPackVersion(), at);
         Rule rule = pack.rule(alert.getRuleId());
-        if (rule == null || !pack.version().equals(alert.getPackVersion())) {
+        if (rule == null) {
             count("unknown_rule");
             ctx.output(SHADOW, alert); // not a rule of the pack in force: never act on it
             return;
         }
+        // a pack this gate does not know (held across a redeploy with another start pack): the
+        // rule of the pack in force at its time judges it
         List<ControlChange> changes = changesByRule.getOrDefault(rule.id(), List.of());
         RuleMode mode = mode(rule, changes, at, pack.effectiveAt());
         if (mode == RuleMode.OFF) {

@@ -86,6 +86,12 @@ public final class ControlFunction
     /** Whether a timer keeps {@link #watermarkSeen} up to date. */
     private transient boolean ticking;
 
+    /** The pack the last deploy checked loaded as, when it had no problem. */
+    private transient dev.argus.rules.RulePack checked;
+
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(ControlFunction.class);
+
     /** The packs in force over event time, as the engine and the gates see them. */
     private transient PackTimeline timeline;
 
@@ -176,8 +182,37 @@ public final class ControlFunction
         refused = group.counter("refused");
     }
 
+    /**
+     * Decides the command; a command the function cannot decide (a fault of this code, not of the
+     * command) is refused with the reason rather than stop the job, which would read it again.
+     */
     @Override
     public void processElement1(ReceivedCommand received, Context ctx, Collector<ControlStatus> out)
+            throws Exception {
+        try {
+            decide(received, ctx, out);
+        } catch (RuntimeException e) {
+            LOG.error("control command at offset {} could not be decided", received.getOffset(), e);
+            ControlCommand command = received.getCommand();
+            out.collect(
+                    status(
+                            received,
+                            command == null ? "" : command.getCommandId(),
+                            "(not decided)",
+                            command == null ? "" : command.getIssuedBy(),
+                            timeline.latest().version(),
+                            List.of(
+                                    problem(
+                                            "the job could not decide this command: " + e,
+                                            "nothing was applied; the job goes on with what it"
+                                                    + " had. Report it with the command (the job's"
+                                                    + " log has the stack trace)",
+                                            null))));
+            refused.inc();
+        }
+    }
+
+    private void decide(ReceivedCommand received, Context ctx, Collector<ControlStatus> out)
             throws Exception {
         ControlCommand command = received.getCommand();
         List<ControlProblem> problems = new ArrayList<>();
@@ -341,10 +376,14 @@ public final class ControlFunction
                             .setBaseVersion(timeline.packs().get(0).version())
                             .build();
             if (deploy != null) {
-                String version = versionOf(deploy);
-                status.setCommand(what + " (" + changesFrom(timeline.latest(), deploy) + ")");
+                String version = checked.version();
+                if (command.getCommand() instanceof DeployPack) {
+                    what = "deploy pack " + version + " from " + deploy.getSource();
+                }
+                status.setCommand(what + " (" + changesFrom(timeline.latest(), checked) + ")");
                 deployed.put(version, deploy);
                 lastDeploy.update(applied);
+                modes.clear(); // from its cutover the pack's own modes apply (as in the gates)
                 refreshPackInForce();
                 status.setPackVersion(version);
             }
@@ -459,7 +498,18 @@ public final class ControlFunction
                             null));
             return;
         }
-        RulePackLoader.Result result = PackFiles.load(PackTimeline.files(deploy), check);
+        checked = null;
+        RulePackLoader.Result result;
+        try {
+            result = PackFiles.load(PackTimeline.files(deploy), check);
+        } catch (RuntimeException e) {
+            problems.add(
+                    problem(
+                            "the pack's files cannot be read as a pack: " + e.getMessage(),
+                            "deploy a pack's directory with `argus rules deploy`",
+                            null));
+            return;
+        }
         for (Problem p : result.problems()) {
             problems.add(
                     ControlProblem.newBuilder()
@@ -480,6 +530,7 @@ public final class ControlFunction
                             "a pack runs at least one rule in enforce or shadow mode",
                             null));
         }
+        checked = result.pack();
         String version = result.pack().version();
         PackTimeline.Pack inForce = timeline.latest();
         String digest = PackFiles.digest(PackTimeline.files(deploy));
@@ -657,11 +708,15 @@ public final class ControlFunction
         return list;
     }
 
+    /** The version pack.yaml states, for the answer to a pack that may not load. */
     private static String versionOf(DeployPack deploy) {
         String yaml = PackTimeline.files(deploy).getOrDefault("pack.yaml", "");
         for (String line : yaml.split("\n")) {
             if (line.startsWith("version:")) {
-                return line.substring("version:".length()).trim().replaceAll("^[\"']|[\"']$", "");
+                return line.substring("version:".length())
+                        .replaceAll("\\s+#.*$", "")
+                        .trim()
+                        .replaceAll("^[\"']|[\"']$", "");
             }
         }
         return "unversioned";
@@ -675,9 +730,8 @@ public final class ControlFunction
      * What a deploy changes against the pack in force: rules added and removed, rules of a new
      * version (those whose pattern changed start clean), by id.
      */
-    private String changesFrom(PackTimeline.Pack inForce, DeployPack deploy) {
-        List<Rule> next =
-                PackFiles.load(PackTimeline.files(deploy), PatternCheck.NONE).pack().active();
+    private String changesFrom(PackTimeline.Pack inForce, dev.argus.rules.RulePack pack) {
+        List<Rule> next = pack.active();
         List<String> parts = new ArrayList<>();
         List<String> added = new ArrayList<>();
         List<String> changed = new ArrayList<>();

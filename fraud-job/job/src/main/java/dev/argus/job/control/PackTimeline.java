@@ -154,16 +154,6 @@ public final class PackTimeline {
         return before != null ? before : after != null ? after : at(at);
     }
 
-    /** Whether a pack of {@code version} is in force at some time. */
-    public boolean knows(String version) {
-        for (Pack p : packs) {
-            if (p.version().equals(version)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** The pack in force once every cutover has passed: the last to take effect. */
     public Pack latest() {
         return packs.get(packs.size() - 1);

@@ -236,6 +236,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     @Override
     public void close() throws Exception {
         try {
+            RuntimeLists.use(null);
             if (judges != null) {
                 for (Judge j : judges.values()) {
                     close(j);
@@ -344,18 +345,30 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 advance(read(), account.getValue(), watermark);
             }
         }
+        // the timers first: events that waited in their accounts' values are judged at their own
+        // times, by the packs and list entries of those times
+        super.processWatermark(mark);
         for (String id : lists.passed(mark.getTimestamp())) {
             deploys.remove(id); // in the list entries' state from now on
         }
-        List<String> replaced = timeline.replacedBy(mark.getTimestamp());
+        // a pack replaced 30 days before the watermark is kept no longer: in arrival ordering an
+        // event that far behind the watermark would be judged by the start pack (event-time
+        // ordering sends it to LATE)
+        long horizon =
+                mark.getTimestamp() < Long.MIN_VALUE + KEEP_REPLACED_MILLIS
+                        ? Long.MIN_VALUE
+                        : mark.getTimestamp() - KEEP_REPLACED_MILLIS;
+        List<String> replaced = timeline.replacedBy(horizon);
         if (!replaced.isEmpty()) {
             for (String id : replaced) {
                 deploys.remove(id);
             }
             updateTimeline();
         }
-        super.processWatermark(mark);
     }
+
+    /** How long after it was replaced a deployed pack is kept, in event time: 30 days. */
+    private static final long KEEP_REPLACED_MILLIS = Duration.ofDays(30).toMillis();
 
     /**
      * The latest event time that may be judged at {@code watermark}: the watermark itself in

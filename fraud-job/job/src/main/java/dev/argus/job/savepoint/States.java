@@ -108,7 +108,17 @@ public final class States {
      */
     public static final String CONTROL_WATERMARK = "control-watermark";
 
+    /**
+     * Operator {@value Uids#ALERT_GATE}: per account, when the engine judged each held alert (its
+     * record's time), in the order of {@value #HELD_ALERTS}.
+     */
+    public static final String HELD_ALERT_TIMES = "held-alert-times";
+
     private States() {}
+
+    public static ListStateDescriptor<Long> heldAlertTimes() {
+        return new ListStateDescriptor<>(HELD_ALERT_TIMES, LongSerializer.INSTANCE);
+    }
 
     public static ValueStateDescriptor<Long> controlWatermark() {
         return new ValueStateDescriptor<>(CONTROL_WATERMARK, LongSerializer.INSTANCE);

@@ -378,6 +378,39 @@ class ControlFunctionTest {
                         watermark.plusSeconds(61).plus(DISORDER).plus(MARGIN));
     }
 
+    @Test
+    void refusesFilesThatAreNoPackAndReadsTheVersionAsTheLoaderDoes() throws Exception {
+        harness = open(null);
+        Map<String, String> dot = startFiles();
+        dot.put(".", "x");
+        Map<String, String> folder = startFiles();
+        folder.put("cards", "x"); // a file that is also the folder of others
+        Map<String, String> nul = startFiles();
+        nul.put("cards/a\u0000.yaml", "x");
+        Map<String, String> commented = startFiles();
+        commented.put(
+                "pack.yaml",
+                commented.get("pack.yaml").replace(START, "2099.7  # the December release"));
+
+        List<ControlStatus> refused =
+                List.of(
+                        send(command("d1", deploy(dot), null)),
+                        send(command("d2", deploy(folder), null)),
+                        send(command("d3", deploy(nul), null)));
+        ControlStatus applied = send(command("d4", deploy(commented), null));
+
+        assertThat(refused)
+                .allSatisfy(
+                        s -> {
+                            assertThat(s.getOutcome()).isEqualTo(ControlOutcome.REFUSED);
+                            assertThat(s.getProblems().get(0).getMessage())
+                                    .isEqualTo("not a path inside the pack's directory");
+                        });
+        assertThat(applied.getOutcome()).isEqualTo(ControlOutcome.APPLIED);
+        assertThat(applied.getPackVersion()).isEqualTo("2099.7");
+        assertThat(applied.getCommand()).startsWith("deploy pack 2099.7 from ");
+    }
+
     static final String START = RULES.get(0).packVersion();
 
     /** The built-in pack's files, to change. */
