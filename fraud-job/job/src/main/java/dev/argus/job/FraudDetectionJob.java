@@ -108,10 +108,7 @@ public final class FraudDetectionJob {
      * topic, and the changes applied for the alert gates.
      */
     private static FraudDetectionPipeline.Changes control(
-            JobConfig config,
-            PipelineConfig pipeline,
-            DataStream<Transaction> valid,
-            DataStream<ControlStatus>[] answers) {
+            JobConfig config, PipelineConfig pipeline, DataStream<Transaction> valid) {
         Duration disorder = pipeline.maxOutOfOrderness();
         Duration margin = config.duration("control.margin");
         DataStream<ReceivedCommand> commands =
@@ -142,10 +139,10 @@ public final class FraudDetectionJob {
                         .setParallelism(1)
                         .setMaxParallelism(1)
                         .name("decide control commands");
-        answers[0] = statuses;
         return new FraudDetectionPipeline.Changes(
                 statuses.getSideOutput(ControlFunction.CHANGES),
-                ControlFunction.horizon(disorder, margin));
+                ControlFunction.horizon(disorder, margin),
+                statuses);
     }
 
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */
@@ -167,18 +164,14 @@ public final class FraudDetectionJob {
             PipelineConfig pipeline,
             Source<Decoded, ?, ?> transactions) {
         LOG.info("Rule pack {}: running {}", config.get("rules.path"), pipeline.rules());
-        @SuppressWarnings("unchecked")
-        DataStream<ControlStatus>[] answers = new DataStream[1];
         FraudDetectionPipeline.Control control =
                 Boolean.parseBoolean(config.get("control.enabled"))
-                        ? valid -> control(config, pipeline, valid, answers)
+                        ? valid -> control(config, pipeline, valid)
                         : null;
         FraudDetectionPipeline.Outputs outputs =
                 FraudDetectionPipeline.build(env, transactions, pipeline, control);
-        if (answers[0] != null) {
-            // the answers to commands, and what the job decided on its own (a brake)
-            answers[0]
-                    .union(outputs.announcements())
+        if (outputs.statuses() != null) {
+            outputs.statuses()
                     .sinkTo(KafkaIo.controlStatusSink(config))
                     .uid(Uids.CONTROL_STATUS_SINK)
                     .setParallelism(1)

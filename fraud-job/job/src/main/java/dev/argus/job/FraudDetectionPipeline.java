@@ -53,14 +53,14 @@ public final class FraudDetectionPipeline {
      *
      * @param alerts alerts of rules in {@code enforce} mode, for payment systems
      * @param shadowAlerts alerts of rules in {@code shadow} mode, measured and never acted on
-     * @param announcements with a control topic, what the job decided on its own (a rule's brake),
-     *     for the status topic; null without one
+     * @param statuses with a control topic, for the status topic: the answers to its commands and
+     *     what the job decided on its own (a rule's brake); null without one
      */
     public record Outputs(
             DataStream<Alert> alerts,
             DataStream<Alert> shadowAlerts,
             DataStream<DeadLetter> deadLetters,
-            DataStream<ControlStatus> announcements) {}
+            DataStream<ControlStatus> statuses) {}
 
     public static Outputs build(
             StreamExecutionEnvironment env,
@@ -81,8 +81,12 @@ public final class FraudDetectionPipeline {
     /**
      * @param changes the changes a control function applied
      * @param horizon how far beyond its watermark the gate holds alerts back
+     * @param answers the control function's answers to the commands
      */
-    public record Changes(DataStream<ControlChange> changes, Duration horizon) {}
+    public record Changes(
+            DataStream<ControlChange> changes,
+            Duration horizon,
+            DataStream<ControlStatus> answers) {}
 
     /**
      * The topology with a control topic ({@code control}; null: none, the pack's modes and snoozes
@@ -117,7 +121,7 @@ public final class FraudDetectionPipeline {
                 braked,
                 detection.shadowAlerts().union(braked.getSideOutput(AlertBrakeFunction.BRAKED)),
                 dead,
-                braked.getSideOutput(AlertBrakeFunction.ANNOUNCEMENTS));
+                changes.answers().union(braked.getSideOutput(AlertBrakeFunction.ANNOUNCEMENTS)));
     }
 
     /**

@@ -53,8 +53,16 @@ public final class ListEntries implements RuntimeLists.Entries {
 
     /** Judges events of time {@code time} from now on. */
     public void at(long time) {
-        if (time != at && !ahead.isEmpty()) {
-            version++; // an entry may change with the time
+        if (time != at) {
+            long from = Math.min(at, time);
+            long to = Math.max(at, time);
+            for (ControlChange c : ahead) {
+                long effective = c.getEffectiveAt().toEpochMilli();
+                if (effective > from && effective <= to) {
+                    version++; // a change takes effect, or no longer, between the two times
+                    break;
+                }
+            }
         }
         at = time;
     }
@@ -73,12 +81,13 @@ public final class ListEntries implements RuntimeLists.Entries {
         ahead.sort(
                 Comparator.comparing(ControlChange::getEffectiveAt)
                         .thenComparingLong(ControlChange::getOffset));
-        version++;
+        if (from <= at) {
+            version++; // the entries as of the current time change only if it is in force
+        }
     }
 
     private List<Pending> pending(String list, String value) {
-        List<Pending> p = pending.computeIfAbsent(key(list, value), k -> new ArrayList<>(1));
-        return p;
+        return pending.computeIfAbsent(key(list, value), k -> new ArrayList<>(1));
     }
 
     /**

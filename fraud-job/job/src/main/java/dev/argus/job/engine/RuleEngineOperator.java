@@ -8,7 +8,6 @@ import dev.argus.job.savepoint.States;
 import dev.argus.model.Alert;
 import dev.argus.model.ChangeList;
 import dev.argus.model.ControlChange;
-import dev.argus.model.DeployPack;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import dev.argus.rules.cel.RuntimeLists;
@@ -391,13 +390,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * fingerprint of any of them, and each pack's runners (kept for packs already built).
      */
     private void updateTimeline() throws Exception {
-        List<ControlChange> applied = new ArrayList<>();
-        for (Map.Entry<String, ControlChange> e : deploys.entries()) {
-            if (e.getValue().getChange() instanceof DeployPack) {
-                applied.add(e.getValue());
-            }
-        }
-        timeline.update(applied);
+        timeline.updateFrom(deploys.entries()); // it takes the deploys, not the list changes
         Map<String, Integer> sections = new LinkedHashMap<>();
         for (PackTimeline.Pack pack : timeline.packs()) {
             for (Rule rule : pack.rules()) {

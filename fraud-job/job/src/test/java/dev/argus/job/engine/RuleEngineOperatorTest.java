@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class RuleEngineOperatorTest {
     /** Three small payments then a large one within ten minutes. */
-    private static final String BURST =
+    static final String BURST =
             rule(
                     "burst",
                     "10m",
