@@ -14,14 +14,16 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * pattern fingerprint ({@link #sectionKey}).
  *
  * <p>The layout is part of the savepoint contract, like the state's name: a change to it needs a
- * new {@link #FORMAT} and a reader for the old one. Format 2 prefixes each shared-buffer value, and
- * each event inside one, with its length (format 1 did not); the rest is the same. A section whose
- * key no active rule has (a removed rule, or one whose pattern changed) is dropped when the account
- * is read: a changed rule starts clean, the others keep their partial matches.
+ * new {@link #FORMAT} and a reader for the old one. Formats 1 and 2 held flink-cep's own NFA state
+ * and shared-buffer contents in each section (format 2 with each shared-buffer value, and each
+ * event inside one, prefixed by its length); format 3 holds the compact {@link NfaSection}, and
+ * older sections are converted to it when the account is first read. The rest is the same. A
+ * section whose key no active rule has (a removed rule, or one whose pattern changed) is dropped
+ * when the account is read: a changed rule starts clean, the others keep their partial matches.
  */
 final class AccountValue {
     /** The layout this version writes; it reads 1 to this. */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     /** Time up to which the account's rules have been advanced. */
     long clock = Long.MIN_VALUE;

@@ -719,7 +719,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
-    private void emit(Judge judge, int rule, RuleRunner.Output output) {
+    private void emit(Judge judge, int rule, CompactNfa.Output output) {
         emitMatches(judge, rule, output.matches());
         Rule r = judge.rules[rule];
         if (r.alertsOnTimeout()) {

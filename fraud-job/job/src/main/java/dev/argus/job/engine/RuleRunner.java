@@ -3,23 +3,13 @@ package dev.argus.job.engine;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.RuntimeContext;
-import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.cep.configuration.SharedBufferCacheConfig;
-import org.apache.flink.cep.nfa.ComputationState;
 import org.apache.flink.cep.nfa.NFA;
-import org.apache.flink.cep.nfa.NFAState;
-import org.apache.flink.cep.nfa.NFAStateSerializer;
-import org.apache.flink.cep.nfa.State;
-import org.apache.flink.cep.nfa.StateTransition;
-import org.apache.flink.cep.nfa.aftermatch.AfterMatchSkipStrategy;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
-import org.apache.flink.cep.nfa.sharedbuffer.SharedBuffer;
-import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferAccessor;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.cep.pattern.conditions.IterativeCondition;
 import org.apache.flink.configuration.Configuration;
@@ -27,30 +17,22 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * One rule inside the engine: flink-cep's own {@link NFA}, compiled by {@link NFACompiler} from the
- * rule's {@link Pattern} exactly as {@code CEP.pattern} compiles it, and its {@link SharedBuffer}
- * over a {@link PerKeyMapStore}. Matching is flink-cep's; this class only loads an account's NFA
- * state and shared-buffer contents, lets the NFA work, and stores them again.
+ * One rule inside the engine: the automaton flink-cep compiles from the rule's {@link Pattern}
+ * ({@link NFACompiler}, exactly as {@code CEP.pattern} compiles it), run by {@link CompactNfa},
+ * flink-cep's algorithm on one account's compact {@link NfaSection} at a time.
  *
- * <p>It is the only class of Argus that uses flink-cep's internal classes ({@code NFA}, {@code
- * NFAState}, {@code SharedBuffer}, their serializers), which are public but not flink-cep's stable
- * API: the differential test against stock {@code CEP.pattern} must pass on every Flink upgrade.
+ * <p>With {@link LegacySections} it is the only class of Argus that uses flink-cep's internal
+ * classes ({@code NFA}, {@code NFACompiler}, {@code State}), which are public but not flink-cep's
+ * stable API: the lock-step test against flink-cep's {@code NFA} and the differential test against
+ * stock {@code CEP.pattern} must pass on every Flink upgrade.
  */
 final class RuleRunner implements AutoCloseable {
-    /** What one step of the NFA produced for the account. */
-    record Output(
-            List<Map<String, List<EnrichedTransaction>>> matches,
-            List<Map<String, List<EnrichedTransaction>>> timedOut) {}
-
     private final Rule rule;
     private final NFA<EnrichedTransaction> nfa;
-    private final AfterMatchSkipStrategy skip;
-    private final PerKeyMapStore store = new PerKeyMapStore();
+    private final CompactNfa automaton;
     private final EventSerializer events;
-    private final SharedBuffer<EnrichedTransaction> buffer;
-    private final NFAStateSerializer stateSerializer = new NFAStateSerializer();
-    private final org.apache.flink.cep.time.TimerService processingTime = System::currentTimeMillis;
-    private NFAState state;
+    private LegacySections legacy;
+    private NfaSection section;
 
     /**
      * The conditions on the start state's transitions, or null when one of them always holds: for
@@ -64,35 +46,58 @@ final class RuleRunner implements AutoCloseable {
         // as CepOperator: timed-out partial matches are kept only for functions that handle them
         this.nfa = NFACompiler.compileFactory(pattern, rule.alertsOnTimeout()).createNFA();
         this.nfa.open(context, new Configuration());
-        this.skip = pattern.getAfterMatchSkipStrategy();
-        this.buffer = new SharedBuffer<>(store, events, new SharedBufferCacheConfig());
+        this.automaton =
+                new CompactNfa(
+                        nfa,
+                        stageWindows(nfa),
+                        rule.alertsOnTimeout(),
+                        pattern.getAfterMatchSkipStrategy(),
+                        events);
         this.events = events;
-        this.state = nfa.createInitialNFAState();
-        this.startConditions = startConditions(nfa);
+        this.section = automaton.initial();
+        this.startConditions = startConditions(automaton);
+    }
+
+    /**
+     * The per-stage windows ({@code within} of a stage) of a compiled automaton: flink-cep keeps
+     * them in a private field of {@link NFA}.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Long> stageWindows(NFA<?> nfa) {
+        try {
+            Field f = NFA.class.getDeclaredField("windowTimes");
+            f.setAccessible(true);
+            Map<String, Long> windows = (Map<String, Long>) f.get(nfa);
+            return windows == null ? Map.of() : windows;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(
+                    "this flink-cep keeps no per-stage windows where the rule engine reads them:"
+                            + " run the engine's lock-step test against it",
+                    e);
+        }
     }
 
     private static List<IterativeCondition<EnrichedTransaction>> startConditions(
-            NFA<EnrichedTransaction> nfa) {
-        List<State<EnrichedTransaction>> starts =
-                nfa.getStates().stream().filter(State::isStart).toList();
+            CompactNfa automaton) {
+        List<CompactNfa.Vertex> starts = automaton.starts();
         if (starts.size() != 1) {
             return null;
         }
         List<IterativeCondition<EnrichedTransaction>> conditions = new ArrayList<>();
-        for (StateTransition<EnrichedTransaction> t : starts.get(0).getStateTransitions()) {
-            if (t.getCondition() == null) {
+        for (CompactNfa.Transition t : starts.get(0).transitions) {
+            if (t.condition() == null) {
                 return null;
             }
-            conditions.add(t.getCondition());
+            conditions.add(t.condition());
         }
         return conditions;
     }
 
     /**
-     * For an account that holds nothing for this rule (a fresh NFA state, an empty shared buffer):
-     * whether the event leaves it so. It does when no transition out of the start state accepts the
-     * event: the NFA would then evaluate exactly these conditions, take no edge and keep its one
-     * start state unchanged, so the account needs neither loading nor the NFA's step.
+     * For an account that holds nothing for this rule (a fresh state): whether the event leaves it
+     * so. It does when no transition out of the start state accepts the event: the automaton would
+     * then evaluate exactly these conditions, take no edge and keep its one start state unchanged,
+     * so the account needs neither loading nor a step.
      */
     boolean cannotStart(EnrichedTransaction event, long timestamp) throws Exception {
         if (startConditions == null) {
@@ -112,7 +117,7 @@ final class RuleRunner implements AutoCloseable {
 
                     @Override
                     public long currentProcessingTime() {
-                        return processingTime.currentProcessingTime();
+                        return System.currentTimeMillis();
                     }
                 };
         for (IterativeCondition<EnrichedTransaction> c : startConditions) {
@@ -123,123 +128,66 @@ final class RuleRunner implements AutoCloseable {
         return true;
     }
 
-    /** The map states of the rule's shared buffer, for the engine's format tests. */
-    PerKeyMapStore store() {
-        return store;
+    /** The automaton, for tests. */
+    CompactNfa automaton() {
+        return automaton;
+    }
+
+    /** The loaded account's section, for tests. */
+    NfaSection section() {
+        return section;
     }
 
     /** Starts an account with no partial matches. */
     void reset() {
-        store.clear();
-        state = nfa.createInitialNFAState();
+        section = automaton.initial();
     }
 
     /**
-     * Loads an account's section, as written by {@link #save} ({@code format} 2: each value with
-     * its length, kept raw until the NFA reads it) or by the engine's first release ({@code format}
-     * 1: values without lengths, deserialized here).
+     * Loads an account's section as written by {@link #save} ({@code format} 3), or by an earlier
+     * release (formats 1 and 2: flink-cep's own state, converted here).
      */
-    void load(byte[] section, int format) throws IOException {
-        store.clear();
-        DataInputDeserializer in = new DataInputDeserializer(section);
-        state = stateSerializer.deserialize(in);
-        for (PerKeyMapStore.Registered map : store.maps()) {
-            String name = in.readUTF();
-            if (!name.equals(map.name())) {
-                throw new IOException(
-                        "rule "
-                                + rule.id()
-                                + ": stored shared-buffer state "
-                                + name
-                                + " where this flink-cep keeps "
-                                + map.name());
+    void load(byte[] bytes, int format) throws IOException {
+        if (format >= 3) {
+            section = NfaSection.read(new DataInputDeserializer(bytes));
+        } else {
+            if (legacy == null) {
+                legacy = new LegacySections(rule, automaton, events);
             }
-            for (int n = in.readInt(); n > 0; n--) {
-                Object key = map.keySerializer().deserialize(in);
-                if (format == 1) {
-                    events.readingFirstFormat(true);
-                    try {
-                        map.contents().put(key, map.valueSerializer().deserialize(in));
-                    } finally {
-                        events.readingFirstFormat(false);
-                    }
-                } else {
-                    byte[] value = new byte[in.readInt()];
-                    in.readFully(value);
-                    map.contents().put(key, new PerKeyMapStore.Raw(value));
-                }
-            }
+            section = legacy.read(bytes, format);
         }
     }
 
     /** Whether the account holds nothing for this rule: no partial match, no buffered event. */
-    boolean isEmpty() throws Exception {
-        // no buffered event means no shared-buffer node either: each node holds its event;
-        // the per-timestamp event counters alone are not worth keeping
-        if (!buffer.isEmpty() || !state.getCompletedMatches().isEmpty()) {
-            return false;
-        }
-        for (ComputationState s : state.getPartialMatches()) {
-            if (s.getStartEventID() != null) {
-                return false;
-            }
-        }
-        return true;
+    boolean isEmpty() {
+        return section.isEmpty();
     }
 
-    /** Whether the last step changed the account's state for this rule. */
+    /** Whether the last steps changed the account's state for this rule. */
     boolean changed() {
-        return state.isStateChanged();
+        return section.changed;
     }
 
     /** The account's section; null when it holds nothing (an absent section is a fresh start). */
-    byte[] save(DataOutputSerializer out) throws Exception {
+    byte[] save(DataOutputSerializer out) throws IOException {
         if (isEmpty()) {
             return null;
         }
         out.clear();
-        state.resetStateChanged();
-        state.resetNewStartPartialMatch();
-        stateSerializer.serialize(state, out);
-        for (PerKeyMapStore.Registered map : store.maps()) {
-            out.writeUTF(map.name());
-            out.writeInt(map.contents().size());
-            for (Map.Entry<Object, Object> e : map.contents().entrySet()) {
-                map.keySerializer().serialize(e.getKey(), out);
-                if (e.getValue() instanceof PerKeyMapStore.Raw raw) {
-                    out.writeInt(raw.bytes.length);
-                    out.write(raw.bytes);
-                } else {
-                    int at = out.length();
-                    out.writeInt(0);
-                    map.valueSerializer().serialize(e.getValue(), out);
-                    out.writeIntUnsafe(out.length() - at - 4, at);
-                }
-            }
-        }
+        section.changed = false;
+        section.write(out, events);
         return out.getCopyOfBuffer();
     }
 
     /** Lets time pass to {@code timestamp}: partial matches out of their window end. */
-    Output advanceTime(long timestamp) throws Exception {
-        try (SharedBufferAccessor<EnrichedTransaction> accessor = buffer.getAccessor()) {
-            Tuple2<
-                            Collection<Map<String, List<EnrichedTransaction>>>,
-                            Collection<Tuple2<Map<String, List<EnrichedTransaction>>, Long>>>
-                    out = nfa.advanceTime(accessor, state, timestamp, skip);
-            List<Map<String, List<EnrichedTransaction>>> timedOut = new ArrayList<>();
-            out.f1.forEach(t -> timedOut.add(t.f0));
-            return new Output(new ArrayList<>(out.f0), timedOut);
-        }
+    CompactNfa.Output advanceTime(long timestamp) throws Exception {
+        return automaton.advanceTime(section, timestamp);
     }
 
     /** Feeds one event at {@code timestamp}. */
     List<Map<String, List<EnrichedTransaction>>> process(EnrichedTransaction event, long timestamp)
             throws Exception {
-        try (SharedBufferAccessor<EnrichedTransaction> accessor = buffer.getAccessor()) {
-            return new ArrayList<>(
-                    nfa.process(accessor, state, event, timestamp, skip, processingTime));
-        }
+        return automaton.process(section, event, timestamp);
     }
 
     /**
@@ -247,24 +195,14 @@ final class RuleRunner implements AutoCloseable {
      * Long#MAX_VALUE} when none can time out.
      */
     long nextDeadline() {
-        long window = nfa.getWindowTime();
-        if (window <= 0) {
-            return Long.MAX_VALUE;
-        }
-        long next = Long.MAX_VALUE;
-        for (ComputationState s : state.getPartialMatches()) {
-            if (s.getStartEventID() != null) {
-                next = Math.min(next, s.getStartTimestamp() + window);
-            }
-        }
-        return next;
+        return automaton.nextDeadline(section);
     }
 
     /** Partial matches in progress for the account. */
     int partialMatches() {
         int n = 0;
-        for (ComputationState s : state.getPartialMatches()) {
-            if (s.getStartEventID() != null) {
+        for (NfaSection.Run r : section.partial) {
+            if (r.start != null) {
                 n++;
             }
         }
@@ -273,7 +211,9 @@ final class RuleRunner implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        buffer.releaseCacheStatisticsTimer();
+        if (legacy != null) {
+            legacy.close();
+        }
         nfa.close();
     }
 }

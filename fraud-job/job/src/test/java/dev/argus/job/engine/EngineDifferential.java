@@ -6,6 +6,7 @@ import dev.argus.model.Alert;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.Rule;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -32,7 +33,11 @@ final class EngineDifferential {
     /** Snapshot every operator and go on with new operators restored from the snapshots. */
     record Restore() implements Step {}
 
-    /** The matches and timeouts of both sides, sorted: equal lists mean agreement. */
+    /**
+     * The matches and timeouts of both sides, grouped by rule and account and in the order each
+     * side emitted them within a group: equal lists mean the same alerts in the same order. (Across
+     * accounts and rules the two emit in different orders: stock CEP runs one operator per rule.)
+     */
     record Outcome(List<String> engine, List<String> stock) {}
 
     private EngineDifferential() {}
@@ -86,24 +91,33 @@ final class EngineDifferential {
                 h.close();
             }
         }
-        engineOut.sort(null);
-        stockOut.sort(null);
+        // stable: the order within a group stays as emitted
+        engineOut.sort(Comparator.comparing(EngineDifferential::group));
+        stockOut.sort(Comparator.comparing(EngineDifferential::group));
         return new Outcome(engineOut, stockOut);
     }
 
     /** The alerts a harness emitted since the last drain, as comparable lines. */
     private static void drain(AbstractStreamOperatorTestHarness<Alert> h, List<String> into) {
         for (Alert a : h.extractOutputValues()) {
-            into.add(line(a));
+            into.add(line(a) + " @ " + a.getAccountId());
         }
         var timedOut = h.getSideOutput(AbsenceToAlertFunction.TIMED_OUT);
         if (timedOut != null) {
-            timedOut.forEach(r -> into.add(line(r.getValue())));
+            timedOut.forEach(
+                    r -> into.add(line(r.getValue()) + " @ " + r.getValue().getAccountId()));
             timedOut.clear();
         }
         h.getOutput().clear();
     }
 
+    /** The rule and account of an outcome's line. */
+    private static String group(String line) {
+        int rule = line.indexOf(" | ");
+        return line.substring(0, rule) + " " + line.substring(line.lastIndexOf(" @ "));
+    }
+
+    /** An alert's rule and events per stage; in outcomes, its account after " @ ". */
     static String line(Alert a) {
         return a.getRuleId()
                 + " | "

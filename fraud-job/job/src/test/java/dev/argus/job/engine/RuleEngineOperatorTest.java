@@ -24,6 +24,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The rule engine in a RocksDB harness: its output, its one value and its one timer per account,
@@ -338,36 +340,71 @@ class RuleEngineOperatorTest {
                 .containsExactly("pile | a:s5, b:transfer");
     }
 
-    @Test
-    void readsTheValueLayoutOfTheFirstReleaseAndContinuesItsPartialMatches() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void readsTheValueLayoutsOfEarlierReleasesAndContinuesTheirPartialMatches(int format)
+            throws Exception {
         harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, null);
-        small("s1", 0);
-        small("s2", 30);
-        small("s3", 60);
-        // the account's value as the engine's first release wrote it (format 1)
+        List<EnrichedTransaction> smalls =
+                List.of(smallEvent("s1", 0), smallEvent("s2", 30), smallEvent("s3", 60));
+        for (EnrichedTransaction e : smalls) {
+            harness.processElement(e, e.getTransaction().getEventTime().toEpochMilli());
+        }
+        // the account's value as an earlier release wrote it: flink-cep's own NFA state and shared
+        // buffer in the section (format 2), and in format 1 without the values' lengths
         var value = accountValue();
         Rule burst = TestRules.pack(BURST).get(0);
-        RuleRunner runner =
-                new RuleRunner(
+        FlinkNfaRunner runner =
+                new FlinkNfaRunner(
                         burst,
                         ((RuleEngineOperator) harness.getOperator()).getRuntimeContext(),
                         new EventSerializer());
-        value.update(toFirstFormat(value.value(), runner));
-        assertThat(new DataInputDeserializer(value.value()).readInt()).isEqualTo(1);
+        runner.reset();
+        for (EnrichedTransaction e : smalls) {
+            long ts = e.getTransaction().getEventTime().toEpochMilli();
+            runner.advanceTime(ts);
+            runner.process(e, ts);
+        }
+        byte[] earlier =
+                secondFormat(
+                        value.value(),
+                        AccountValue.sectionKey(burst),
+                        runner.save(new DataOutputSerializer(256)));
+        value.update(format == 1 ? toFirstFormat(earlier, runner) : earlier);
+        assertThat(new DataInputDeserializer(value.value()).readInt()).isEqualTo(format);
 
         big(90);
 
         assertThat(harness.extractOutputValues())
                 .extracting(a -> EngineDifferential.line(a))
                 .containsExactly("burst | small:s1, small:s2, small:s3, large:big");
+        assertThat(value.value()).as("the match ended the account's partial matches").isNull();
         runner.close();
+    }
+
+    /** A value of today's layout with no waiting events, as format 2 with one section. */
+    private static byte[] secondFormat(byte[] value, String sectionKey, byte[] section)
+            throws Exception {
+        DataInputDeserializer in = new DataInputDeserializer(value);
+        DataOutputSerializer out = new DataOutputSerializer(value.length);
+        assertThat(in.readInt()).isEqualTo(AccountValue.FORMAT);
+        out.writeInt(2);
+        out.writeLong(in.readLong()); // clock
+        out.writeLong(in.readLong()); // timer
+        assertThat(in.readInt()).as("waiting events").isZero();
+        out.writeInt(0);
+        out.writeInt(1);
+        out.writeUTF(sectionKey);
+        out.writeInt(section.length);
+        out.write(section);
+        return out.getCopyOfBuffer();
     }
 
     /**
      * The value in format 1: the same, except that shared-buffer values, and the events inside
      * them, had no length before them.
      */
-    private static byte[] toFirstFormat(byte[] value, RuleRunner runner) throws Exception {
+    private static byte[] toFirstFormat(byte[] value, FlinkNfaRunner runner) throws Exception {
         DataInputDeserializer in = new DataInputDeserializer(value);
         DataOutputSerializer out = new DataOutputSerializer(value.length);
         assertThat(in.readInt()).isEqualTo(2);
@@ -470,7 +507,14 @@ class RuleEngineOperatorTest {
     }
 
     private void small(String id, long seconds) throws Exception {
-        process(payment(id).account("acc-1").amountMinor(100).secondsAfterT0(seconds).build());
+        EnrichedTransaction e = smallEvent(id, seconds);
+        harness.processElement(e, e.getTransaction().getEventTime().toEpochMilli());
+    }
+
+    private static EnrichedTransaction smallEvent(String id, long seconds) {
+        return new EnrichedTransaction(
+                payment(id).account("acc-1").amountMinor(100).secondsAfterT0(seconds).build(),
+                ProfileFeatures.newBuilder().build());
     }
 
     /** The burst's large payment, "big", on acc-1. */
