@@ -94,6 +94,14 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         this.readsMatched = source.contains("matched");
     }
 
+    /**
+     * Whether the condition reads {@code matched}, the partial match: if not, it depends on the
+     * event alone (and the lists), and the rule engine may evaluate it without loading any match.
+     */
+    public boolean readsMatched() {
+        return readsMatched;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         super.open(openContext);

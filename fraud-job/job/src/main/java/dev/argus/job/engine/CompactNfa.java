@@ -5,6 +5,7 @@ import dev.argus.job.engine.NfaSection.EventKey;
 import dev.argus.job.engine.NfaSection.NodeKey;
 import dev.argus.job.engine.NfaSection.Run;
 import dev.argus.model.EnrichedTransaction;
+import dev.argus.rules.cel.CelCondition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,6 +28,8 @@ import org.apache.flink.cep.nfa.aftermatch.SkipToNextStrategy;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.nfa.compiler.NFAStateNameHandler;
 import org.apache.flink.cep.pattern.conditions.IterativeCondition;
+import org.apache.flink.cep.pattern.conditions.RichCompositeIterativeCondition;
+import org.apache.flink.cep.pattern.conditions.SimpleCondition;
 
 /**
  * flink-cep's matching algorithm ({@code org.apache.flink.cep.nfa.NFA} of flink-cep 2.2.1: {@code
@@ -91,6 +94,14 @@ final class CompactNfa {
     private final long[] stageWindows;
 
     private final boolean handleTimeout;
+
+    /**
+     * Per state: whether every condition a step from it evaluates depends on the event alone (none
+     * reads the partial match), so that whether an event changes a run there can be decided without
+     * the run.
+     */
+    private final boolean[] eventOnly;
+
     private final Skip skip;
     private final String skipStage;
     private final boolean throwOnMiss;
@@ -138,6 +149,10 @@ final class CompactNfa {
             }
             byName.get(s.getName()).transitions = ts.toArray(new Transition[0]);
         }
+        eventOnly = new boolean[vertices.length];
+        for (Vertex v : vertices) {
+            eventOnly[v.index] = eventOnly(v);
+        }
         this.windowTime = nfa.getWindowTime();
         this.handleTimeout = handleTimeout;
         this.serializer = serializer;
@@ -167,6 +182,86 @@ final class CompactNfa {
                                             .throwExceptionOnMiss());
                     default -> false;
                 };
+    }
+
+    /**
+     * Whether the conditions of every transition a step from {@code v} evaluates are event-only.
+     */
+    private static boolean eventOnly(Vertex v) {
+        ArrayDeque<Vertex> toCheck = new ArrayDeque<>();
+        java.util.Set<Vertex> seen = new java.util.HashSet<>();
+        toCheck.push(v);
+        while (!toCheck.isEmpty()) {
+            Vertex current = toCheck.pop();
+            if (!seen.add(current)) {
+                continue;
+            }
+            for (Transition t : current.transitions) {
+                if (!eventOnly(t.condition())) {
+                    return false;
+                }
+                if (t.action() == StateTransitionAction.PROCEED) {
+                    toCheck.push(t.target());
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether a condition depends on the event alone: none, flink-cep's simple conditions (its true
+     * and false among them), a CEL condition that does not read {@code matched}, and flink-cep's
+     * and, or and not of such.
+     */
+    private static boolean eventOnly(IterativeCondition<?> c) {
+        if (c == null || c instanceof SimpleCondition) {
+            return true;
+        }
+        if (c instanceof CelCondition cel) {
+            return !cel.readsMatched();
+        }
+        if (c instanceof RichCompositeIterativeCondition<?> composite) {
+            for (IterativeCondition<?> nested : composite.getNestedConditions()) {
+                if (!eventOnly(nested)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether an event leaves every run in {@code state} exactly as it was: its conditions depend
+     * on the event alone, and the event takes no edge out of the state but the state's own ignore
+     * (from a start state: none). flink-cep's step would then give each such run back unchanged,
+     * with the same version, lock and release its buffer entry alike, and register nothing.
+     */
+    boolean leavesUnchanged(int state, EnrichedTransaction event, long timestamp) throws Exception {
+        if (!eventOnly[state]) {
+            return false;
+        }
+        IterativeCondition.Context<EnrichedTransaction> context =
+                new IterativeCondition.Context<>() {
+                    @Override
+                    public Iterable<EnrichedTransaction> getEventsForPattern(String name) {
+                        throw new IllegalStateException(
+                                "an event-only condition read the partial match");
+                    }
+
+                    @Override
+                    public long timestamp() {
+                        return timestamp;
+                    }
+
+                    @Override
+                    public long currentProcessingTime() {
+                        return System.currentTimeMillis();
+                    }
+                };
+        Vertex v = vertices[state];
+        Outgoing out = decisionGraph(context, v, event);
+        return out.takes == 0 && out.ignores == 0 && (v.start || out.edges.size() == 1);
     }
 
     /** The state names by index, for descriptions. */
@@ -639,7 +734,10 @@ final class CompactNfa {
         return null;
     }
 
-    private Outgoing decisionGraph(Context context, Vertex state, EnrichedTransaction event)
+    private Outgoing decisionGraph(
+            IterativeCondition.Context<EnrichedTransaction> context,
+            Vertex state,
+            EnrichedTransaction event)
             throws Exception {
         Outgoing outgoing = new Outgoing(state);
         ArrayDeque<Vertex> states = new ArrayDeque<>();
@@ -659,7 +757,7 @@ final class CompactNfa {
     }
 
     private static boolean holds(
-            Context context,
+            IterativeCondition.Context<EnrichedTransaction> context,
             IterativeCondition<EnrichedTransaction> condition,
             EnrichedTransaction event)
             throws Exception {

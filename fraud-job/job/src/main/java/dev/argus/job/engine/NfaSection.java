@@ -359,8 +359,31 @@ final class NfaSection {
 
     // ---- the binary layout
 
-    /** Writes the section (format 3). */
-    void write(DataOutputSerializer out, EventSerializer serializer) throws IOException {
+    /**
+     * Writes the section (format 3): first a header that the engine reads without decoding the rest
+     * ({@link #deadline}, {@link #states}), then the runs and the buffer.
+     *
+     * @param deadline when the earliest run leaves its window ({@link Long#MAX_VALUE}: never)
+     */
+    void write(DataOutputSerializer out, EventSerializer serializer, long deadline)
+            throws IOException {
+        out.writeLong(deadline);
+        out.writeBoolean(!completed.isEmpty());
+        int[] states = new int[partial.size()];
+        int distinct = 0;
+        for (Run r : partial) {
+            boolean seen = false;
+            for (int i = 0; i < distinct && !seen; i++) {
+                seen = states[i] == r.state;
+            }
+            if (!seen) {
+                states[distinct++] = r.state;
+            }
+        }
+        Varint.write(out, distinct);
+        for (int i = 0; i < distinct; i++) {
+            Varint.write(out, states[i]);
+        }
         writeRuns(out, partial);
         writeRuns(out, completed);
         Varint.write(out, counts.size());
@@ -399,6 +422,11 @@ final class NfaSection {
     /** Reads a section written by {@link #write}; events stay encoded until read. */
     static NfaSection read(DataInputDeserializer in) throws IOException {
         NfaSection s = new NfaSection();
+        in.readLong(); // the header
+        in.readBoolean();
+        for (int n = Varint.read(in); n > 0; n--) {
+            Varint.read(in);
+        }
         readRuns(in, s.partial);
         readRuns(in, s.completed);
         for (int n = Varint.read(in); n > 0; n--) {
@@ -424,6 +452,36 @@ final class NfaSection {
             s.nodes.put(key, new Node(locks, list));
         }
         return s;
+    }
+
+    /** A stored section's deadline, from its header. */
+    static long deadline(byte[] section) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (section[i] & 0xFF);
+        }
+        return v;
+    }
+
+    /**
+     * Whether a stored section has matches completed but not emitted yet (a skip strategy holds
+     * them for an earlier partial match), from its header.
+     */
+    static boolean holdsCompleted(byte[] section) {
+        return section[8] != 0;
+    }
+
+    /**
+     * The distinct states its partial matches are in, from a stored section's header, into {@code
+     * into}; how many.
+     */
+    static int states(byte[] section, DataInputDeserializer in, int[] into) throws IOException {
+        in.setBuffer(section, 9, section.length - 9);
+        int n = Varint.read(in);
+        for (int i = 0; i < n; i++) {
+            into[i] = Varint.read(in);
+        }
+        return n;
     }
 
     private static void writeRuns(DataOutputSerializer out, PriorityQueue<Run> runs)

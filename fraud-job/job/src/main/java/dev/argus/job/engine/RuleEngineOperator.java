@@ -112,6 +112,11 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Map<String, Counter> counters;
     private transient Counter movedToState;
 
+    /** Rules stepped for an event, and rules an event left alone without loading them. */
+    private transient Counter ruleSteps;
+
+    private transient Counter rulesSkipped;
+
     /**
      * The deploys of the control topic, and its list changes the watermark has not passed yet, by
      * command id.
@@ -222,6 +227,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         Gauge<Integer> waitingEvents = () -> waiting.size();
         engine.gauge("waiting_events", waitingEvents);
         movedToState = engine.counter("waiting_moved_to_state");
+        ruleSteps = engine.counter("rule_steps");
+        rulesSkipped = engine.counter("rules_skipped");
         scratch = new DataOutputSerializer(1024);
         migration =
                 (rule, section, format) -> {
@@ -565,8 +572,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         Judge judge = loaded.use(judgeAt(at));
         listsAt(at);
         for (int i = 0; i < sectionKeys.length; i++) {
-            // a rule the account holds nothing for has nothing to time out
-            if (!loaded.holdsNothing(i) && loaded.runs(i)) {
+            // a rule the account holds nothing for has nothing to time out, nor one whose earliest
+            // deadline is still to come (read from its section's header, without loading it)
+            if (!loaded.holdsNothing(i) && loaded.runs(i) && loaded.dueBy(i, at)) {
                 RuleRunner r = loaded.runner(i);
                 emit(judge, i, r.advanceTime(at));
                 loaded.touched[i] |= r.changed();
@@ -587,10 +595,15 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         Judge judge = loaded.use(judgeAt(at));
         listsAt(at);
         for (int i = 0; i < sectionKeys.length; i++) {
-            if (!loaded.runs(i)
-                    || (loaded.holdsNothing(i) && judge.runners[i].cannotStart(event, at))) {
+            if (!loaded.runs(i)) {
                 continue;
             }
+            if ((loaded.holdsNothing(i) && judge.runners[i].cannotStart(event, at))
+                    || loaded.untouchedBy(i, event, at)) {
+                rulesSkipped.inc();
+                continue;
+            }
+            ruleSteps.inc();
             RuleRunner r = loaded.runner(i);
             emit(judge, i, r.advanceTime(at));
             emitMatches(judge, i, r.process(event, at));
@@ -657,6 +670,31 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             return judge.runners[i] != null;
         }
 
+        /**
+         * Whether rule {@code i}'s stored section, not loaded yet, is left exactly as it is by the
+         * event: then it is not loaded at all.
+         */
+        boolean untouchedBy(int i, EnrichedTransaction event, long at) throws Exception {
+            return !loaded[i]
+                    && account.sections[i] != null
+                    && judge.runners[i].leavesUnchanged(account.sections[i], event, at);
+        }
+
+        /** Whether rule {@code i} may have a partial match leaving its window by {@code at}. */
+        boolean dueBy(int i, long at) {
+            return loaded[i] || NfaSection.deadline(account.sections[i]) <= at;
+        }
+
+        /** The earliest deadline of rule {@code i}'s partial matches, loaded or not. */
+        long deadline(int i) throws IOException {
+            if (loaded[i]) {
+                return judge.runners[i].nextDeadline();
+            }
+            return account.sections[i] == null
+                    ? Long.MAX_VALUE
+                    : NfaSection.deadline(account.sections[i]);
+        }
+
         /** Whether the account holds nothing for rule {@code i}, untouched in this step. */
         boolean holdsNothing(int i) {
             return !loaded[i] && account.sections[i] == null;
@@ -699,7 +737,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
         for (int i = 0; i < sectionKeys.length; i++) {
             if (account.sections[i] != null && loaded.runs(i)) {
-                next = Math.min(next, loaded.runner(i).nextDeadline());
+                next = Math.min(next, loaded.deadline(i));
             }
         }
         replaceTimer(account, next == Long.MAX_VALUE ? Long.MIN_VALUE : next);

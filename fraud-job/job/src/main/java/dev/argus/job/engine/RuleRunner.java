@@ -32,6 +32,8 @@ final class RuleRunner implements AutoCloseable {
     private final CompactNfa automaton;
     private final EventSerializer events;
     private LegacySections legacy;
+    private final DataInputDeserializer header = new DataInputDeserializer();
+    private int[] occupied = new int[0];
     private NfaSection section;
 
     /**
@@ -175,8 +177,32 @@ final class RuleRunner implements AutoCloseable {
         }
         out.clear();
         section.changed = false;
-        section.write(out, events);
+        section.write(out, events, automaton.nextDeadline(section));
         return out.getCopyOfBuffer();
+    }
+
+    /**
+     * Whether the event would leave a stored section exactly as it is, decided from the section's
+     * header without loading it: no partial match leaves its window by {@code timestamp}, no
+     * completed match waits, and in each state a partial match is in, the event takes no edge but
+     * the state's own ignore ({@link CompactNfa#leavesUnchanged}).
+     */
+    boolean leavesUnchanged(byte[] stored, EnrichedTransaction event, long timestamp)
+            throws Exception {
+        if (NfaSection.deadline(stored) <= timestamp || NfaSection.holdsCompleted(stored)) {
+            return false;
+        }
+        int[] states = occupied;
+        if (states.length < automaton.stateNames().length) {
+            states = occupied = new int[automaton.stateNames().length];
+        }
+        int n = NfaSection.states(stored, header, states);
+        for (int i = 0; i < n; i++) {
+            if (!automaton.leavesUnchanged(states[i], event, timestamp)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Lets time pass to {@code timestamp}: partial matches out of their window end. */
