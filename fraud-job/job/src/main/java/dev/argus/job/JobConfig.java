@@ -59,7 +59,7 @@ public final class JobConfig {
         d.put("sink.transaction-timeout", "15 min");
         d.put("rules.path", RulePackLoader.BUILT_IN);
         d.put("rules.engine", "argus");
-        d.put("rules.ordering", "event-time");
+        d.put("rules.ordering", "arrival");
         d.put("rules.max-partial-matches", "1000");
         d.put("profile.retention", "400 d");
         d.put("profile.max-seen", "50");

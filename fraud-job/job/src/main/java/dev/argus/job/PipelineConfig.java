@@ -70,7 +70,7 @@ public record PipelineConfig(
                 profileRetention,
                 profileMaxSeen,
                 DEFAULT_ENGINE,
-                RuleEngineOperator.Ordering.EVENT_TIME,
+                RuleEngineOperator.Ordering.ARRIVAL,
                 DEFAULT_MAX_PARTIAL_MATCHES);
     }
 

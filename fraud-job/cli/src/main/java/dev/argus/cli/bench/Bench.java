@@ -218,6 +218,7 @@ public final class Bench {
 
             long unthrottledRecords = 0;
             long unthrottledEvaluations = 0;
+            EngineCounts unthrottledEngine = new EngineCounts(0, 0, 0);
             double unthrottledSeconds = 0;
             double unthrottledCpu = 0;
             double harnessCpu = 0;
@@ -238,6 +239,7 @@ public final class Bench {
                 w.end(job);
                 unthrottledRecords = w.records;
                 unthrottledEvaluations = w.evaluations;
+                unthrottledEngine = w.engine;
                 unthrottledSeconds = w.seconds;
                 unthrottledCpu = w.jobCpu;
                 harnessCpu = w.harnessCpu;
@@ -317,6 +319,7 @@ public final class Bench {
                     runOfVariant,
                     unthrottledRecords,
                     unthrottledEvaluations,
+                    unthrottledEngine,
                     unthrottledSeconds,
                     unthrottledCpu,
                     harnessCpu,
@@ -370,9 +373,11 @@ public final class Bench {
         private final long startRecords;
         private final long startCpu;
         private final long startHarnessCpu = harnessCpuNanos();
+        private final JobProcess.Sample start;
         private final long startEvaluations;
         long records;
         long evaluations;
+        EngineCounts engine;
         double seconds;
         double jobCpu;
         double harnessCpu;
@@ -380,12 +385,19 @@ public final class Bench {
         Window(JobProcess job) {
             startRecords = job.records();
             startCpu = job.cpuNanos();
-            startEvaluations = job.sample().conditionEvaluations();
+            start = job.sample();
+            startEvaluations = start.conditionEvaluations();
         }
 
         void end(JobProcess job) {
             records = job.records() - startRecords;
-            evaluations = job.sample().conditionEvaluations() - startEvaluations;
+            JobProcess.Sample end = job.sample();
+            evaluations = end.conditionEvaluations() - startEvaluations;
+            engine =
+                    new EngineCounts(
+                            end.ruleSteps() - start.ruleSteps(),
+                            end.rulesSkipped() - start.rulesSkipped(),
+                            end.outOfOrder() - start.outOfOrder());
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
             harnessCpu = (harnessCpuNanos() - startHarnessCpu) / 1e9;
@@ -512,6 +524,18 @@ public final class Bench {
                 out.printf(
                         "  rule conditions           %,.1f evaluations per transaction%n",
                         r.evaluationsPerTransaction());
+            }
+            EngineCounts e = r.unthrottledEngine();
+            if (e.ruleSteps() + e.rulesSkipped() > 0) {
+                out.printf(
+                        "  rule engine               %,.2f rule steps per transaction; %,.2f rules"
+                                + " not loaded (the event cannot change their state)%n",
+                        (double) e.ruleSteps() / r.unthrottledRecords(),
+                        (double) e.rulesSkipped() / r.unthrottledRecords());
+                out.printf(
+                        "  out of order              %,d transactions (%.2f %%) arrived before an"
+                                + " earlier one of their account: judged at the account's time%n",
+                        e.outOfOrder(), 100.0 * e.outOfOrder() / r.unthrottledRecords());
             }
         }
         if (r.offeredSeconds() > 0) {

@@ -212,7 +212,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--ordering",
             paramLabel = "O",
-            defaultValue = "event-time",
+            defaultValue = "arrival",
             converter = OrderingConverter.class,
             description =
                     "the rule engine's rules.ordering: event-time or arrival (default:"

@@ -46,10 +46,11 @@ import picocli.CommandLine.Option;
  *
  * <p>It talks over its standard streams. Out, one line each: {@code READY <job id>}, every half
  * second {@code METRICS <epoch ms> <source records> <completed checkpoints> <last checkpoint ms>
- * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>},
- * and replies. In, one command per line: {@code savepoint <dir>}, {@code profile-start}, {@code
- * profile-stop <file>}, {@code stop}. When its input closes (the benchmark ended or died) it exits.
- * Its arguments are built by {@link #arguments}.
+ * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>
+ * <rule steps> <rules skipped> <out-of-order events>}, and replies. In, one command per line:
+ * {@code savepoint <dir>}, {@code profile-start}, {@code profile-stop <file>}, {@code stop}. When
+ * its input closes (the benchmark ended or died) it exits. Its arguments are built by {@link
+ * #arguments}.
  */
 @Command(
         name = "bench-job",
@@ -177,7 +178,7 @@ public final class BenchJob implements Callable<Integer> {
             BenchMetrics.Snapshot s = BenchMetrics.snapshot();
             reply(
                     String.format(
-                            "METRICS %d %d %d %d %d %d %d %d",
+                            "METRICS %d %d %d %d %d %d %d %d %d %d %d",
                             System.currentTimeMillis(),
                             s.sourceRecords(),
                             s.completedCheckpoints(),
@@ -185,7 +186,10 @@ public final class BenchJob implements Callable<Integer> {
                             s.lastCheckpointBytes(),
                             s.lastCheckpointFullBytes(),
                             memory.getHeapMemoryUsage().getUsed(),
-                            s.conditionEvaluations()));
+                            s.conditionEvaluations(),
+                            s.ruleSteps(),
+                            s.rulesSkipped(),
+                            s.outOfOrder()));
             Thread.sleep(500);
         }
     }

@@ -1,5 +1,6 @@
 package dev.argus.cli.bench;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,16 @@ public final class BenchMetrics implements MetricReporter {
     private static final Map<String, Gauge<?>> CHECKPOINTS = new ConcurrentHashMap<>();
     private static final Map<String, Counter> EVALUATIONS = new ConcurrentHashMap<>();
 
+    /** The rule engine's counters by name ({@link #ENGINE_COUNTERS}) and subtask. */
+    private static final Map<String, Counter> ENGINE = new ConcurrentHashMap<>();
+
+    /**
+     * The rule engine's counters the benchmark reads: rules stepped for an event, rules an event
+     * left alone without loading them, and events out of time order for their account.
+     */
+    static final List<String> ENGINE_COUNTERS =
+            List.of("rule_steps", "rules_skipped", "out_of_order");
+
     /** The source operator's name in the topology, as Flink reports it. */
     static final String SOURCE_OPERATOR = "transactions";
 
@@ -35,7 +46,10 @@ public final class BenchMetrics implements MetricReporter {
             long lastCheckpointMillis,
             long lastCheckpointBytes,
             long lastCheckpointFullBytes,
-            long conditionEvaluations) {}
+            long conditionEvaluations,
+            long ruleSteps,
+            long rulesSkipped,
+            long outOfOrder) {}
 
     static Snapshot snapshot() {
         long records = 0;
@@ -52,7 +66,20 @@ public final class BenchMetrics implements MetricReporter {
                 gauge("lastCheckpointDuration"),
                 gauge("lastCheckpointSize"),
                 gauge("lastCheckpointFullSize"),
-                evaluations);
+                evaluations,
+                engine("rule_steps"),
+                engine("rules_skipped"),
+                engine("out_of_order"));
+    }
+
+    private static long engine(String name) {
+        long n = 0;
+        for (Map.Entry<String, Counter> e : ENGINE.entrySet()) {
+            if (e.getKey().endsWith("." + name)) {
+                n += e.getValue().getCount();
+            }
+        }
+        return n;
     }
 
     private static long gauge(String name) {
@@ -80,6 +107,10 @@ public final class BenchMetrics implements MetricReporter {
         } else if (metric instanceof Counter c && name.equals("evaluations")) {
             // argus.rule.<id>.stage.<stage>.evaluations of every rule operator's subtasks
             EVALUATIONS.put(group.getMetricIdentifier(name), c);
+        } else if (metric instanceof Counter c
+                && ENGINE_COUNTERS.contains(name)
+                && group.getMetricIdentifier(name).contains("argus.rule_engine.")) {
+            ENGINE.put(group.getMetricIdentifier(name), c);
         } else if (metric instanceof Gauge<?> g
                 && (name.equals("numberOfCompletedCheckpoints")
                         || name.startsWith("lastCheckpoint"))) {

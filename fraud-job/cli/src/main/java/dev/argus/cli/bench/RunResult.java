@@ -13,6 +13,7 @@ record RunResult(
         int run,
         long unthrottledRecords,
         long unthrottledEvaluations,
+        EngineCounts unthrottledEngine,
         double unthrottledSeconds,
         double unthrottledJobCpu,
         double unthrottledHarnessCpu,

@@ -117,6 +117,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     private transient Counter rulesSkipped;
 
+    /** Arrival ordering: events older than their account's time, judged at that time. */
+    private transient Counter outOfOrder;
+
     /**
      * The deploys of the control topic, and its list changes the watermark has not passed yet, by
      * command id.
@@ -229,6 +232,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         movedToState = engine.counter("waiting_moved_to_state");
         ruleSteps = engine.counter("rule_steps");
         rulesSkipped = engine.counter("rules_skipped");
+        outOfOrder = engine.counter("out_of_order");
         scratch = new DataOutputSerializer(1024);
         migration =
                 (rule, section, format) -> {
@@ -275,6 +279,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             return;
         }
         AccountValue account = read();
+        if (timestamp < account.clock) {
+            outOfOrder.inc(); // judged at the account's time, as if it had arrived in order
+        }
         long at = Math.max(timestamp, account.clock);
         account.clock = at;
         Loaded loaded = new Loaded(account);
@@ -557,6 +564,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             if (ordering == Ordering.ARRIVAL) {
                 // held back for the control changes of its time, or left waiting by event-time
                 // ordering before a restore: as if it arrived now
+                if (p.timestamp() < account.clock) {
+                    outOfOrder.inc();
+                }
                 account.clock = Math.max(p.timestamp(), account.clock);
                 step(loaded, p.event(), account.clock);
             } else if (p.timestamp() <= account.clock) {
