@@ -86,6 +86,15 @@ record GoldenSavepoint(Path dir) {
     }
 
     /** How many of {@link #transactions()} the job had read when the savepoint was taken. */
+    /**
+     * The rule engine's ordering the savepoint was written, and its alerts computed, under: the
+     * manifest's {@code rules.ordering}, {@code event-time} (the default then) when it has none.
+     * The restore runs under it too, so that its alerts compare exactly.
+     */
+    String ordering() {
+        return manifest().getProperty("rules.ordering", "event-time");
+    }
+
     int split() {
         return Integer.parseInt(manifest().getProperty("stream.split"));
     }

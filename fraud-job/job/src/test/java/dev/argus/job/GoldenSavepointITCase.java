@@ -70,7 +70,14 @@ class GoldenSavepointITCase {
 
         try (KafkaTestBed bed = KafkaTestBed.start()) {
             JobConfig config =
-                    bed.config(GROUP, "1 s", Map.of("rules.path", golden.pack().toString()));
+                    bed.config(
+                            GROUP,
+                            "1 s",
+                            Map.of(
+                                    "rules.path",
+                                    golden.pack().toString(),
+                                    "rules.ordering",
+                                    golden.ordering()));
             // the first part again, so that the savepoint's offsets point at the same records
             bed.produce(config, stream.subList(0, golden.split()));
             bed.produce(config, stream.subList(golden.split(), stream.size()));

@@ -62,6 +62,7 @@ class GoldenSavepointWriter {
         int split = stream.size() / 2;
         GoldenSavepoint.write(
                 staging.resolve(GoldenSavepoint.TRANSACTIONS), Transaction.class, stream);
+        // written under the default ordering of this version, recorded in the manifest
         Map<String, String> keys = Map.of("rules.path", golden.pack().toString());
 
         // the expected alerts: a job that reads the whole stream without stopping
@@ -104,6 +105,7 @@ class GoldenSavepointWriter {
         manifest.setProperty("written", Instant.now().toString());
         manifest.setProperty("stream.start", start.toString());
         manifest.setProperty("stream.split", Integer.toString(split));
+        manifest.setProperty("rules.ordering", JobConfig.DEFAULTS.get("rules.ordering"));
         manifest.setProperty("parallelism", "2");
         manifest.setProperty("format", "CANONICAL");
         try (OutputStream out = Files.newOutputStream(staging.resolve(GoldenSavepoint.MANIFEST))) {
