@@ -84,7 +84,7 @@ class ArgusCommandTest {
                 .contains("--parallelism=N", "(default: 2)")
                 .contains("--job-heap=S", "(default: 2g)")
                 .contains("--managed-memory=S", "(default: 512m)")
-                .contains("--ordering=O", "(default: event-time)")
+                .contains("--ordering=O", "(default: arrival)")
                 .contains("--seed=N", "(default: 7)")
                 .contains("--single-rule=ID");
     }

@@ -34,7 +34,7 @@ class BenchCommandTest {
         assertThat(o.jobHeap()).isEqualTo("2g");
         assertThat(o.managedMemory()).isEqualTo("512m");
         assertThat(o.profile()).isFalse();
-        assertThat(o.ordering()).isEqualTo("event-time");
+        assertThat(o.ordering()).isEqualTo("arrival");
         assertThat(o.seed()).isEqualTo(7);
     }
 
