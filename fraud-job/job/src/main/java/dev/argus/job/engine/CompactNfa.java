@@ -241,24 +241,7 @@ final class CompactNfa {
         if (!eventOnly[state]) {
             return false;
         }
-        IterativeCondition.Context<EnrichedTransaction> context =
-                new IterativeCondition.Context<>() {
-                    @Override
-                    public Iterable<EnrichedTransaction> getEventsForPattern(String name) {
-                        throw new IllegalStateException(
-                                "an event-only condition read the partial match");
-                    }
-
-                    @Override
-                    public long timestamp() {
-                        return timestamp;
-                    }
-
-                    @Override
-                    public long currentProcessingTime() {
-                        return System.currentTimeMillis();
-                    }
-                };
+        NoMatchContext context = new NoMatchContext(timestamp);
         Vertex v = vertices[state];
         Outgoing out = decisionGraph(context, v, event);
         return out.takes == 0 && out.ignores == 0 && (v.start || out.edges.size() == 1);
@@ -783,16 +766,15 @@ final class CompactNfa {
     }
 
     /** What a condition sees: the run's events so far, materialized on first use. */
-    private final class Context implements IterativeCondition.Context<EnrichedTransaction> {
+    private final class Context extends NoMatchContext {
         private final NfaSection section;
         private final Run run;
-        private final long timestamp;
         private Map<String, List<EnrichedTransaction>> matched;
 
         Context(NfaSection section, Run run, long timestamp) {
+            super(timestamp);
             this.section = section;
             this.run = run;
-            this.timestamp = timestamp;
         }
 
         @Override
@@ -805,16 +787,6 @@ final class CompactNfa {
                 Iterator<EnrichedTransaction> none = java.util.Collections.emptyIterator();
                 return events == null ? none : events.iterator();
             };
-        }
-
-        @Override
-        public long timestamp() {
-            return timestamp;
-        }
-
-        @Override
-        public long currentProcessingTime() {
-            return System.currentTimeMillis();
         }
     }
 }

@@ -44,7 +44,6 @@ final class LegacySections implements AutoCloseable {
     private final EventSerializer events;
     private final PerKeyMapStore store = new PerKeyMapStore();
     private final SharedBuffer<EnrichedTransaction> buffer;
-    private final NFAStateSerializer stateSerializer = new NFAStateSerializer();
 
     LegacySections(Rule rule, CompactNfa automaton, EventSerializer events) {
         this.rule = rule;
@@ -96,15 +95,26 @@ final class LegacySections implements AutoCloseable {
 
     /** The section of format 1 or 2 as an {@link NfaSection}. */
     NfaSection read(byte[] section, int format) throws IOException {
+        return convert(readFlink(section, format, store, events, rule.id()), store);
+    }
+
+    /**
+     * Reads a section of format 1 or 2: flink-cep's NFA state, returned, and the shared buffer's
+     * contents, into the maps of {@code store} that flink-cep's shared buffer registered (format
+     * 2's values stay bytes until read; format 1's, without their lengths, are deserialized).
+     */
+    static NFAState readFlink(
+            byte[] section, int format, PerKeyMapStore store, EventSerializer events, String rule)
+            throws IOException {
         store.clear();
         DataInputDeserializer in = new DataInputDeserializer(section);
-        NFAState state = stateSerializer.deserialize(in);
+        NFAState state = new NFAStateSerializer().deserialize(in);
         for (PerKeyMapStore.Registered map : store.maps()) {
             String name = in.readUTF();
             if (!name.equals(map.name())) {
                 throw new IOException(
                         "rule "
-                                + rule.id()
+                                + rule
                                 + ": stored shared-buffer state "
                                 + name
                                 + " where this flink-cep keeps "
@@ -122,15 +132,11 @@ final class LegacySections implements AutoCloseable {
                 } else {
                     byte[] value = new byte[in.readInt()];
                     in.readFully(value);
-                    map.contents()
-                            .put(
-                                    key,
-                                    map.valueSerializer()
-                                            .deserialize(new DataInputDeserializer(value)));
+                    map.contents().put(key, new PerKeyMapStore.Raw(value));
                 }
             }
         }
-        return convert(state, store);
+        return state;
     }
 
     /** flink-cep's state and shared-buffer contents as a compact section holding the same. */

@@ -105,23 +105,7 @@ final class RuleRunner implements AutoCloseable {
         if (startConditions == null) {
             return false;
         }
-        IterativeCondition.Context<EnrichedTransaction> fresh =
-                new IterativeCondition.Context<>() {
-                    @Override
-                    public Iterable<EnrichedTransaction> getEventsForPattern(String name) {
-                        return List.of(); // nothing matched yet
-                    }
-
-                    @Override
-                    public long timestamp() {
-                        return timestamp;
-                    }
-
-                    @Override
-                    public long currentProcessingTime() {
-                        return System.currentTimeMillis();
-                    }
-                };
+        NoMatchContext fresh = new NoMatchContext(timestamp);
         for (IterativeCondition<EnrichedTransaction> c : startConditions) {
             if (c.filter(event, fresh)) {
                 return false;

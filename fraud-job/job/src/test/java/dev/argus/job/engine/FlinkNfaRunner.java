@@ -14,16 +14,12 @@ import org.apache.flink.cep.nfa.ComputationState;
 import org.apache.flink.cep.nfa.NFA;
 import org.apache.flink.cep.nfa.NFAState;
 import org.apache.flink.cep.nfa.NFAStateSerializer;
-import org.apache.flink.cep.nfa.State;
-import org.apache.flink.cep.nfa.StateTransition;
 import org.apache.flink.cep.nfa.aftermatch.AfterMatchSkipStrategy;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.nfa.sharedbuffer.SharedBuffer;
 import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferAccessor;
 import org.apache.flink.cep.pattern.Pattern;
-import org.apache.flink.cep.pattern.conditions.IterativeCondition;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
@@ -47,12 +43,6 @@ final class FlinkNfaRunner implements AutoCloseable {
     private final org.apache.flink.cep.time.TimerService processingTime = System::currentTimeMillis;
     private NFAState state;
 
-    /**
-     * The conditions on the start state's transitions, or null when one of them always holds: for
-     * an account that holds nothing for the rule, an event for which all are false changes nothing.
-     */
-    private final List<IterativeCondition<EnrichedTransaction>> startConditions;
-
     FlinkNfaRunner(Rule rule, RuntimeContext context, EventSerializer events) throws Exception {
         this(rule.pattern(), rule.alertsOnTimeout(), context, events);
     }
@@ -70,59 +60,6 @@ final class FlinkNfaRunner implements AutoCloseable {
         this.buffer = new SharedBuffer<>(store, events, new SharedBufferCacheConfig());
         this.events = events;
         this.state = nfa.createInitialNFAState();
-        this.startConditions = startConditions(nfa);
-    }
-
-    private static List<IterativeCondition<EnrichedTransaction>> startConditions(
-            NFA<EnrichedTransaction> nfa) {
-        List<State<EnrichedTransaction>> starts =
-                nfa.getStates().stream().filter(State::isStart).toList();
-        if (starts.size() != 1) {
-            return null;
-        }
-        List<IterativeCondition<EnrichedTransaction>> conditions = new ArrayList<>();
-        for (StateTransition<EnrichedTransaction> t : starts.get(0).getStateTransitions()) {
-            if (t.getCondition() == null) {
-                return null;
-            }
-            conditions.add(t.getCondition());
-        }
-        return conditions;
-    }
-
-    /**
-     * For an account that holds nothing for this rule (a fresh NFA state, an empty shared buffer):
-     * whether the event leaves it so. It does when no transition out of the start state accepts the
-     * event: the NFA would then evaluate exactly these conditions, take no edge and keep its one
-     * start state unchanged, so the account needs neither loading nor the NFA's step.
-     */
-    boolean cannotStart(EnrichedTransaction event, long timestamp) throws Exception {
-        if (startConditions == null) {
-            return false;
-        }
-        IterativeCondition.Context<EnrichedTransaction> fresh =
-                new IterativeCondition.Context<>() {
-                    @Override
-                    public Iterable<EnrichedTransaction> getEventsForPattern(String name) {
-                        return List.of(); // nothing matched yet
-                    }
-
-                    @Override
-                    public long timestamp() {
-                        return timestamp;
-                    }
-
-                    @Override
-                    public long currentProcessingTime() {
-                        return processingTime.currentProcessingTime();
-                    }
-                };
-        for (IterativeCondition<EnrichedTransaction> c : startConditions) {
-            if (c.filter(event, fresh)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** flink-cep's NFA state of the loaded account. */
@@ -152,34 +89,7 @@ final class FlinkNfaRunner implements AutoCloseable {
      * 1: values without lengths, deserialized here).
      */
     void load(byte[] section, int format) throws IOException {
-        store.clear();
-        DataInputDeserializer in = new DataInputDeserializer(section);
-        state = stateSerializer.deserialize(in);
-        for (PerKeyMapStore.Registered map : store.maps()) {
-            String name = in.readUTF();
-            if (!name.equals(map.name())) {
-                throw new IOException(
-                        "stored shared-buffer state "
-                                + name
-                                + " where this flink-cep keeps "
-                                + map.name());
-            }
-            for (int n = in.readInt(); n > 0; n--) {
-                Object key = map.keySerializer().deserialize(in);
-                if (format == 1) {
-                    events.readingFirstFormat(true);
-                    try {
-                        map.contents().put(key, map.valueSerializer().deserialize(in));
-                    } finally {
-                        events.readingFirstFormat(false);
-                    }
-                } else {
-                    byte[] value = new byte[in.readInt()];
-                    in.readFully(value);
-                    map.contents().put(key, new PerKeyMapStore.Raw(value));
-                }
-            }
-        }
+        state = LegacySections.readFlink(section, format, store, events, "under test");
     }
 
     /** Whether the account holds nothing for this rule: no partial match, no buffered event. */
