@@ -243,6 +243,21 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         valueOut = new DataOutputSerializer(4096);
     }
 
+    /** Rules stepped for an event so far, by this subtask; for tests. */
+    long ruleSteps() {
+        return ruleSteps.getCount();
+    }
+
+    /** Rules an event left alone without loading them, so far; for tests. */
+    long rulesSkipped() {
+        return rulesSkipped.getCount();
+    }
+
+    /** Events older than their account's time, judged at that time, so far; for tests. */
+    long outOfOrder() {
+        return outOfOrder.getCount();
+    }
+
     @Override
     public void close() throws Exception {
         try {

@@ -75,6 +75,53 @@ class RuleEngineOperatorTest {
     }
 
     @Test
+    void aRuleTheEventCannotChangeIsNotLoadedAndItsSectionStaysAsItWas() throws Exception {
+        harness = open(TestRules.pack(BURST, LOGIN_TRANSFER), Ordering.ARRIVAL, null);
+        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+        small("s1", 0);
+        byte[] before = accountValue().value();
+        long steps = engine.ruleSteps();
+        long skipped = engine.rulesSkipped();
+
+        // not small: the burst waits in its loop of small payments, whose only edge for this
+        // event is its own ignore; nor a login: the other rule cannot start
+        process(event("transfer", TransactionType.TRANSFER, 20));
+
+        assertThat(engine.rulesSkipped() - skipped).as("rules left alone").isEqualTo(2);
+        assertThat(engine.ruleSteps()).as("rules stepped").isEqualTo(steps);
+        assertThat(accountValue().value()).isEqualTo(before);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        // a small payment does change it
+        small("s2", 30);
+        assertThat(engine.ruleSteps() - steps).isEqualTo(1);
+        assertThat(accountValue().value()).isNotEqualTo(before);
+    }
+
+    @Test
+    void arrivalOrderingJudgesAnEventOlderThanItsAccountAtTheAccountsTime() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, null);
+        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+        small("s1", 0);
+        small("s2", 30);
+        small("s3", 60);
+        assertThat(engine.outOfOrder()).isZero();
+
+        // the large payment of 5 s arrives after the small ones: judged at 60 s, after them, it
+        // completes the burst (in event time it came before them, and stock CEP would not alert)
+        big(5);
+
+        assertThat(engine.outOfOrder()).isEqualTo(1);
+        assertThat(harness.extractOutputValues())
+                .singleElement()
+                .satisfies(
+                        a ->
+                                assertThat(a.getMatchedEvents())
+                                        .extracting(MatchedEvent::getTransactionId)
+                                        .containsExactlyInAnyOrder("s1", "s2", "s3", "big"));
+    }
+
+    @Test
     void anAccountWhosePartialMatchesExpiredHoldsNoState() throws Exception {
         harness = open(TestRules.pack(BURST, LOGIN_TRANSFER), Ordering.ARRIVAL, null);
         small("s1", 0);
