@@ -8,10 +8,8 @@ import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.cel.CelCondition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -102,6 +100,16 @@ final class CompactNfa {
      */
     private final boolean[] eventOnly;
 
+    /** The start states in the order flink-cep creates their runs. */
+    private final List<Vertex> startOrder = new ArrayList<>();
+
+    /**
+     * A digest of the state and stage names behind the numbers a stored section uses: a section
+     * written for other numbers (a flink-cep whose compiler names states otherwise) is refused
+     * rather than misread.
+     */
+    private final int digest;
+
     private final Skip skip;
     private final String skipStage;
     private final boolean throwOnMiss;
@@ -119,16 +127,23 @@ final class CompactNfa {
             boolean handleTimeout,
             AfterMatchSkipStrategy skipStrategy,
             EventSerializer serializer) {
-        Collection<State<EnrichedTransaction>> states = nfa.getStates();
+        // states and stages are numbered in the order of their names: a stored section refers to
+        // them by number, which must not depend on the order of flink-cep's hash map
+        List<State<EnrichedTransaction>> states = new ArrayList<>(nfa.getStates());
+        states.sort(java.util.Comparator.comparing(State::getName));
         vertices = new Vertex[states.size()];
         stateNames = new String[states.size()];
         stageWindows = new long[states.size()];
         Map<String, Vertex> byName = new HashMap<>();
-        Map<String, Integer> pageIndex = new LinkedHashMap<>();
+        java.util.TreeSet<String> pageNames = new java.util.TreeSet<>();
+        for (State<EnrichedTransaction> s : states) {
+            pageNames.add(NFAStateNameHandler.getOriginalNameFromInternal(s.getName()));
+        }
+        pages = pageNames.toArray(new String[0]);
         int i = 0;
         for (State<EnrichedTransaction> s : states) {
             String page = NFAStateNameHandler.getOriginalNameFromInternal(s.getName());
-            int p = pageIndex.computeIfAbsent(page, k -> pageIndex.size());
+            int p = java.util.Arrays.binarySearch(pages, page);
             vertices[i] = new Vertex(i, s, p);
             stateNames[i] = s.getName();
             Long w = stageWindowsByName.get(s.getName());
@@ -136,7 +151,13 @@ final class CompactNfa {
             byName.put(s.getName(), vertices[i]);
             i++;
         }
-        pages = pageIndex.keySet().toArray(new String[0]);
+        // flink-cep starts its runs in its map's order: keep it for the start states' queue
+        for (State<EnrichedTransaction> s : nfa.getStates()) {
+            if (s.isStart()) {
+                startOrder.add(byName.get(s.getName()));
+            }
+        }
+        digest = (String.join("\n", stateNames) + "|" + String.join("\n", pages)).hashCode();
         for (State<EnrichedTransaction> s : states) {
             List<Transition> ts = new ArrayList<>();
             for (StateTransition<EnrichedTransaction> t : s.getStateTransitions()) {
@@ -285,12 +306,15 @@ final class CompactNfa {
     /** A section with nothing matched: a run in each start state, version 1. */
     NfaSection initial() {
         NfaSection s = new NfaSection();
-        for (Vertex v : vertices) {
-            if (v.start) {
-                s.partial.add(Run.start(v.index, new int[] {1}));
-            }
+        for (Vertex v : startOrder) {
+            s.partial.add(Run.start(v.index, new int[] {1}));
         }
         return s;
+    }
+
+    /** The digest of the numbering of states and stages that sections refer to. */
+    int digest() {
+        return digest;
     }
 
     /** The transitions out of a state. */
@@ -300,13 +324,7 @@ final class CompactNfa {
 
     /** The start states. */
     List<Vertex> starts() {
-        List<Vertex> out = new ArrayList<>();
-        for (Vertex v : vertices) {
-            if (v.start) {
-                out.add(v);
-            }
-        }
-        return out;
+        return startOrder;
     }
 
     /**

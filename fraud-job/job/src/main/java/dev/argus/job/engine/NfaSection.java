@@ -365,10 +365,11 @@ final class NfaSection {
      *
      * @param deadline when the earliest run leaves its window ({@link Long#MAX_VALUE}: never)
      */
-    void write(DataOutputSerializer out, EventSerializer serializer, long deadline)
+    void write(DataOutputSerializer out, EventSerializer serializer, long deadline, int digest)
             throws IOException {
         out.writeLong(deadline);
         out.writeBoolean(!completed.isEmpty());
+        out.writeInt(digest);
         int[] states = new int[partial.size()];
         int distinct = 0;
         for (Run r : partial) {
@@ -420,10 +421,21 @@ final class NfaSection {
     }
 
     /** Reads a section written by {@link #write}; events stay encoded until read. */
-    static NfaSection read(DataInputDeserializer in) throws IOException {
+    static NfaSection read(DataInputDeserializer in, int digest, String rule) throws IOException {
         NfaSection s = new NfaSection();
         in.readLong(); // the header
         in.readBoolean();
+        int written = in.readInt();
+        if (written != digest) {
+            throw new IOException(
+                    "rule "
+                            + rule
+                            + ": its stored partial matches number the automaton's states"
+                            + " otherwise than this version's flink-cep compiles them (a Flink"
+                            + " upgrade that changed the compiler): restore with the version that"
+                            + " wrote the savepoint, or change the rule's structure so that it"
+                            + " starts clean");
+        }
         for (int n = Varint.read(in); n > 0; n--) {
             Varint.read(in);
         }
@@ -473,10 +485,14 @@ final class NfaSection {
 
     /**
      * The distinct states its partial matches are in, from a stored section's header, into {@code
-     * into}; how many.
+     * into}; how many, or -1 when the section numbers states by another {@code digest}.
      */
-    static int states(byte[] section, DataInputDeserializer in, int[] into) throws IOException {
+    static int states(byte[] section, DataInputDeserializer in, int[] into, int digest)
+            throws IOException {
         in.setBuffer(section, 9, section.length - 9);
+        if (in.readInt() != digest) {
+            return -1;
+        }
         int n = Varint.read(in);
         for (int i = 0; i < n; i++) {
             into[i] = Varint.read(in);

@@ -135,7 +135,9 @@ final class RuleRunner implements AutoCloseable {
      */
     void load(byte[] bytes, int format) throws IOException {
         if (format >= 3) {
-            section = NfaSection.read(new DataInputDeserializer(bytes));
+            section =
+                    NfaSection.read(
+                            new DataInputDeserializer(bytes), automaton.digest(), rule.id());
         } else {
             if (legacy == null) {
                 legacy = new LegacySections(rule, automaton, events);
@@ -161,7 +163,7 @@ final class RuleRunner implements AutoCloseable {
         }
         out.clear();
         section.changed = false;
-        section.write(out, events, automaton.nextDeadline(section));
+        section.write(out, events, automaton.nextDeadline(section), automaton.digest());
         return out.getCopyOfBuffer();
     }
 
@@ -180,7 +182,10 @@ final class RuleRunner implements AutoCloseable {
         if (states.length < automaton.stateNames().length) {
             states = occupied = new int[automaton.stateNames().length];
         }
-        int n = NfaSection.states(stored, header, states);
+        int n = NfaSection.states(stored, header, states, automaton.digest());
+        if (n < 0) {
+            return false; // loading it says what is wrong
+        }
         for (int i = 0; i < n; i++) {
             if (!automaton.leavesUnchanged(states[i], event, timestamp)) {
                 return false;
