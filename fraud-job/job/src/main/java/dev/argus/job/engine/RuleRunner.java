@@ -21,10 +21,11 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * ({@link NFACompiler}, exactly as {@code CEP.pattern} compiles it), run by {@link CompactNfa},
  * flink-cep's algorithm on one account's compact {@link NfaSection} at a time.
  *
- * <p>With {@link LegacySections} it is the only class of Argus that uses flink-cep's internal
- * classes ({@code NFA}, {@code NFACompiler}, {@code State}), which are public but not flink-cep's
- * stable API: the lock-step test against flink-cep's {@code NFA} and the differential test against
- * stock {@code CEP.pattern} must pass on every Flink upgrade.
+ * <p>With {@link CompactNfa} and {@link LegacySections} it is the only class of Argus (besides the
+ * validator's {@link CepPatternCheck}) that uses flink-cep's internal classes ({@code NFA}, {@code
+ * NFACompiler}, {@code State}), which are public but not flink-cep's stable API: the lock-step test
+ * against flink-cep's {@code NFA} and the differential test against stock {@code CEP.pattern} must
+ * pass on every Flink upgrade.
  */
 final class RuleRunner implements AutoCloseable {
     private final Rule rule;
