@@ -185,10 +185,27 @@ final class RunningJob implements AutoCloseable {
     void awaitAlert(List<Alert> list, Predicate<Alert> wanted, String what) throws Exception {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (list.stream().noneMatch(wanted)) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as(
+                            "%s; seen: alerts %s, shadow alerts %s",
+                            what,
+                            alerts.stream().map(RunningJob::seen).toList(),
+                            shadowAlerts.stream().map(RunningJob::seen).toList())
+                    .isLessThan(deadline);
             Thread.sleep(200);
             readAlerts();
         }
+    }
+
+    /** An alert as a failed wait lists it: account, rule, mode, last event time. */
+    private static String seen(Alert a) {
+        return a.getAccountId()
+                + "/"
+                + a.getRuleId()
+                + "/"
+                + a.getMode()
+                + "@"
+                + a.getLastEventTime();
     }
 
     /** Reads what both alert topics hold now. */
