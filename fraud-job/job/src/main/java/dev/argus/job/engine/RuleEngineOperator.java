@@ -40,11 +40,13 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The rule engine: every rule of the pack in one keyed operator, with flink-cep's own NFA per rule
- * (see {@link RuleRunner}) and one RocksDB value per account holding all of them: read once and
- * written once per step of the account, and only when something changed. At most one event-time
- * timer per account, at the earliest moment something is due: a partial match leaving its window
- * (absence rules alert then) or an event that waits in the account's value for the watermark.
+ * The rule engine: every rule of the pack in one keyed operator, each run by flink-cep's algorithm
+ * on a compact state (see {@link RuleRunner} and {@link CompactNfa}), and one RocksDB value per
+ * account holding all of them: read once and written once per step of the account, and only when
+ * something changed. A rule whose section the event cannot change is not even loaded (its section's
+ * header says so, {@link RuleRunner#leavesUnchanged}). At most one event-time timer per account, at
+ * the earliest moment something is due: a partial match leaving its window (absence rules alert
+ * then) or an event that waits in the account's value for the watermark.
  *
  * <p>Two orderings, chosen per deployment:
  *
@@ -57,9 +59,9 @@ import org.apache.flink.util.OutputTag;
  *       values, each account with a timer at its earliest one, and are processed from there. An
  *       event at or before the time its account's rules have reached is sent to {@link #LATE} when
  *       its turn comes: after a restore the watermark starts over and does not say so on arrival;
- *   <li>{@link Ordering#ARRIVAL}: each event is processed when it arrives, at its event time (or
- *       the account's latest time, if it arrives out of order), for the lowest latency; {@code
- *       within} still counts in event time.
+ *   <li>{@link Ordering#ARRIVAL} (the default): each event is processed when it arrives, at its
+ *       event time (or the account's latest time, if it arrives out of order: counted as {@code
+ *       out_of_order}), for the lowest latency; {@code within} still counts in event time.
  * </ul>
  *
  * <p>Packs deployed at run time come on the second input, the control changes (broadcast, and kept
