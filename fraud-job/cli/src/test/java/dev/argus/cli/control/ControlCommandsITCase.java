@@ -65,8 +65,7 @@ class ControlCommandsITCase {
                         "RISK-1042: card reported as tested by the customer");
         assertThat(snooze.status()).as(snooze.err()).isZero();
         Instant snoozedFrom = RunningJob.effectiveAt(snooze.out());
-        job.burst("acc-3", later(snoozedFrom));
-        job.burst("acc-4", later(snoozedFrom).plusSeconds(1));
+        job.bursts(later(snoozedFrom), "acc-3", "acc-4");
         job.awaitAlert(job.shadowAlerts, "acc-4");
 
         // the snooze ends: the account alerts again

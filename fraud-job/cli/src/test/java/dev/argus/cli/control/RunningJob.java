@@ -132,10 +132,27 @@ final class RunningJob implements AutoCloseable {
 
     /** A card-testing burst on the account: two 1.00 payments online, then 800.00. */
     void burst(String account, Instant at) throws Exception {
-        String id = account + "-" + at.toEpochMilli();
-        send(cardPayment(id + "-s1", account, at, "1.00"));
-        send(cardPayment(id + "-s2", account, at.plusSeconds(20), "1.00"));
-        send(cardPayment(id + "-big", account, at.plusSeconds(40), "800.00"));
+        bursts(at, account);
+    }
+
+    /**
+     * A card-testing burst on each account, the n-th account's a second after the (n-1)-th's, sent
+     * in event-time order: bursts sent one after another would be 39 s out of order, beyond the
+     * allowed disorder, and a watermark between them would make the later ones late.
+     */
+    void bursts(Instant at, String... accounts) throws Exception {
+        String[] steps = {"s1", "s2", "big"};
+        for (int step = 0; step < steps.length; step++) {
+            for (int n = 0; n < accounts.length; n++) {
+                Instant first = at.plusSeconds(n);
+                send(
+                        cardPayment(
+                                accounts[n] + "-" + first.toEpochMilli() + "-" + steps[step],
+                                accounts[n],
+                                first.plusSeconds(20L * step),
+                                step == 2 ? "800.00" : "1.00"));
+            }
+        }
     }
 
     /** An approved online card payment on the account's card. */
