@@ -104,8 +104,27 @@ final class JobProcess implements AutoCloseable {
                         .redirectError(ProcessBuilder.Redirect.to(errors.toFile()))
                         .start();
         JobProcess job = new JobProcess(p);
-        job.await("READY", Duration.ofMinutes(2));
+        try {
+            job.await("READY", Duration.ofMinutes(2));
+        } catch (IllegalStateException e) {
+            // the log may be gone with a temporary folder: say why the process did not start
+            throw new IllegalStateException(e.getMessage() + lastLines(errors, 30), e);
+        }
         return job;
+    }
+
+    /** The end of the job process's standard error, for a message: what killed it. */
+    private static String lastLines(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (all.isEmpty()) {
+                return "";
+            }
+            return "; its standard error ends with:\n"
+                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private void read() {
