@@ -34,13 +34,27 @@ import java.util.stream.Stream;
 public final class Bench {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    /** One run to do: a variant over a rule selection, with or without the offered phase. */
-    record Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {}
+    /** A row of the {@code --rule-packs} table, each column wider than its heading. */
+    private static final String PACK_ROW = "%6s %15s %15s %10s %9s %16s %11s%n";
+
+    /**
+     * One run to do: a variant over a rule selection, with or without the offered phase.
+     *
+     * @param packSize the size of the generated pack to run ({@code --rule-packs}); 0 for the pack
+     *     of the job's configuration
+     */
+    record Plan(
+            Variant variant, String rules, boolean offeredPhase, boolean profile, int packSize) {
+        Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {
+            this(variant, rules, offeredPhase, profile, 0);
+        }
+    }
 
     private final BenchOptions options;
     private final PrintWriter out;
     private final Path logDir;
     private int runCounter;
+    private final Map<Integer, Path> packs = new HashMap<>();
 
     Bench(BenchOptions options, PrintWriter out, Path logDir) {
         this.options = options;
@@ -49,6 +63,7 @@ public final class Bench {
     }
 
     void run() throws Exception {
+        writePacks();
         say("starting a Kafka broker (KRaft) and the schema registry ...");
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(0)) {
@@ -58,16 +73,23 @@ public final class Bench {
                             "%d runs of about %d s each, one job process per run; job logs in %s",
                             plans.size(), estimateSeconds(plans) / plans.size(), logDir));
             List<RunResult> results = new ArrayList<>();
-            Map<Variant, Boolean> profiled = new HashMap<>();
+            Map<String, Boolean> profiled = new HashMap<>();
             for (Plan plan : plans) {
                 boolean profile =
-                        plan.profile() && profiled.putIfAbsent(plan.variant(), true) == null;
+                        plan.profile()
+                                && profiled.putIfAbsent(
+                                                plan.variant().key() + "/" + plan.packSize(), true)
+                                        == null;
                 RunResult r =
                         runOnce(
                                 kafka,
                                 registry,
                                 new Plan(
-                                        plan.variant(), plan.rules(), plan.offeredPhase(), profile),
+                                        plan.variant(),
+                                        plan.rules(),
+                                        plan.offeredPhase(),
+                                        profile,
+                                        plan.packSize()),
                                 1
                                         + (int)
                                                 results.stream()
@@ -80,17 +102,65 @@ public final class Bench {
             if (options.compare()) {
                 printComparison(results);
             }
+            if (!options.rulePacks().isEmpty()) {
+                printRulePacks(results);
+            }
         }
     }
 
     private boolean sameRules(RunResult r, Plan plan) {
+        if (plan.packSize() > 0) {
+            return r.rules() == plan.packSize();
+        }
         return (plan.rules().equals(options.singleRule())) == (r.rules() == 1);
+    }
+
+    /**
+     * Writes the packs of {@code --rule-packs} from the job's configured pack into {@code
+     * rule-packs/<N>} beside the logs, where they stay for a look at what ran; each is loaded back
+     * through the job's loader as it is written.
+     */
+    private void writePacks() throws IOException {
+        if (options.rulePacks().isEmpty()) {
+            return;
+        }
+        Path root = logDir.resolve("rule-packs");
+        if (Files.exists(root)) {
+            delete(root);
+        }
+        // the job's default rules.path, which the other runs of the bench use
+        String shipped = RulePackLoader.BUILT_IN;
+        for (int size : options.rulePacks()) {
+            Path dir = root.resolve(String.valueOf(size)).toAbsolutePath();
+            RulePackGenerator.write(shipped, size, dir);
+            packs.put(size, dir);
+        }
+        say(
+                String.format(
+                        "rule packs of %s rules made from %s (%d active rules) in %s",
+                        options.rulePacks().stream()
+                                .map(String::valueOf)
+                                .collect(Collectors.joining(", ")),
+                        shipped,
+                        RulePackLoader.loadForJob(shipped, CepPatternCheck.INSTANCE)
+                                .active()
+                                .size(),
+                        root));
     }
 
     /** The runs, alternating between variants so that drifts of the machine hit both alike. */
     List<Plan> plans() {
         List<Plan> plans = new ArrayList<>();
         boolean offered = !options.latencyDuration().isZero();
+        if (!options.rulePacks().isEmpty()) {
+            // unthrottled only: the latency of a generated pack says nothing about a rule's cost
+            for (int r = 0; r < options.runs(); r++) {
+                for (int size : options.rulePacks()) {
+                    plans.add(new Plan(options.variant(), "all", false, options.profile(), size));
+                }
+            }
+            return plans;
+        }
         if (!options.compare()) {
             for (int r = 0; r < options.runs(); r++) {
                 plans.add(
@@ -151,6 +221,9 @@ public final class Bench {
         values.put("kafka.group.id", prefix + "job");
         values.put("sink.transactional-id-prefix", prefix + "argus");
         values.put("rules.ordering", options.ordering());
+        if (plan.packSize() > 0) {
+            values.put("rules.path", packs.get(plan.packSize()).toString());
+        }
         if (options.control()) {
             values.put("control.enabled", "true");
             values.put("topic.control", prefix + "control");
@@ -700,6 +773,84 @@ public final class Bench {
                 argus,
                 cep);
         out.flush();
+    }
+
+    /**
+     * The table of {@code --rule-packs}: per pack size (medians of its runs), throughput, CPU per
+     * transaction, rule steps per transaction and the job's CPU per rule step, throughput against
+     * the smallest pack; then the marginal cost of the larger packs against the smallest, which
+     * leaves out what every pack pays alike (the source, decoding, the profile, the sinks).
+     */
+    private void printRulePacks(List<RunResult> results) {
+        List<Integer> sizes = options.rulePacks().stream().sorted().toList();
+        Map<Integer, List<RunResult>> bySize = new HashMap<>();
+        for (int size : sizes) {
+            bySize.put(
+                    size,
+                    results.stream()
+                            .filter(r -> r.rules() == size && r.unthrottledSeconds() > 0)
+                            .toList());
+        }
+        int base = sizes.get(0);
+        List<RunResult> baseRuns = bySize.get(base);
+        double baseThroughput = median(baseRuns, RunResult::throughput);
+        double baseCpu = median(baseRuns, RunResult::cpuMicrosPerTransaction);
+        double baseSteps = median(baseRuns, RunResult::ruleStepsPerTransaction);
+
+        out.println();
+        out.printf(
+                "=== argus bench --rule-packs: %s, %,d accounts, %d run(s) each, alternating;"
+                        + " medians ===%n",
+                options.variant().key(), options.accounts(), options.runs());
+        out.println("traffic: " + trafficDensity());
+        out.printf(
+                PACK_ROW,
+                "rules",
+                "transactions/s",
+                "per CPU-second",
+                "CPU us/tx",
+                "steps/tx",
+                "CPU us per step",
+                "throughput");
+        for (int size : sizes) {
+            List<RunResult> runs = bySize.get(size);
+            out.printf(
+                    PACK_ROW,
+                    String.valueOf(size),
+                    figure(median(runs, RunResult::throughput), "%,.0f"),
+                    figure(median(runs, RunResult::perCpuSecond), "%,.0f"),
+                    figure(median(runs, RunResult::cpuMicrosPerTransaction), "%,.1f"),
+                    figure(median(runs, RunResult::ruleStepsPerTransaction), "%,.2f"),
+                    figure(median(runs, RunResult::cpuMicrosPerRuleStep), "%,.1f"),
+                    figure(median(runs, RunResult::throughput) / baseThroughput, "%.2f"));
+        }
+        out.printf(
+                "CPU us per step is all of the job's CPU divided by the rule steps; throughput is"
+                        + " against %d rules%n",
+                base);
+        for (int size : sizes.subList(1, sizes.size())) {
+            List<RunResult> runs = bySize.get(size);
+            double cpu = median(runs, RunResult::cpuMicrosPerTransaction) - baseCpu;
+            double steps = median(runs, RunResult::ruleStepsPerTransaction) - baseSteps;
+            out.printf(
+                    "marginal, %d against %d rules: %s us more CPU per transaction for %s more rule"
+                            + " steps: %s us per added rule step, %s us per added rule and"
+                            + " transaction%n",
+                    size,
+                    base,
+                    figure(cpu, "%,.1f"),
+                    figure(steps, "%,.2f"),
+                    figure(steps > 0 ? cpu / steps : Double.NaN, "%,.1f"),
+                    figure(cpu / (size - base), "%,.2f"));
+        }
+        for (int size : sizes) {
+            out.printf("each run's throughput, %d rules: %s%n", size, each(bySize.get(size)));
+        }
+        out.flush();
+    }
+
+    private static String figure(double value, String format) {
+        return Double.isNaN(value) || Double.isInfinite(value) ? "-" : String.format(format, value);
     }
 
     /** A ceiling's throughput, and where Argus and stock CEP with the pack stand against it. */

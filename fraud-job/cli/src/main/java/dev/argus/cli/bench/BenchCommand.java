@@ -7,6 +7,9 @@ import dev.argus.rules.RulePack;
 import dev.argus.rules.RulePackLoader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.MemorySize;
@@ -62,6 +65,21 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "all",
             description = "all, the first N active rules, or id,id,... (default: ${DEFAULT-VALUE})")
     String rules;
+
+    @Option(
+            names = "--rule-packs",
+            paramLabel = "N",
+            split = ",",
+            description =
+                    "the cost per rule: run --variant once per pack of N rules (the shipped"
+                            + " pack's active rules, then generated variants of them with other"
+                            + " thresholds, categories, channels and windows), alternating with"
+                            + " --runs, unthrottled only, over the same traffic; then a table of"
+                            + " throughput, CPU per transaction and per rule step, and the"
+                            + " marginal cost of a rule step. The packs are kept beside the job"
+                            + " logs, in rule-packs/N. E.g. 16,50,100 with --warmup-transactions"
+                            + " and --transactions")
+    List<Integer> rulePacks = new ArrayList<>();
 
     @Option(
             names = "--single-rule",
@@ -274,6 +292,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (checkpointInterval.isZero()) {
             throw usage("--checkpoint-interval must be longer than 0");
         }
+        if (!rulePacks.isEmpty()) {
+            checkRulePacks();
+        }
         RulePack pack =
                 RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
         for (String[] selection :
@@ -307,7 +328,36 @@ public final class BenchCommand implements Callable<Integer> {
                 profile,
                 ordering,
                 control,
-                seed);
+                seed,
+                rulePacks);
+    }
+
+    /**
+     * {@code --rule-packs}: sizes that make a pack, once each, for a variant that runs rules, with
+     * the unthrottled window it measures; the packs are the rules, so {@code --rules} and {@code
+     * --compare} do not go with it.
+     */
+    private void checkRulePacks() {
+        for (int size : rulePacks) {
+            if (size < 1) {
+                throw usage("--rule-packs: a pack has at least one rule, not " + size);
+            }
+        }
+        if (new HashSet<>(rulePacks).size() != rulePacks.size()) {
+            throw usage("--rule-packs names a size twice: " + rulePacks);
+        }
+        if (compare) {
+            throw usage("--rule-packs and --compare are separate measurements: give one");
+        }
+        if (!variant.runsRules()) {
+            throw usage("--rule-packs needs a --variant that runs rules (argus or cep)");
+        }
+        if (!rules.equals("all")) {
+            throw usage("--rule-packs runs whole generated packs: leave --rules at all");
+        }
+        if (duration.isZero()) {
+            throw usage("--rule-packs measures the unthrottled window: --duration cannot be 0");
+        }
     }
 
     private void positive(String option, double value) {

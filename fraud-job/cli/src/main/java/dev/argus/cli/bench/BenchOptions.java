@@ -1,8 +1,14 @@
 package dev.argus.cli.bench;
 
 import java.time.Duration;
+import java.util.List;
 
-/** The options of {@code argus bench}, as {@link BenchCommand} parsed and checked them. */
+/**
+ * The options of {@code argus bench}, as {@link BenchCommand} parsed and checked them.
+ *
+ * @param rulePacks the sizes of the generated packs to run ({@code --rule-packs}), in the order
+ *     given; empty for the usual runs
+ */
 record BenchOptions(
         Variant variant,
         boolean compare,
@@ -26,7 +32,12 @@ record BenchOptions(
         boolean profile,
         String ordering,
         boolean control,
-        long seed) {
+        long seed,
+        List<Integer> rulePacks) {
+
+    public BenchOptions {
+        rulePacks = List.copyOf(rulePacks);
+    }
 
     /** Which traffic the benchmark produces. */
     enum TrafficKind {

@@ -49,6 +49,29 @@ record RunResult(
                 : Double.NaN;
     }
 
+    /** The job's CPU time per transaction in the unthrottled window, in microseconds. */
+    double cpuMicrosPerTransaction() {
+        return unthrottledRecords > 0 ? unthrottledJobCpu * 1e6 / unthrottledRecords : Double.NaN;
+    }
+
+    /** Rules the engine stepped per transaction in the unthrottled window (argus only). */
+    double ruleStepsPerTransaction() {
+        return unthrottledRecords > 0 && unthrottledEngine.ruleSteps() > 0
+                ? (double) unthrottledEngine.ruleSteps() / unthrottledRecords
+                : Double.NaN;
+    }
+
+    /**
+     * The job's whole CPU time in the unthrottled window divided by the rule steps in it, in
+     * microseconds: an upper bound of a rule step's cost, since it carries the source, the profile
+     * and the sinks too.
+     */
+    double cpuMicrosPerRuleStep() {
+        return unthrottledEngine.ruleSteps() > 0
+                ? unthrottledJobCpu * 1e6 / unthrottledEngine.ruleSteps()
+                : Double.NaN;
+    }
+
     double offeredThroughput() {
         return offeredSeconds > 0 ? offeredRecords / offeredSeconds : Double.NaN;
     }

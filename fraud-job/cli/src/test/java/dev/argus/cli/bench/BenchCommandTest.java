@@ -36,6 +36,37 @@ class BenchCommandTest {
         assertThat(o.profile()).isFalse();
         assertThat(o.ordering()).isEqualTo("arrival");
         assertThat(o.seed()).isEqualTo(7);
+        assertThat(o.rulePacks()).isEmpty();
+    }
+
+    @Test
+    void rulePacks() {
+        BenchOptions o = BenchCommand.parse("--rule-packs", "16,50", "--runs", "2");
+        assertThat(o.rulePacks()).containsExactly(16, 50);
+        assertThat(o.runs()).isEqualTo(2);
+        assertThat(new Bench(o, null, null).plans())
+                .extracting(Bench.Plan::packSize)
+                .containsExactly(16, 50, 16, 50);
+        assertThat(new Bench(o, null, null).plans())
+                .allSatisfy(
+                        p -> {
+                            assertThat(p.variant()).isEqualTo(Variant.ARGUS);
+                            assertThat(p.rules()).isEqualTo("all");
+                            assertThat(p.offeredPhase()).isFalse();
+                        });
+        for (List<String> args :
+                List.of(
+                        List.of("--rule-packs", "0"),
+                        List.of("--rule-packs", "16,16"),
+                        List.of("--rule-packs", "16,50", "--compare"),
+                        List.of("--rule-packs", "16,50", "--variant", "keyed"),
+                        List.of("--rule-packs", "16,50", "--rules", "3"),
+                        List.of("--rule-packs", "16,50", "--duration", "0"))) {
+            assertThatThrownBy(() -> BenchCommand.parse(args.toArray(String[]::new)))
+                    .as("%s", args)
+                    .isInstanceOf(ParameterException.class)
+                    .hasMessageContaining("--rule-packs");
+        }
     }
 
     @Test
@@ -99,7 +130,8 @@ class BenchCommandTest {
                                 true,
                                 "arrival",
                                 true,
-                                42));
+                                42,
+                                List.of()));
         assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
         assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
     }

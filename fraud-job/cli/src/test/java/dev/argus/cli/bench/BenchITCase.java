@@ -66,6 +66,56 @@ class BenchITCase {
         assertThat(out).contains(" 0 duplicates");
     }
 
+    @Test
+    void rulePacksPrintTheCostPerRule() throws Exception {
+        BenchOptions options =
+                BenchCommand.parse(
+                        new String[] {
+                            "--rule-packs", "5,20",
+                            "--accounts", "2000",
+                            "--fraud-rate", "300",
+                            "--warmup", "3s",
+                            "--transactions", "20000",
+                            "--checkpoint-interval", "1s",
+                            "--job-heap", "512m",
+                            "--managed-memory", "128m"
+                        });
+        StringWriter printed = new StringWriter();
+        new Bench(options, new PrintWriter(printed, true), logs).run();
+        String out = printed.toString();
+
+        // each pack ran as the job loads a pack, from the directory the bench wrote
+        assertThat(out).contains("=== argus (Argus as deployed), 5 rules,");
+        assertThat(out).contains("=== argus (Argus as deployed), 20 rules,");
+        assertThat(out).doesNotContain("offered 50 transactions/s");
+        assertThat(logs.resolve("rule-packs/20/variants")).isDirectory();
+        assertThat(out).contains("=== argus bench --rule-packs: argus, 2,000 accounts, 1 run(s)");
+        for (int size : new int[] {5, 20}) {
+            // rules, transactions/s, per CPU-second, CPU us/tx, steps/tx, CPU us per step, relative
+            String[] row = tableRow(out, size);
+            assertThat(row).as("the row of %d rules", size).hasSize(7);
+            for (int column = 1; column < 4; column++) {
+                assertThat(Double.parseDouble(row[column].replace(",", "")))
+                        .as("column %d of %d rules in:%n%s", column, size, out)
+                        .isPositive();
+            }
+            // rule steps are counted where the engine is, behind the source by what the network
+            // buffers hold: a window this short can end before the engine took its records
+            assertThat(Double.parseDouble(row[4].replace(",", "")))
+                    .as("rule steps per transaction of %d rules in:%n%s", size, out)
+                    .isNotNegative();
+        }
+        assertThat(tableRow(out, 5)[6]).isEqualTo("1.00");
+        assertThat(out).containsPattern("marginal, 20 against 5 rules: -?[\\d,.]+ us more CPU");
+    }
+
+    /** The columns of the --rule-packs table's row of a pack size. */
+    private static String[] tableRow(String text, int rules) {
+        Matcher m = Pattern.compile("(?m)^ +(" + rules + " .*)$").matcher(text);
+        assertThat(m.find()).as("a table row of %d rules in:%n%s", rules, text).isTrue();
+        return m.group(1).trim().split(" +");
+    }
+
     private static double number(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertThat(m.find()).as("output has /%s/:%n%s", regex, text).isTrue();
