@@ -134,8 +134,13 @@ class ProfileFunctionTest {
         assertThat(accountsWithState()).isEqualTo(1);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
-        // activity moves the expiry: still exactly one timer
+        // activity moves the expiry, not the timer: still exactly one timer, at the first expiry
         process(at(5 * 86_400).build());
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        // at the first expiry the account was active since: it is kept, the timer set again
+        harness.processWatermark(T0.plus(Duration.ofDays(31)).toEpochMilli());
+        assertThat(accountsWithState()).isEqualTo(1);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
         harness.processWatermark(T0.plus(Duration.ofDays(5 + 29)).toEpochMilli());
