@@ -28,10 +28,14 @@ import org.slf4j.LoggerFactory;
  * example reading an optional field that the event lacks without {@code has()}) counts as false, is
  * counted in {@code condition_errors} and logged once per task.
  *
- * <p>A condition that does not read {@code matched} depends on the event alone, so it is evaluated
- * once per event: flink-cep asks again for every partial match waiting at the stage, and the rule
- * engine asks first whether the event can start a match, and both get the remembered answer. The
- * {@code evaluations} and {@code condition_errors} counters count real evaluations.
+ * <p>A condition that does not read {@code matched} depends on the event alone (and the lists), so
+ * each distinct one is evaluated once per event, however many stages and rules have it: flink-cep
+ * asks again for every partial match waiting at the stage, the rule engine asks first whether the
+ * event can start a match, and rules of a pack (or of two packs during a rollout) share conditions;
+ * all get the answer remembered for the event. Distinct means another source text or other list
+ * values: the answers are kept per thread, for the event and the list entries changed at run time
+ * they were computed with. The {@code evaluations} and {@code condition_errors} counters count real
+ * evaluations, in the rule and stage that made them.
  */
 public final class CelCondition extends RichIterativeCondition<EnrichedTransaction> {
     private static final long serialVersionUID = 1L;
@@ -50,7 +54,56 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         EnrichedTransaction event;
         Map<String, Object> txn;
         Map<String, Object> profile;
+
+        /** The list entries changed at run time the remembered answers were computed with. */
+        RuntimeLists.Entries entries;
+
+        long entriesVersion;
+
+        /**
+         * Answers for {@link #event}: {@code answers[id]} holds when {@code stamps[id] == epoch}.
+         */
+        int epoch;
+
+        int[] stamps = new int[64];
+        boolean[] answers = new boolean[64];
+
+        /** Real evaluations on this thread, for tests. */
+        long evaluated;
+
+        /** Starts over with another event or other list entries: no answer is remembered. */
+        void use(EnrichedTransaction value, RuntimeLists.Entries current) {
+            if (value != event) {
+                // the event's fields as CEL values, converted on first read and shared by all
+                // conditions of the thread that evaluate the same event
+                event = value;
+                txn = AvroValues.of(value.getTransaction());
+                profile = AvroValues.of(value.getProfile());
+                forget();
+            } else if (current != entries
+                    || (current != null && current.version() != entriesVersion)) {
+                forget();
+            }
+            entries = current;
+            entriesVersion = current == null ? 0 : current.version();
+        }
+
+        private void forget() {
+            if (++epoch == 0) { // after 2^32 events: no stamp may be taken for the new epoch's
+                java.util.Arrays.fill(stamps, 0);
+                epoch = 1;
+            }
+        }
     }
+
+    /**
+     * The ids of distinct event-only conditions: by source text and list values. The results of two
+     * conditions with the same id are the same for the same event and list entries.
+     */
+    private static final Map<List<Object>, Integer> SHARED = new ConcurrentHashMap<>();
+
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_SHARED =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private final String ruleId;
     private final String stage;
@@ -72,10 +125,8 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
 
     private transient Map<String, List<String>> view;
 
-    /** The last event this condition was evaluated on, if it does not read matched events. */
-    private transient EnrichedTransaction lastEvent;
-
-    private transient boolean lastResult;
+    /** Its id among the distinct conditions that do not read matched events ({@link #SHARED}). */
+    private transient int shared = -1;
 
     public CelCondition(
             String ruleId,
@@ -162,38 +213,56 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
                         });
         program = compiled.program();
         plan = compiled.plan();
+        if (!readsMatched) {
+            shared =
+                    SHARED.computeIfAbsent(
+                            List.of(source, new java.util.TreeMap<>(lists)),
+                            k -> NEXT_SHARED.getAndIncrement());
+        }
+    }
+
+    /** Real evaluations on this thread so far (answers given from memory are not), for tests. */
+    static long evaluatedOnThisThread() {
+        return VIEWS.get().evaluated;
     }
 
     @Override
     public boolean filter(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
-        if (readsMatched) {
-            return evaluate(value, ctx);
-        }
-        // the same object is the same event: the engine and flink-cep hand each one over as is
-        if (value != lastEvent) {
-            lastResult = evaluate(value, ctx);
-            lastEvent = value;
-        }
-        return lastResult;
-    }
-
-    private boolean evaluate(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
         if (program == null) {
             compile();
         }
+        Views views = VIEWS.get();
+        RuntimeLists.Entries entries = RuntimeLists.current();
+        views.use(value, entries);
+        if (readsMatched) {
+            return evaluate(value, ctx, views, entries);
+        }
+        // the same object is the same event: the engine and flink-cep hand each one over as is
+        int id = shared;
+        if (id >= views.stamps.length) {
+            int n = Math.max(id + 1, 2 * views.stamps.length);
+            views.stamps = java.util.Arrays.copyOf(views.stamps, n);
+            views.answers = java.util.Arrays.copyOf(views.answers, n);
+        }
+        if (views.stamps[id] == views.epoch) {
+            return views.answers[id];
+        }
+        boolean answer = evaluate(value, ctx, views, entries);
+        views.stamps[id] = views.epoch;
+        views.answers[id] = answer;
+        return answer;
+    }
+
+    private boolean evaluate(
+            EnrichedTransaction value,
+            Context<EnrichedTransaction> ctx,
+            Views views,
+            RuntimeLists.Entries entries) {
         if (evaluations != null) {
             evaluations.inc();
         }
-        Views views = VIEWS.get();
-        if (views.event != value) {
-            // the event's fields as CEL values, converted on first read and shared by all
-            // conditions of the thread that evaluate the same event
-            views.event = value;
-            views.txn = AvroValues.of(value.getTransaction());
-            views.profile = AvroValues.of(value.getProfile());
-        }
+        views.evaluated++;
         MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
-        RuntimeLists.Entries entries = RuntimeLists.current();
         if (view == null || entries != viewOf) {
             view = RuntimeLists.view(lists, entries);
             viewOf = entries;

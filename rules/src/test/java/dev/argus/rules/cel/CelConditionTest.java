@@ -83,6 +83,82 @@ class CelConditionTest {
     }
 
     @Test
+    void aDistinctConditionIsEvaluatedOncePerEventWhateverRulesAndStagesHaveIt() {
+        String source =
+                "txn.type == 'CARD_PAYMENT' && txn.merchant.category_code in lists.high_risk_mcc";
+        CelCondition first = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
+        CelCondition second = new CelCondition("r2", "b", source, "r2.yaml", List.of("a"), LISTS);
+        CelCondition otherLists =
+                new CelCondition(
+                        "r3",
+                        "a",
+                        source,
+                        "r3.yaml",
+                        List.of(),
+                        Map.of("high_risk_mcc", List.of("5411")));
+        EnrichedTransaction grocery =
+                StageEvents.enriched(payment("g").merchant("m-1", "5411").build());
+        EnrichedTransaction casino =
+                StageEvents.enriched(payment("c").merchant("m-2", "7995").build());
+        StageEvents none = new StageEvents();
+
+        long before = CelCondition.evaluatedOnThisThread();
+        assertThat(first.filter(casino, none)).isTrue();
+        assertThat(second.filter(casino, none)).isTrue();
+        assertThat(first.filter(casino, none)).isTrue();
+        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(1);
+
+        // other list values make another condition
+        assertThat(otherLists.filter(casino, none)).isFalse();
+        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(2);
+
+        // another event, and the same again: each evaluated once more
+        assertThat(second.filter(grocery, none)).isFalse();
+        assertThat(first.filter(grocery, none)).isFalse();
+        assertThat(otherLists.filter(grocery, none)).isTrue();
+        assertThat(first.filter(casino, none)).isTrue();
+        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(5);
+    }
+
+    @Test
+    void aRememberedAnswerIsNotGivenOnceTheListsChangedAtRunTime() {
+        String source = "txn.merchant.category_code in lists.high_risk_mcc";
+        CelCondition c = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
+        EnrichedTransaction grocery =
+                StageEvents.enriched(payment("g").merchant("m-1", "5411").build());
+        assertThat(c.filter(grocery, new StageEvents())).isFalse();
+        Map<String, Boolean> added = new java.util.HashMap<>();
+        long[] version = {0};
+        RuntimeLists.use(
+                new RuntimeLists.Entries() {
+                    @Override
+                    public Boolean entry(String list, String value) {
+                        return list.equals("high_risk_mcc") ? added.get(value) : null;
+                    }
+
+                    @Override
+                    public Map<String, Boolean> entries(String list) {
+                        return list.equals("high_risk_mcc") ? added : Map.of();
+                    }
+
+                    @Override
+                    public long version() {
+                        return version[0];
+                    }
+                });
+        try {
+            assertThat(c.filter(grocery, new StageEvents())).isFalse();
+            // the same entries, changed: a new version
+            added.put("5411", true);
+            version[0]++;
+            assertThat(c.filter(grocery, new StageEvents())).isTrue();
+        } finally {
+            RuntimeLists.use(null);
+        }
+        assertThat(c.filter(grocery, new StageEvents())).isFalse();
+    }
+
+    @Test
     void readsTheEventsMatchedByEarlierStages() {
         StageEvents ctx =
                 new StageEvents()
