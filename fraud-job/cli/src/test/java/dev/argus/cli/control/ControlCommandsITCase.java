@@ -87,8 +87,18 @@ class ControlCommandsITCase {
         job.sendToControlTopic("{\"not\": \"a command\"}".getBytes(StandardCharsets.UTF_8));
 
         // every alert of acc-3 during its snooze was held back: only the one after it went out
-        assertThat(job.alerts).extracting(Alert::getAccountId).containsExactly("acc-1");
+        String seen =
+                "alerts "
+                        + job.alerts.stream().map(RunningJob::seen).toList()
+                        + ", shadow alerts "
+                        + job.shadowAlerts.stream().map(RunningJob::seen).toList()
+                        + "; shadow from "
+                        + shadowFrom
+                        + ", snoozed from "
+                        + snoozedFrom;
+        assertThat(job.alerts).as(seen).extracting(Alert::getAccountId).containsExactly("acc-1");
         assertThat(job.shadowAlerts)
+                .as(seen)
                 .extracting(Alert::getAccountId)
                 .containsExactly("acc-2", "acc-4", "acc-3");
         assertThat(job.shadowAlerts)

@@ -215,7 +215,7 @@ final class RunningJob implements AutoCloseable {
     }
 
     /** An alert as a failed wait lists it: account, rule, mode, last event time. */
-    private static String seen(Alert a) {
+    static String seen(Alert a) {
         return a.getAccountId()
                 + "/"
                 + a.getRuleId()
