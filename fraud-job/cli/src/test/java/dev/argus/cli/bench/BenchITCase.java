@@ -21,21 +21,10 @@ class BenchITCase {
     @Test
     void aShortRunPrintsEveryFigure() throws Exception {
         BenchOptions options =
-                BenchCommand.parse(
-                        new String[] {
-                            "--rules", "card-testing,count-velocity",
-                            "--accounts", "2000",
-                            "--rate", "50",
-                            // the bank traffic, with cases enough for alerts in a short window
-                            "--fraud-rate", "300",
-                            "--warmup", "3s",
-                            // the window over a number of transactions, not a time
-                            "--transactions", "20000",
-                            "--latency-duration", "30s",
-                            "--checkpoint-interval", "1s",
-                            "--job-heap", "512m",
-                            "--managed-memory", "128m"
-                        });
+                options(
+                        "--rules", "card-testing,count-velocity",
+                        "--rate", "50",
+                        "--latency-duration", "30s");
         StringWriter printed = new StringWriter();
         new Bench(options, new PrintWriter(printed, true), logs).run();
         String out = printed.toString();
@@ -68,18 +57,7 @@ class BenchITCase {
 
     @Test
     void rulePacksPrintTheCostPerRule() throws Exception {
-        BenchOptions options =
-                BenchCommand.parse(
-                        new String[] {
-                            "--rule-packs", "5,20",
-                            "--accounts", "2000",
-                            "--fraud-rate", "300",
-                            "--warmup", "3s",
-                            "--transactions", "20000",
-                            "--checkpoint-interval", "1s",
-                            "--job-heap", "512m",
-                            "--managed-memory", "128m"
-                        });
+        BenchOptions options = options("--rule-packs", "5,20");
         StringWriter printed = new StringWriter();
         new Bench(options, new PrintWriter(printed, true), logs).run();
         String out = printed.toString();
@@ -107,6 +85,24 @@ class BenchITCase {
         }
         assertThat(tableRow(out, 5)[6]).isEqualTo("1.00");
         assertThat(out).containsPattern("marginal, 20 against 5 rules: -?[\\d,.]+ us more CPU");
+    }
+
+    /** A short run's options: a small job on 2,000 accounts, then {@code specific} ones. */
+    private static BenchOptions options(String... specific) {
+        java.util.List<String> args =
+                new java.util.ArrayList<>(
+                        java.util.List.of(
+                                "--accounts", "2000",
+                                // the bank traffic, with cases enough for alerts in a short window
+                                "--fraud-rate", "300",
+                                "--warmup", "3s",
+                                // the window over a number of transactions, not a time
+                                "--transactions", "20000",
+                                "--checkpoint-interval", "1s",
+                                "--job-heap", "512m",
+                                "--managed-memory", "128m"));
+        args.addAll(java.util.List.of(specific));
+        return BenchCommand.parse(args.toArray(String[]::new));
     }
 
     /** The columns of the --rule-packs table's row of a pack size. */
