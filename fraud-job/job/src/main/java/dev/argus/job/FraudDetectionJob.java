@@ -90,10 +90,10 @@ public final class FraudDetectionJob {
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
         // An incremental checkpoint flushes RocksDB's memtables in its synchronous part, on the
         // task thread, while events wait: with the default 64 MB memtables that flush was most of
-        // the detection latency's p99 (0.96 s at 2,500 transactions/s in `argus bench`). With 8 MB
-        // memtables RocksDB flushes them in the background as they fill, the checkpoint has less
-        // left to flush, and the p99 halves (0.52 and 0.57 s) at the same CPU; 2 MB cut it little
-        // further and cost CPU and three times the incremental checkpoint size.
+        // the detection latency's p99. With 8 MB memtables RocksDB flushes them in the background
+        // as they fill, the checkpoint has less left to flush, and the p99 halves at the same CPU;
+        // 2 MB cut it little further and cost CPU and three times the incremental checkpoint size
+        // (docs/performance.md, "Detection latency": the figures and the command).
         conf.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.ofMebiBytes(8));
         return conf;
     }

@@ -130,9 +130,10 @@ public final class Bench {
         }
         // the job's default rules.path, which the other runs of the bench use
         String shipped = RulePackLoader.BUILT_IN;
+        RulePack pack = RulePackLoader.loadForJob(shipped, CepPatternCheck.INSTANCE);
         for (int size : options.rulePacks()) {
             Path dir = root.resolve(String.valueOf(size)).toAbsolutePath();
-            RulePackGenerator.write(shipped, size, dir);
+            RulePackGenerator.write(shipped, pack, size, dir);
             packs.put(size, dir);
         }
         say(
@@ -142,9 +143,7 @@ public final class Bench {
                                 .map(String::valueOf)
                                 .collect(Collectors.joining(", ")),
                         shipped,
-                        RulePackLoader.loadForJob(shipped, CepPatternCheck.INSTANCE)
-                                .active()
-                                .size(),
+                        pack.active().size(),
                         root));
     }
 

@@ -104,10 +104,19 @@ final class RulePackGenerator {
      * @throws dev.argus.rules.RulePackException when a written rule does not load (a bug here)
      */
     static RulePack write(String location, int size, Path dir) throws IOException {
+        return write(
+                location, RulePackLoader.loadForJob(location, CepPatternCheck.INSTANCE), size, dir);
+    }
+
+    /**
+     * {@link #write(String, int, Path)} from the pack at {@code location} as already loaded ({@code
+     * shipped}): several packs are made from one load.
+     */
+    static RulePack write(String location, RulePack shipped, int size, Path dir)
+            throws IOException {
         if (size < 1) {
             throw new IllegalArgumentException("a pack has at least one rule, not " + size);
         }
-        RulePack shipped = RulePackLoader.loadForJob(location, CepPatternCheck.INSTANCE);
         List<Rule> active = shipped.active();
         Path root = RulePackLoader.resolve(location);
         Map<String, Path> fileOfId = ruleFiles(root);
