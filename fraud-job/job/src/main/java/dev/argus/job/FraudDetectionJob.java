@@ -11,18 +11,23 @@ import dev.argus.rules.RulePackException;
 import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,16 +47,19 @@ public final class FraudDetectionJob {
 
     public static void main(String[] args) throws Exception {
         JobConfig config;
+        Configuration flink;
         try {
             config = JobConfig.fromArgs(args);
+            flink = flinkConfiguration(config);
+            // on a cluster the changelog's directory comes from the cluster's configuration
+            logStateChanges(flink, config, null);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
         LOG.info("Starting Argus with {}", config);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         try {
             attach(env, config, false);
         } catch (RulePackException e) {
@@ -99,8 +107,41 @@ public final class FraudDetectionJob {
     }
 
     /**
+     * Flink's state changelog (FLIP-158) when {@code checkpoint.changelog} is true: every state
+     * change is also appended to a log that is uploaded continuously, and a checkpoint persists the
+     * log instead of RocksDB's files. Without it, an incremental checkpoint flushes the memtables
+     * of every keyed operator in its synchronous part, on the task thread, while events wait: about
+     * half a second at 2,500 transactions/s, most of the detection latency's p99. RocksDB's own
+     * snapshot (the materialization) still runs, but every {@code
+     * checkpoint.changelog.materialization-interval} instead of every checkpoint; a restore replays
+     * at most that much log. Savepoints stay RocksDB's canonical format.
+     *
+     * <p>Flink restores a changelog job only in {@code CLAIM} mode: it owns the savepoint or
+     * checkpoint it started from and deletes it once a newer checkpoint replaces it. A job that
+     * restored in the default mode would fail every checkpoint, so this sets CLAIM.
+     *
+     * @param directory where the log goes; null to leave it to the cluster's configuration ({@code
+     *     state.changelog.dstl.dfs.base-path})
+     */
+    public static void logStateChanges(Configuration conf, JobConfig config, String directory) {
+        if (!config.flag("checkpoint.changelog")) {
+            return;
+        }
+        conf.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+        conf.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
+        conf.set(
+                StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL,
+                config.duration("checkpoint.changelog.materialization-interval"));
+        conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+        if (directory != null) {
+            conf.set(FsStateChangelogOptions.BASE_PATH, directory);
+        }
+    }
+
+    /**
      * {@link #flinkConfiguration} for a job in this JVM (local runs, rule tests, benchmarks):
-     * checkpoints go to a new temporary directory. Without a checkpoint directory Flink keeps
+     * checkpoints (and with {@code checkpoint.changelog} the state changelog) go to a new temporary
+     * directory, deleted when this JVM exits normally. Without a checkpoint directory Flink keeps
      * checkpoints in the JobManager's memory, which refuses state over 5 MB: a few thousand account
      * profiles.
      */
@@ -108,8 +149,14 @@ public final class FraudDetectionJob {
         Configuration conf = flinkConfiguration(config);
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("argus-checkpoints-");
-            dir.toFile().deleteOnExit();
+            // deleteOnExit removes empty directories only
+            Runtime.getRuntime()
+                    .addShutdownHook(
+                            new Thread(
+                                    () -> FileUtils.deleteDirectoryQuietly(dir.toFile()),
+                                    "delete " + dir));
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+            logStateChanges(conf, config, dir.resolve("changelog").toUri().toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create a checkpoint directory", e);
         }

@@ -55,6 +55,8 @@ public final class JobConfig {
         d.put("events.idle-timeout", "30 s");
         d.put("events.max-future-skew", "1 h");
         d.put("checkpoint.interval", "10 s");
+        d.put("checkpoint.changelog", "false");
+        d.put("checkpoint.changelog.materialization-interval", "3 min");
         d.put("sink.transactional-id-prefix", "argus");
         d.put("sink.transaction-timeout", "15 min");
         d.put("rules.path", RulePackLoader.BUILT_IN);
@@ -189,6 +191,15 @@ public final class JobConfig {
             throw new IllegalArgumentException(
                     key + " = '" + get(key) + "' is not a whole number", e);
         }
+    }
+
+    /** {@code true} or {@code false}; anything else is refused rather than read as false. */
+    public boolean flag(String key) {
+        String value = get(key).trim();
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException(key + " = '" + value + "' is neither true nor false");
     }
 
     /** A value among an enum's constants, written in lower case with dashes (event-time). */

@@ -14,23 +14,32 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Exactly-once alerts across failures, through a real broker: the labelled stream of the shipped
  * pack's test cases is read slowly while the source task fails twice in the middle, so the job
  * restarts from its last checkpoint twice and replays what came after it. Alerts written in the
  * aborted Kafka transactions must be invisible to a {@code read_committed} consumer, and every
- * expected alert must be there exactly once.
+ * expected alert must be there exactly once. It runs with RocksDB's incremental checkpoints alone
+ * and with the state changelog ({@code checkpoint.changelog}), whose restarts replay the log.
  */
 class ExactlyOnceITCase {
 
-    @Test
-    void aReadCommittedConsumerSeesEveryAlertOnceAcrossTwoRestarts() throws Exception {
+    @ParameterizedTest(name = "checkpoint.changelog={0}")
+    @ValueSource(booleans = {false, true})
+    void aReadCommittedConsumerSeesEveryAlertOnceAcrossTwoRestarts(boolean changelog)
+            throws Exception {
         RulePackLoader.Result pack = KafkaTestBed.loadPack(Path.of("../../rules/pack"));
         try (KafkaTestBed bed = KafkaTestBed.start()) {
-            JobConfig config = bed.config("exactly-once-itcase", "1 s");
+            JobConfig config =
+                    bed.config(
+                            "exactly-once-itcase-" + changelog,
+                            "1 s",
+                            Map.of("checkpoint.changelog", String.valueOf(changelog)));
             Instant start = KafkaTestBed.labelledStreamStart();
             // the pack's cases four times over, each copy on its own accounts
             List<RuleTestCase> cases = new ArrayList<>();

@@ -8,6 +8,8 @@ import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,17 +51,20 @@ class GoldenSavepointITCase {
 
     /**
      * Every golden savepoint at the parallelism it was written at (2), and rescaled to 1 and 3: the
-     * waiting events (union list state) and the keyed state are redistributed.
+     * waiting events (union list state) and the keyed state are redistributed. The newest also into
+     * a job with the state changelog ({@code checkpoint.changelog}), which restores in CLAIM mode.
      */
     static Stream<Arguments> restores() throws Exception {
-        return goldenSavepoints().stream()
-                .flatMap(g -> Stream.of(1, 2, 3).map(p -> Arguments.of(g, p)));
+        List<GoldenSavepoint> all = goldenSavepoints();
+        return Stream.concat(
+                all.stream().flatMap(g -> Stream.of(1, 2, 3).map(p -> Arguments.of(g, p, false))),
+                Stream.of(Arguments.of(all.get(all.size() - 1), 2, true)));
     }
 
-    @ParameterizedTest(name = "{0} at parallelism {1}")
+    @ParameterizedTest(name = "{0} at parallelism {1}, checkpoint.changelog={2}")
     @MethodSource("restores")
     void restoresIntoThisVersionAndAlertsExactlyOnceWithNothingLost(
-            GoldenSavepoint golden, int parallelism) throws Exception {
+            GoldenSavepoint golden, int parallelism, boolean changelog) throws Exception {
         assertHoldsEveryKindOfState(golden.savepoint());
         List<Transaction> stream = golden.transactions();
         List<Alert> expected = golden.alerts(GoldenSavepoint.ALERTS_UNINTERRUPTED);
@@ -77,17 +82,19 @@ class GoldenSavepointITCase {
                                     "rules.path",
                                     golden.pack().toString(),
                                     "rules.ordering",
-                                    golden.ordering()));
+                                    golden.ordering(),
+                                    "checkpoint.changelog",
+                                    String.valueOf(changelog)));
             // the first part again, so that the savepoint's offsets point at the same records
             bed.produce(config, stream.subList(0, golden.split()));
             bed.produce(config, stream.subList(golden.split(), stream.size()));
             bed.produceClosing(config, closingTime(golden.start()));
 
+            // a job that claims the savepoint may delete it: it gets a copy
+            Path savepoint = changelog ? copy(golden.savepoint()) : golden.savepoint();
             JobClient job =
                     KafkaTestBed.run(
-                            config,
-                            golden.savepoint().toAbsolutePath().toUri().toString(),
-                            parallelism);
+                            config, savepoint.toAbsolutePath().toUri().toString(), parallelism);
             List<Alert> after = List.of();
             List<DeadLetter> deadLetters;
             try {
@@ -119,6 +126,22 @@ class GoldenSavepointITCase {
                     .isEqualTo(expectedAfter);
             assertThat(deadLetters).isEmpty();
         }
+    }
+
+    /** A copy of a savepoint's directory in a new temporary directory. */
+    private static Path copy(Path savepoint) throws IOException {
+        Path copy = Files.createTempDirectory("argus-golden-");
+        try (Stream<Path> files = Files.walk(savepoint)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = copy.resolve(savepoint.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        return copy;
     }
 
     /** Alerts by rule and account, for a failure that a person can read. */

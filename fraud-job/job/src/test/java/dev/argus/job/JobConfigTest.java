@@ -8,6 +8,12 @@ import dev.argus.rules.RuleSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateChangelogOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +123,39 @@ class JobConfigTest {
         JobConfig config = JobConfig.fromArgs(concat(REQUIRED, "--checkpoint.interval", "often"));
         assertThatThrownBy(() -> config.duration("checkpoint.interval"))
                 .hasMessageContaining("checkpoint.interval = 'often' is not a duration");
+    }
+
+    @Test
+    void refusesAFlagThatIsNeitherTrueNorFalse() throws Exception {
+        JobConfig config = JobConfig.fromArgs(concat(REQUIRED, "--checkpoint.changelog", "yes"));
+        assertThatThrownBy(() -> config.flag("checkpoint.changelog"))
+                .hasMessageContaining("checkpoint.changelog = 'yes' is neither true nor false");
+        assertThat(JobConfig.fromArgs(REQUIRED).flag("checkpoint.changelog")).isFalse();
+    }
+
+    @Test
+    void theStateChangelogIsOffByDefaultAndClaimsWhatItRestoresWhenOn() throws Exception {
+        Configuration off = FraudDetectionJob.localFlinkConfiguration(JobConfig.fromArgs(REQUIRED));
+        assertThat(off.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse();
+
+        Configuration on =
+                FraudDetectionJob.localFlinkConfiguration(
+                        JobConfig.fromArgs(
+                                concat(
+                                        REQUIRED,
+                                        "--checkpoint.changelog",
+                                        "true",
+                                        "--checkpoint.changelog.materialization-interval",
+                                        "1 min")));
+        assertThat(on.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(on.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE)).isEqualTo("filesystem");
+        assertThat(on.get(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL))
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(on.get(StateRecoveryOptions.RESTORE_MODE)).isEqualTo(RecoveryClaimMode.CLAIM);
+        // the log goes beside the checkpoints
+        assertThat(on.get(FsStateChangelogOptions.BASE_PATH))
+                .startsWith(on.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                .endsWith("changelog");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -220,6 +220,7 @@ public final class Bench {
         values.put("kafka.group.id", prefix + "job");
         values.put("sink.transactional-id-prefix", prefix + "argus");
         values.put("rules.ordering", options.ordering());
+        values.put("checkpoint.changelog", String.valueOf(options.changelog()));
         if (plan.packSize() > 0) {
             values.put("rules.path", packs.get(plan.packSize()).toString());
         }
@@ -633,9 +634,16 @@ public final class Bench {
             out.printf("    read_committed          %s%n", latencyLine(r, true));
         }
         out.printf(
-                "checkpoints                 every %d s; %d in the measured windows: duration p50"
-                        + " %.2f s, max %.2f s; incremental size p50 %s; full size %s%n",
+                "checkpoints                 every %d s, %s; %d in the measured windows:"
+                        + " duration p50 %.2f s, max %.2f s; incremental size p50 %s; full size"
+                        + " %s%n",
                 options.checkpointInterval().toSeconds(),
+                options.changelog()
+                        ? "state changelog on (RocksDB materialized every "
+                                + JobConfig.DEFAULTS.get(
+                                        "checkpoint.changelog.materialization-interval")
+                                + ")"
+                        : "state changelog off",
                 r.checkpoints().size(),
                 r.checkpointSeconds(),
                 r.checkpointMaxSeconds(),
@@ -643,10 +651,11 @@ public final class Bench {
                 bytes(r.lastCheckpointFullBytes()));
         out.printf(
                 "state                       %,d accounts; canonical savepoint %s = %,.0f bytes per"
-                        + " account; last checkpoint (RocksDB files) %,.0f bytes per account%n",
+                        + " account; last checkpoint (RocksDB files%s) %,.0f bytes per account%n",
                 r.accounts(),
                 bytes(r.savepointBytes()),
                 r.bytesPerAccount(),
+                options.changelog() ? " and changelog" : "",
                 r.checkpointBytesPerAccount());
         out.printf(
                 "memory                      peak RSS %s, peak heap used %s (heap %s, managed"

@@ -246,6 +246,13 @@ public final class BenchCommand implements Callable<Integer> {
     boolean control;
 
     @Option(
+            names = "--changelog",
+            description =
+                    "run the job with checkpoint.changelog=true: state changes are logged, and"
+                            + " checkpoints no longer flush RocksDB in their synchronous part")
+    boolean changelog;
+
+    @Option(
             names = "--seed",
             paramLabel = "N",
             defaultValue = "7",
@@ -328,6 +335,7 @@ public final class BenchCommand implements Callable<Integer> {
                 profile,
                 ordering,
                 control,
+                changelog,
                 seed,
                 rulePacks);
     }

@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * The options of {@code argus bench}, as {@link BenchCommand} parsed and checked them.
  *
+ * @param changelog whether the job logs its state changes ({@code checkpoint.changelog}, {@code
+ *     --changelog}) rather than flushing RocksDB in each checkpoint
  * @param rulePacks the sizes of the generated packs to run ({@code --rule-packs}), in the order
  *     given; empty for the usual runs
  */
@@ -32,6 +34,7 @@ record BenchOptions(
         boolean profile,
         String ordering,
         boolean control,
+        boolean changelog,
         long seed,
         List<Integer> rulePacks) {
 

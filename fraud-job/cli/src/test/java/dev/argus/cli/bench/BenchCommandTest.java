@@ -104,6 +104,7 @@ class BenchCommandTest {
                         "--ordering",
                         "ARRIVAL",
                         "--control",
+                        "--changelog",
                         "--seed=42");
         assertThat(o)
                 .isEqualTo(
@@ -129,6 +130,7 @@ class BenchCommandTest {
                                 "128m",
                                 true,
                                 "arrival",
+                                true,
                                 true,
                                 42,
                                 List.of()));
