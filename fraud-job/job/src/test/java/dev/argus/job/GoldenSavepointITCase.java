@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.util.FileUtils;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -109,6 +110,9 @@ class GoldenSavepointITCase {
                 deadLetters = bed.committed(config, "topic.dead-letters", DeadLetter.class);
             } finally {
                 job.cancel().get(30, TimeUnit.SECONDS);
+                if (changelog) {
+                    FileUtils.deleteDirectoryQuietly(savepoint.toFile());
+                }
             }
 
             assertThat(after).extracting(Alert::getAlertId).doesNotHaveDuplicates();
@@ -131,16 +135,7 @@ class GoldenSavepointITCase {
     /** A copy of a savepoint's directory in a new temporary directory. */
     private static Path copy(Path savepoint) throws IOException {
         Path copy = Files.createTempDirectory("argus-golden-");
-        try (Stream<Path> files = Files.walk(savepoint)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = copy.resolve(savepoint.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+        GoldenSavepointWriter.copyTree(savepoint, copy);
         return copy;
     }
 

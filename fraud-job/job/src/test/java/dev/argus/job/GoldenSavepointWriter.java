@@ -117,7 +117,8 @@ class GoldenSavepointWriter {
         copyTree(staging, dir);
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    /** Copies a directory tree; {@code to} may exist. */
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Path target = to.resolve(from.relativize(f).toString());
