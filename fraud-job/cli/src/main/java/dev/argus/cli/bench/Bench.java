@@ -252,6 +252,7 @@ public final class Bench {
                         plan.rules(),
                         options.parallelism(),
                         options.managedMemory(),
+                        options.restPort(),
                         values);
         RulePack pack =
                 BenchJob.selectRules(

@@ -221,6 +221,15 @@ public final class BenchCommand implements Callable<Integer> {
     String managedMemory;
 
     @Option(
+            names = "--rest-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description =
+                    "open Flink's REST API and web UI of each job process on this port, to watch"
+                            + " its checkpoints per task (default: none)")
+    int restPort;
+
+    @Option(
             names = "--profile",
             description =
                     "record where the job's CPU time goes (JFR) in the measured windows of each"
@@ -281,6 +290,9 @@ public final class BenchCommand implements Callable<Integer> {
         positive("--rate", rate);
         positive("--accounts", accounts);
         positive("--parallelism", parallelism);
+        if (restPort < 0 || restPort > 65535) {
+            throw usage("--rest-port must be a port, 1 to 65535, or 0 for none");
+        }
         if (runs != null) {
             positive("--runs", runs);
         }
@@ -332,6 +344,7 @@ public final class BenchCommand implements Callable<Integer> {
                 parallelism,
                 jobHeap,
                 managedMemory,
+                restPort,
                 profile,
                 ordering,
                 control,

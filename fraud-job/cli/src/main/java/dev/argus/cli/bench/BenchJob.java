@@ -28,6 +28,7 @@ import jdk.jfr.Recording;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -80,6 +81,11 @@ public final class BenchJob implements Callable<Integer> {
     String managedMemory;
 
     @Option(
+            names = "--rest-port",
+            description = "the port of Flink's REST API and web UI; 0: none to connect to")
+    int restPort;
+
+    @Option(
             names = "--set",
             paramLabel = "KEY=VALUE",
             description = "a key of the job's configuration (JobConfig); repeated")
@@ -96,11 +102,15 @@ public final class BenchJob implements Callable<Integer> {
             String rules,
             int parallelism,
             String managedMemory,
+            int restPort,
             Map<String, String> config) {
         List<String> args = new ArrayList<>();
         args.addAll(List.of("--variant", variant.key(), "--rules", rules));
         args.addAll(List.of("--parallelism", String.valueOf(parallelism)));
         args.addAll(List.of("--managed-memory", managedMemory));
+        if (restPort > 0) {
+            args.addAll(List.of("--rest-port", String.valueOf(restPort)));
+        }
         config.forEach(
                 (k, v) -> {
                     args.add("--set");
@@ -116,6 +126,9 @@ public final class BenchJob implements Callable<Integer> {
         Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
         flink.setString(BenchMetrics.FACTORY_KEY, BenchMetrics.Factory.class.getName());
         flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managed);
+        if (restPort > 0) {
+            flink.set(RestOptions.PORT, restPort);
+        }
         if (variant == Variant.CEP) {
             // flink-cep's operator registers a timer per key and watermark; on the heap they cost
             // no RocksDB writes. The shared buffer's caches stay at their defaults (1,024 entries

@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * The options of {@code argus bench}, as {@link BenchCommand} parsed and checked them.
  *
+ * @param restPort the port of each job process's REST API and web UI ({@code --rest-port}); 0: none
  * @param changelog whether the job logs its state changes ({@code checkpoint.changelog}, {@code
  *     --changelog}) rather than flushing RocksDB in each checkpoint
  * @param rulePacks the sizes of the generated packs to run ({@code --rule-packs}), in the order
@@ -31,6 +32,7 @@ record BenchOptions(
         int parallelism,
         String jobHeap,
         String managedMemory,
+        int restPort,
         boolean profile,
         String ordering,
         boolean control,

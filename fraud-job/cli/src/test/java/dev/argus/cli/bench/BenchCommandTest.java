@@ -100,6 +100,7 @@ class BenchCommandTest {
                         "--job-heap=1g",
                         "--managed-memory",
                         "128m",
+                        "--rest-port=18081",
                         "--profile",
                         "--ordering",
                         "ARRIVAL",
@@ -128,6 +129,7 @@ class BenchCommandTest {
                                 4,
                                 "1g",
                                 "128m",
+                                18081,
                                 true,
                                 "arrival",
                                 true,
@@ -152,6 +154,7 @@ class BenchCommandTest {
                         List.of("--checkpoint-interval", "0"),
                         List.of("--job-heap", "lots"),
                         List.of("--managed-memory", "lots"),
+                        List.of("--rest-port", "70000"),
                         List.of("--rules", "no-such-rule"))) {
             assertThatThrownBy(() -> BenchCommand.parse(args.toArray(String[]::new)))
                     .as("%s", args)
@@ -166,7 +169,8 @@ class BenchCommandTest {
         config.put("kafka.bootstrap.servers", "localhost:9092");
         config.put("checkpoint.interval", "1000 ms");
         config.put("kafka.sasl.jaas.config", "module required user=\"a\" password=\"b=c\";");
-        List<String> args = BenchJob.arguments(Variant.STAGE, "card-testing", 3, "256m", config);
+        List<String> args =
+                BenchJob.arguments(Variant.STAGE, "card-testing", 3, "256m", 18081, config);
 
         BenchJob job = new BenchJob();
         new CommandLine(job).parseArgs(args.toArray(String[]::new));
@@ -174,6 +178,7 @@ class BenchCommandTest {
         assertThat(job.rules).isEqualTo("card-testing");
         assertThat(job.parallelism).isEqualTo(3);
         assertThat(job.managedMemory).isEqualTo("256m");
+        assertThat(job.restPort).isEqualTo(18081);
         assertThat(job.config).isEqualTo(config);
     }
 }
