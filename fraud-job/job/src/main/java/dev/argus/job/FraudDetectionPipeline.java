@@ -21,6 +21,7 @@ import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
@@ -32,6 +33,8 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -44,6 +47,9 @@ import org.apache.flink.util.OutputTag;
  *  (ingest)     (ingest)                              (profile)   (engine)                        (alerting)  └─ shadow ─▶ shadow alerts
  *              └─ undecodable, invalid, late ──────────────────────────┴─ late ──────────────────────────────▶ dead letters
  * </pre>
+ *
+ * <p>The control changes (with a control topic; none without) are broadcast to the profile, which
+ * passes them on among the events to the rule engine chained to it, and to the alert gate.
  */
 public final class FraudDetectionPipeline {
     private FraudDetectionPipeline() {}
@@ -100,7 +106,11 @@ public final class FraudDetectionPipeline {
         SingleOutputStreamOperator<Transaction> valid =
                 validTransactions(env, transactions, config);
         Changes changes = control == null ? null : control.attach(valid);
-        Detection detection = detect(enriched(valid, config), config, "", changes);
+        // without a control topic, one "no control" stream serves the profile and the gate
+        Changes applied =
+                changes != null ? changes : new Changes(noControl(env, ""), Duration.ZERO, null);
+        Detection detection =
+                detect(enriched(valid, config, applied.changes()), config, "", applied);
         DataStream<DeadLetter> dead =
                 valid.getSideOutput(DeadLetters.TAG).union(detection.lateDeadLetters());
         if (changes == null) {
@@ -147,7 +157,7 @@ public final class FraudDetectionPipeline {
      * the savepoint contract).
      */
     public static Detection detect(
-            KeyedStream<EnrichedTransaction, String> byAccount,
+            KeyedStream<Either<EnrichedTransaction, ControlChange>, String> byAccount,
             PipelineConfig config,
             String uidSuffix) {
         return detect(byAccount, config, uidSuffix, null);
@@ -155,10 +165,12 @@ public final class FraudDetectionPipeline {
 
     /**
      * {@link #detect(KeyedStream, PipelineConfig, String)} with the control changes the alert gate
-     * applies ({@code control}; null: none, and no alert is held back).
+     * applies ({@code control}; null: none, and no alert is held back). The rule engine reads them
+     * from {@code byAccount}, where {@link #enriched(DataStream, PipelineConfig, DataStream)} put
+     * them: give both the same.
      */
     public static Detection detect(
-            KeyedStream<EnrichedTransaction, String> byAccount,
+            KeyedStream<Either<EnrichedTransaction, ControlChange>, String> byAccount,
             PipelineConfig config,
             String uidSuffix,
             Changes control) {
@@ -173,9 +185,9 @@ public final class FraudDetectionPipeline {
                         : control.changes();
         Duration hold = control == null ? Duration.ZERO : control.horizon();
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
+            // one input, chained to the profile: the events come by reference
             SingleOutputStreamOperator<Alert> engine =
                     byAccount
-                            .connect(changes.broadcast())
                             .transform(
                                     "rule engine: " + config.rules().size() + " rules" + nameSuffix,
                                     new AvroTypeInfo<>(Alert.class),
@@ -195,11 +207,27 @@ public final class FraudDetectionPipeline {
             matches = engine;
         } else {
             matches = null; // PipelineConfig guarantees at least one rule
+            // stock flink-cep reads the events alone; the gate applies the control changes
+            KeyedStream<EnrichedTransaction, String> events =
+                    DataStreamUtils.reinterpretAsKeyedStream(
+                            byAccount
+                                    .flatMap(
+                                            (Either<EnrichedTransaction, ControlChange> e,
+                                                    Collector<EnrichedTransaction> out) -> {
+                                                if (e.isLeft()) {
+                                                    out.collect(e.left());
+                                                }
+                                            },
+                                            enrichedType)
+                                    .uid(Uids.CEP_EVENTS + uidSuffix)
+                                    .name("events for flink-cep" + nameSuffix),
+                            e -> e.getTransaction().getAccountId(),
+                            Types.STRING);
             for (Rule rule : config.rules()) {
                 OutputTag<EnrichedTransaction> lateForRule =
                         new OutputTag<>("late-" + rule.id(), enrichedType);
                 PatternStream<EnrichedTransaction> patternStream =
-                        CEP.pattern(byAccount, rule.pattern())
+                        CEP.pattern(events, rule.pattern())
                                 .inEventTime()
                                 .sideOutputLateData(lateForRule);
                 MatchToAlertFunction toAlert =
@@ -249,7 +277,7 @@ public final class FraudDetectionPipeline {
      * No control changes, for a pipeline without a control topic (tests, backtests): the gate's
      * broadcast input then ends at once and holds nothing.
      */
-    private static DataStream<ControlChange> noControl(
+    public static DataStream<ControlChange> noControl(
             StreamExecutionEnvironment env, String uidSuffix) {
         return env.fromSource(
                         new NumberSequenceSource(0, 0),
@@ -258,31 +286,49 @@ public final class FraudDetectionPipeline {
                 .uid(Uids.NO_CONTROL + uidSuffix)
                 .setParallelism(1)
                 .flatMap(
-                        (Long n, org.apache.flink.util.Collector<ControlChange> out) -> {},
+                        (Long n, Collector<ControlChange> out) -> {},
                         new AvroTypeInfo<>(ControlChange.class))
                 .uid(Uids.NO_CONTROL + "-changes" + uidSuffix)
                 .setParallelism(1)
                 .name("no control changes");
     }
 
+    /** The profile keeps no broadcast state: it passes the changes on. */
+    private static final MapStateDescriptor<?, ?>[] NO_BROADCAST_STATE =
+            new MapStateDescriptor<?, ?>[0];
+
     /**
      * Valid transactions keyed by account through the account profile: each with the account's
-     * features, still keyed by account. The profile and the rules share the keying, so no shuffle
-     * sits between them. The benchmark's rule-stage ceiling shares it.
+     * features, still keyed by account, and no control changes. The benchmark's rule-stage ceiling
+     * and the backtest use it.
      */
-    public static KeyedStream<EnrichedTransaction, String> enriched(
+    public static KeyedStream<Either<EnrichedTransaction, ControlChange>, String> enriched(
             DataStream<Transaction> valid, PipelineConfig config) {
-        SingleOutputStreamOperator<EnrichedTransaction> enriched =
+        return enriched(valid, config, noControl(valid.getExecutionEnvironment(), "-profile"));
+    }
+
+    /**
+     * Valid transactions keyed by account through the account profile: each with the account's
+     * features, still keyed by account, and among them the control changes {@code changes}, which
+     * the profile passes on to the rule engine. The profile and the rules share the keying, so no
+     * shuffle sits between them, and the rule engine is chained to the profile.
+     */
+    public static KeyedStream<Either<EnrichedTransaction, ControlChange>, String> enriched(
+            DataStream<Transaction> valid,
+            PipelineConfig config,
+            DataStream<ControlChange> changes) {
+        SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> enriched =
                 valid.keyBy(Transaction::getAccountId)
+                        .connect(changes.broadcast(NO_BROADCAST_STATE))
                         .process(
                                 new ProfileFunction(
                                         new AccountProfile(config.profileMaxSeen()),
                                         config.profileRetention()),
-                                new AvroTypeInfo<>(EnrichedTransaction.class))
+                                ProfileFunction.OUTPUT)
                         .uid(Uids.ACCOUNT_PROFILE)
                         .name("account profile");
         return DataStreamUtils.reinterpretAsKeyedStream(
-                enriched, e -> e.getTransaction().getAccountId(), Types.STRING);
+                enriched, ProfileFunction.ACCOUNT, Types.STRING);
     }
 
     /**

@@ -9,13 +9,16 @@ import dev.argus.job.savepoint.Uids;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.Sources;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -78,6 +81,14 @@ class TopologyTest {
                         .findFirst()
                         .orElseThrow();
         List<StreamEdge> toRules = profile.getOutEdges();
+        if (engine == PipelineConfig.Engine.CEP) {
+            // flink-cep's operators read the events without the control changes
+            assertThat(toRules).hasSize(1);
+            assertThat(toRules.get(0).getPartitioner()).isInstanceOf(ForwardPartitioner.class);
+            StreamNode events = graph.getStreamNode(toRules.get(0).getTargetId());
+            assertThat(events.getTransformationUID()).isEqualTo(Uids.CEP_EVENTS);
+            toRules = events.getOutEdges();
+        }
         // one rule engine, or one stock CEP operator per rule of the pack
         int rules =
                 RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE)
@@ -87,5 +98,22 @@ class TopologyTest {
         assertThat(toRules)
                 .allSatisfy(
                         e -> assertThat(e.getPartitioner()).isInstanceOf(ForwardPartitioner.class));
+    }
+
+    /**
+     * The rule engine has one input, the profile's output, and runs in the profile's task: events
+     * pass to it by reference, not encoded and decoded again.
+     */
+    @Test
+    void theRuleEngineIsChainedToTheProfile() {
+        JobGraph job = graph(PipelineConfig.Engine.ARGUS).getJobGraph();
+        List<String> vertices = new ArrayList<>();
+        job.getVertices().forEach(v -> vertices.add(v.getName()));
+        assertThat(vertices)
+                .anySatisfy(
+                        name ->
+                                assertThat(name)
+                                        .contains("account profile")
+                                        .contains("rule engine"));
     }
 }

@@ -7,6 +7,7 @@ import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.savepoint.Uids;
 import dev.argus.model.Alert;
+import dev.argus.model.ControlChange;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
@@ -36,6 +37,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
 
@@ -111,7 +113,7 @@ final class BacktestJob {
                         .setParallelism(history.parallelism());
         SingleOutputStreamOperator<Transaction> valid =
                 FraudDetectionPipeline.validTransactions(records);
-        KeyedStream<EnrichedTransaction, String> byAccount =
+        KeyedStream<Either<EnrichedTransaction, ControlChange>, String> byAccount =
                 FraudDetectionPipeline.enriched(valid, pipeline);
         FraudDetectionPipeline.Detection main =
                 FraudDetectionPipeline.detect(byAccount, pipeline, "");
@@ -258,7 +260,8 @@ final class BacktestJob {
      * valid events per day, accounts (an account's first event has {@code event_count} 0: it counts
      * the events before), the first and last event time, and which labelled transactions it holds.
      */
-    static final class HistoryFacts extends RichFlatMapFunction<EnrichedTransaction, String> {
+    static final class HistoryFacts
+            extends RichFlatMapFunction<Either<EnrichedTransaction, ControlChange>, String> {
         private static final long serialVersionUID = 1L;
         static final String ACCOUNTS = "accounts";
         static final String FIRST = "first-event";
@@ -288,7 +291,11 @@ final class BacktestJob {
         }
 
         @Override
-        public void flatMap(EnrichedTransaction e, Collector<String> out) {
+        public void flatMap(Either<EnrichedTransaction, ControlChange> in, Collector<String> out) {
+            if (in.isRight()) {
+                return; // a backtest has no control topic
+            }
+            EnrichedTransaction e = in.left();
             if (e.getProfile().getEventCount() == 0) {
                 accounts.add(1L);
             }

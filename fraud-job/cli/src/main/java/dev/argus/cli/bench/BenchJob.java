@@ -8,6 +8,7 @@ import dev.argus.job.PipelineConfig;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.savepoint.Uids;
+import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
@@ -36,6 +37,7 @@ import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.types.Either;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -158,7 +160,8 @@ public final class BenchJob implements Callable<Integer> {
             (variant == Variant.STAGE
                             ? FraudDetectionPipeline.enriched(valid, pipeline)
                                     .process(
-                                            new PlainKeyedFunction<EnrichedTransaction>(),
+                                            new PlainKeyedFunction<
+                                                    Either<EnrichedTransaction, ControlChange>>(),
                                             Types.LONG)
                             : valid.keyBy(Transaction::getAccountId)
                                     .process(new PlainKeyedFunction<Transaction>(), Types.LONG))

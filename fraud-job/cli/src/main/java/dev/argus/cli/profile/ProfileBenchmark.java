@@ -3,11 +3,11 @@ package dev.argus.cli.profile;
 import dev.argus.cli.bench.PlainKeyedFunction;
 import dev.argus.cli.bench.Stats;
 import dev.argus.job.FraudDetectionJob;
+import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
 import dev.argus.model.Channel;
-import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Location;
 import dev.argus.model.Merchant;
 import dev.argus.model.Money;
@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -177,10 +178,13 @@ public final class ProfileBenchmark implements Callable<Integer> {
                         .keyBy(Transaction::getAccountId);
         var out =
                 withProfile
-                        ? keyed.process(
+                        ? keyed.connect(
+                                        FraudDetectionPipeline.noControl(env, "")
+                                                .broadcast(new MapStateDescriptor<?, ?>[0]))
+                                .process(
                                         new ProfileFunction(
                                                 new AccountProfile(50), Duration.ofDays(400)),
-                                        new AvroTypeInfo<>(EnrichedTransaction.class))
+                                        ProfileFunction.OUTPUT)
                                 .map(e -> 1L, Types.LONG)
                         : keyed.process(new PlainKeyedFunction<Transaction>(), Types.LONG);
         out.sinkTo(new MeasuringSink(warmUp)).name("measure");

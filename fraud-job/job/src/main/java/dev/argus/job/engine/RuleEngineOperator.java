@@ -32,11 +32,12 @@ import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.Triggerable;
-import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -64,16 +65,17 @@ import org.apache.flink.util.OutputTag;
  *       out_of_order}), for the lowest latency; {@code within} still counts in event time.
  * </ul>
  *
- * <p>Packs deployed at run time come on the second input, the control changes (broadcast, and kept
- * in broadcast state): each event is judged by the pack in force at its event time ({@link
- * PackTimeline}), its alerts carry that pack's version. A rule keeps its section across packs while
- * its id and pattern fingerprint stay the same, exactly as across a redeploy: its partial matches
- * go on, judged by the new pack's conditions from the cutover. An account's section of a rule the
- * pack in force does not run is dropped at the account's next step. No event is judged before the
- * changes of its time have arrived: in event-time ordering the watermark, which the control
- * changes' input holds back too, already waits for them; in arrival ordering an event more than
- * {@code hold} beyond the watermark waits with the events of event-time ordering until it is no
- * more.
+ * <p>Its one input is the account profile's output, to which it is chained: the events, and among
+ * them the control changes, which the profile receives broadcast and passes on. Packs deployed at
+ * run time come as control changes (kept in broadcast state): each event is judged by the pack in
+ * force at its event time ({@link PackTimeline}), its alerts carry that pack's version. A rule
+ * keeps its section across packs while its id and pattern fingerprint stay the same, exactly as
+ * across a redeploy: its partial matches go on, judged by the new pack's conditions from the
+ * cutover. An account's section of a rule the pack in force does not run is dropped at the
+ * account's next step. No event is judged before the changes of its time have arrived: in
+ * event-time ordering the watermark, which the control changes' input holds back too, already waits
+ * for them; in arrival ordering an event more than {@code hold} beyond the watermark waits with the
+ * events of event-time ordering until it is no more.
  *
  * <p>The account's value and its layout: {@link AccountValue}. Alerts are built by {@link
  * AlertBuilder}, as for stock CEP.
@@ -83,7 +85,7 @@ import org.apache.flink.util.OutputTag;
  * of earlier versions restore into it.
  */
 public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
-        implements TwoInputStreamOperator<EnrichedTransaction, ControlChange, Alert>,
+        implements OneInputStreamOperator<Either<EnrichedTransaction, ControlChange>, Alert>,
                 Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
 
@@ -274,13 +276,30 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
+    /** A control change is for every account: no account's state is read for it. */
     @Override
-    public void processElement1(StreamRecord<EnrichedTransaction> record) throws Exception {
-        EnrichedTransaction event = record.getValue();
-        long timestamp = record.getTimestamp();
+    public void setKeyContextElement1(StreamRecord record) throws Exception {
+        if (((Either<?, ?>) record.getValue()).isLeft()) {
+            super.setKeyContextElement1(record);
+        }
+    }
+
+    @Override
+    public void processElement(StreamRecord<Either<EnrichedTransaction, ControlChange>> record)
+            throws Exception {
+        Either<EnrichedTransaction, ControlChange> in = record.getValue();
+        if (in.isLeft()) {
+            process(in.left(), record.getTimestamp());
+        } else {
+            control(in.right());
+        }
+    }
+
+    private void process(EnrichedTransaction event, long timestamp) throws Exception {
         if (ordering == Ordering.EVENT_TIME) {
             if (timestamp <= timers.currentWatermark()) {
-                output.collect(LATE, record); // nothing of the account is read for it
+                // nothing of the account is read for it
+                output.collect(LATE, new StreamRecord<>(event, timestamp));
                 return;
             }
             if (waiting.add((String) getCurrentKey(), timestamp, event)) {
@@ -313,9 +332,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
      * force from its effective time. The control function gave it a time no event judged here has
      * reached (see {@link dev.argus.job.control.ControlFunction}).
      */
-    @Override
-    public void processElement2(StreamRecord<ControlChange> record) throws Exception {
-        ControlChange change = record.getValue();
+    private void control(ControlChange change) throws Exception {
         if (timeline.isDeploy(change)) {
             deploys.put(change.getCommandId(), change);
             updateTimeline();

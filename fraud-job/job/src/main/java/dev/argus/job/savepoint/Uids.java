@@ -24,6 +24,13 @@ public final class Uids {
     public static final String RULE_ENGINE = "rule-engine";
 
     public static final String LATE_AT_RULE_ENGINE = "late-at-rule-engine";
+
+    /**
+     * With stock flink-cep ({@code rules.engine: cep}): the profile's events without the control
+     * changes, which flink-cep's operators do not read (no state).
+     */
+    public static final String CEP_EVENTS = "cep-events";
+
     public static final String ALERTS_SINK = "kafka-alerts-sink";
     public static final String SHADOW_ALERTS_SINK = "kafka-shadow-alerts-sink";
     public static final String DEAD_LETTERS_SINK = "kafka-dead-letters-sink";

@@ -57,7 +57,7 @@ final class EngineDifferential {
                 if (step instanceof Event e) {
                     StreamRecord<EnrichedTransaction> record =
                             new StreamRecord<>(e.event(), e.timestamp());
-                    engine.processElement(record);
+                    engine.event(record);
                     for (var h : stock) {
                         h.processElement(new StreamRecord<>(e.event(), e.timestamp()));
                     }

@@ -10,24 +10,31 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 
 /**
- * The rule engine in a test harness on RocksDB, as the job runs it: events keyed by account on the
- * first input, the control changes (broadcast, unkeyed) on the second. {@link #processElement} and
- * {@link #processWatermark} feed the events; without {@link #withControl}, the control input has
+ * The rule engine in a test harness on RocksDB, as the job runs it: chained to the account profile,
+ * whose output brings the events keyed by account and, among them, the control changes (broadcast
+ * to the profile, which passes them on). The profile's output watermark is the lower of its two
+ * inputs': {@link #processWatermark} sets the events' and {@link #controlWatermark} the control
+ * changes', and the engine gets the lower. Without {@link #withControl}, the control input has
  * ended (as the job's "no control topic" source does) and holds nothing back.
  */
 public final class EngineHarness
-        extends KeyedTwoInputStreamOperatorTestHarness<
-                String, EnrichedTransaction, ControlChange, Alert> {
-    private static final KeySelector<EnrichedTransaction, String> ACCOUNT =
-            e -> e.getTransaction().getAccountId();
+        extends KeyedOneInputStreamOperatorTestHarness<
+                String, Either<EnrichedTransaction, ControlChange>, Alert> {
+    private static final KeySelector<Either<EnrichedTransaction, ControlChange>, String> ACCOUNT =
+            e -> e.isLeft() ? e.left().getTransaction().getAccountId() : "";
+
+    private long eventsWatermark = Long.MIN_VALUE;
+    private long controlWatermark = Long.MIN_VALUE;
+    private long emitted = Long.MIN_VALUE;
 
     private EngineHarness(
             RuleEngineOperator operator, int maxParallelism, int parallelism, int subtask)
             throws Exception {
-        super(operator, ACCOUNT, null, Types.STRING, maxParallelism, parallelism, subtask);
+        super(operator, ACCOUNT, Types.STRING, maxParallelism, parallelism, subtask);
         setStateBackend(new EmbeddedRocksDBStateBackend());
         // snapshots in memory, large enough for a million list entries (24 MB)
         setCheckpointStorage(new JobManagerCheckpointStorage(64 << 20));
@@ -59,34 +66,48 @@ public final class EngineHarness
         }
         h.open();
         if (!control) {
-            h.processWatermark2(Watermark.MAX_WATERMARK);
+            h.controlWatermark(Long.MAX_VALUE);
         }
         return h;
     }
 
-    public void processElement(StreamRecord<EnrichedTransaction> record) throws Exception {
-        processElement1(record);
+    /** An event on the events' input. */
+    public void event(StreamRecord<EnrichedTransaction> record) throws Exception {
+        processElement(Either.Left(record.getValue()), record.getTimestamp());
     }
 
     public void processElement(EnrichedTransaction event, long timestamp) throws Exception {
-        processElement1(new StreamRecord<>(event, timestamp));
+        processElement(Either.Left(event), timestamp);
     }
 
+    /** The events' watermark. */
     public void processWatermark(long watermark) throws Exception {
-        processWatermark1(new Watermark(watermark));
+        eventsWatermark = watermark;
+        emitLower();
     }
 
+    @Override
     public void processWatermark(Watermark watermark) throws Exception {
-        processWatermark1(watermark);
+        processWatermark(watermark.getTimestamp());
     }
 
-    /** A control change, as the control function broadcasts it. */
+    /** A control change, as the control function broadcasts it and the profile passes it on. */
     public void control(ControlChange change) throws Exception {
-        processElement2(new StreamRecord<>(change));
+        processElement(new StreamRecord<>(Either.Right(change)));
     }
 
     /** The control input's watermark: the control function's, the job's event time. */
     public void controlWatermark(long watermark) throws Exception {
-        processWatermark2(new Watermark(watermark));
+        controlWatermark = watermark;
+        emitLower();
+    }
+
+    /** As the profile's two inputs: the lower watermark, once it has advanced. */
+    private void emitLower() throws Exception {
+        long lower = Math.min(eventsWatermark, controlWatermark);
+        if (lower > emitted) {
+            emitted = lower;
+            super.processWatermark(new Watermark(lower));
+        }
     }
 }

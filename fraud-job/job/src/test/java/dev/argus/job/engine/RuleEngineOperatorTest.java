@@ -579,7 +579,7 @@ class RuleEngineOperatorTest {
     }
 
     private void process(Transaction t) throws Exception {
-        harness.processElement(
+        harness.event(
                 new StreamRecord<>(
                         new EnrichedTransaction(t, ProfileFeatures.newBuilder().build()),
                         t.getEventTime().toEpochMilli()));

@@ -7,25 +7,33 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.argus.job.RocksDbHarness;
 import dev.argus.job.savepoint.States;
+import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
+import dev.argus.model.RuleMode;
+import dev.argus.model.SetRuleMode;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionBuilder;
 import dev.argus.model.TransactionStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +45,8 @@ class ProfileFunctionTest {
     private static final Duration RETENTION = Duration.ofDays(30);
     private static final int MAX_SEEN = 8;
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Transaction, EnrichedTransaction>
+    private KeyedTwoInputStreamOperatorTestHarness<
+                    String, Transaction, ControlChange, Either<EnrichedTransaction, ControlChange>>
             harness;
 
     @AfterEach
@@ -139,14 +148,14 @@ class ProfileFunctionTest {
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
         // at the first expiry the account was active since: it is kept, the timer set again
-        harness.processWatermark(T0.plus(Duration.ofDays(31)).toEpochMilli());
+        harness.processWatermark1(new Watermark(T0.plus(Duration.ofDays(31)).toEpochMilli()));
         assertThat(accountsWithState()).isEqualTo(1);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
-        harness.processWatermark(T0.plus(Duration.ofDays(5 + 29)).toEpochMilli());
+        harness.processWatermark1(new Watermark(T0.plus(Duration.ofDays(5 + 29)).toEpochMilli()));
         assertThat(accountsWithState()).isEqualTo(1);
 
-        harness.processWatermark(T0.plus(Duration.ofDays(5 + 31)).toEpochMilli());
+        harness.processWatermark1(new Watermark(T0.plus(Duration.ofDays(5 + 31)).toEpochMilli()));
         assertThat(accountsWithState()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
 
@@ -223,6 +232,40 @@ class ProfileFunctionTest {
         assertThat(restored).isEqualTo(uninterrupted);
     }
 
+    @Test
+    void passesTheControlChangesOnAmongTheEventsWithTheLowerWatermark() throws Exception {
+        harness = open(null, true);
+        ControlChange change =
+                ControlChange.newBuilder()
+                        .setCommandId("cmd-1")
+                        .setOffset(0)
+                        .setEffectiveAt(T0.plusSeconds(30))
+                        .setChange(
+                                SetRuleMode.newBuilder()
+                                        .setRuleId("card-testing")
+                                        .setMode(RuleMode.SHADOW)
+                                        .build())
+                        .build();
+        processRecord(at(0).build());
+        harness.processElement2(new StreamRecord<>(change, T0.plusSeconds(30).toEpochMilli()));
+        processRecord(at(60).build());
+
+        List<Either<EnrichedTransaction, ControlChange>> out = harness.extractOutputValues();
+        assertThat(out).extracting(Either::isLeft).containsExactly(true, false, true);
+        assertThat(out.get(1).right()).isEqualTo(change);
+        // the rule engine reads the state of no account for a change
+        assertThat(ProfileFunction.ACCOUNT.getKey(out.get(1))).isEmpty();
+        assertThat(ProfileFunction.ACCOUNT.getKey(out.get(2))).isEqualTo("acc-1");
+
+        // the engine waits for the changes of a time: the lower of the two watermarks goes on
+        harness.processWatermark1(new Watermark(T0.plusSeconds(60).toEpochMilli()));
+        assertThat(harness.getOutput()).noneMatch(Watermark.class::isInstance);
+        harness.processWatermark2(new Watermark(T0.plusSeconds(40).toEpochMilli()));
+        assertThat(harness.getOutput())
+                .filteredOn(Watermark.class::isInstance)
+                .containsExactly(new Watermark(T0.plusSeconds(40).toEpochMilli()));
+    }
+
     private static TransactionBuilder at(long secondsAfterT0) {
         return payment("t" + secondsAfterT0).secondsAfterT0(secondsAfterT0);
     }
@@ -232,13 +275,21 @@ class ProfileFunctionTest {
     }
 
     private EnrichedTransaction processRecord(Transaction t) throws Exception {
-        int before = harness.extractOutputValues().size();
-        harness.processElement(new StreamRecord<>(t, t.getEventTime().toEpochMilli()));
-        List<EnrichedTransaction> out = harness.extractOutputValues();
+        int before = events().size();
+        harness.processElement1(new StreamRecord<>(t, t.getEventTime().toEpochMilli()));
+        List<EnrichedTransaction> out = events();
         assertThat(out).hasSize(before + 1);
         EnrichedTransaction e = out.get(out.size() - 1);
         assertThat(e.getTransaction()).isEqualTo(t);
         return e;
+    }
+
+    /** The events the profile emitted so far, without the control changes among them. */
+    private List<EnrichedTransaction> events() {
+        return harness.extractOutputValues().stream()
+                .filter(Either::isLeft)
+                .map(Either::left)
+                .toList();
     }
 
     /** Accounts with a profile in RocksDB (the harness counts entries of heap backends only). */
@@ -261,12 +312,40 @@ class ProfileFunctionTest {
         return out.length();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, Transaction, EnrichedTransaction>
+    /**
+     * The profile as the job runs it, on RocksDB: events keyed by account on the first input, the
+     * control changes on the second, which has ended unless {@code control}.
+     */
+    private static KeyedTwoInputStreamOperatorTestHarness<
+                    String, Transaction, ControlChange, Either<EnrichedTransaction, ControlChange>>
+            open(OperatorSubtaskState restoreFrom, boolean control) throws Exception {
+        var h =
+                new KeyedTwoInputStreamOperatorTestHarness<
+                        String,
+                        Transaction,
+                        ControlChange,
+                        Either<EnrichedTransaction, ControlChange>>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new ProfileFunction(new AccountProfile(MAX_SEEN), RETENTION),
+                                List.of()),
+                        Transaction::getAccountId,
+                        null,
+                        Types.STRING);
+        h.setup(ProfileFunction.OUTPUT.createSerializer(new SerializerConfigImpl()));
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        if (restoreFrom != null) {
+            h.initializeState(restoreFrom);
+        }
+        h.open();
+        if (!control) {
+            h.processWatermark2(Watermark.MAX_WATERMARK);
+        }
+        return h;
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<
+                    String, Transaction, ControlChange, Either<EnrichedTransaction, ControlChange>>
             open(OperatorSubtaskState restoreFrom) throws Exception {
-        return RocksDbHarness.open(
-                new KeyedProcessOperator<>(
-                        new ProfileFunction(new AccountProfile(MAX_SEEN), RETENTION)),
-                Transaction::getAccountId,
-                restoreFrom);
+        return open(restoreFrom, false);
     }
 }
