@@ -232,6 +232,12 @@ class ProfileFunctionTest {
         assertThat(restored).isEqualTo(uninterrupted);
     }
 
+    /** Features are made without Avro's builder: they must start from the schema's defaults. */
+    @Test
+    void blankFeaturesHaveTheSchemasDefaults() {
+        assertThat(AccountProfile.blankFeatures()).isEqualTo(ProfileFeatures.newBuilder().build());
+    }
+
     @Test
     void passesTheControlChangesOnAmongTheEventsWithTheLowerWatermark() throws Exception {
         harness = open(null, true);
