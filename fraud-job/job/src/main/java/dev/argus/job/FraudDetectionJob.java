@@ -1,9 +1,11 @@
 package dev.argus.job;
 
 import dev.argus.job.control.ControlFunction;
+import dev.argus.job.control.NeverIdle;
 import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.savepoint.Uids;
+import dev.argus.model.ControlChange;
 import dev.argus.model.ControlStatus;
 import dev.argus.model.ReceivedCommand;
 import dev.argus.model.Transaction;
@@ -201,9 +203,22 @@ public final class FraudDetectionJob {
                         .setMaxParallelism(1)
                         .name("decide control commands");
         return new FraudDetectionPipeline.Changes(
-                statuses.getSideOutput(ControlFunction.CHANGES),
+                neverIdle(statuses.getSideOutput(ControlFunction.CHANGES)),
                 ControlFunction.horizon(disorder, margin),
                 statuses);
+    }
+
+    /**
+     * The control changes as the profile (for the engine), the gate and the brake receive them:
+     * their watermark always counts, also after the transactions were idle ({@link NeverIdle}).
+     */
+    static DataStream<ControlChange> neverIdle(DataStream<ControlChange> changes) {
+        return changes.transform(
+                        "control changes, never idle",
+                        new AvroTypeInfo<>(ControlChange.class),
+                        new NeverIdle<>())
+                .uid(Uids.CONTROL_CHANGES)
+                .setParallelism(1);
     }
 
     /** Builds the pipeline with the Kafka source and sinks; {@code bounded} is for tests. */

@@ -26,6 +26,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +195,39 @@ class AlertGateFunctionTest {
         assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
                 .extracting(r -> r.getValue().getAlertId())
                 .containsExactly("h2", "h3");
+    }
+
+    /**
+     * Why the control changes reach the gate through {@code NeverIdle}: while the control input is
+     * idle, its watermark does not count, and the gate judges a held alert on the alerts' watermark
+     * alone, before a change of the alert's time has arrived. Active, the same input holds it back
+     * until the change is there.
+     */
+    @Test
+    void anIdleControlInputWouldLetAnAlertPassBeforeItsChange() throws Exception {
+        ControlChange shadow =
+                change("c1", 1, T0.plusSeconds(15), mode("card-testing", RuleMode.SHADOW));
+
+        harness = open(null, Duration.ofSeconds(15));
+        watermark(T0);
+        process(alert("i1", "card-testing", "acc-1", 60)); // beyond the horizon: held
+        harness.getTwoInputOperator().processWatermarkStatus2(WatermarkStatus.IDLE);
+        harness.processWatermark(T0.plusSeconds(60).toEpochMilli());
+        control(shadow); // too late: i1 was enforced
+        assertThat(harness.extractOutputValues()).extracting(Alert::getAlertId).contains("i1");
+        harness.close();
+
+        harness = open(null, Duration.ofSeconds(15));
+        watermark(T0);
+        process(alert("i1", "card-testing", "acc-1", 60));
+        harness.processWatermark(T0.plusSeconds(60).toEpochMilli());
+        assertThat(harness.extractOutputValues()).isEmpty(); // waits for the control input
+        control(shadow);
+        harness.processBroadcastWatermark(T0.plusSeconds(60).toEpochMilli());
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(AlertGateFunction.SHADOW))
+                .extracting(r -> r.getValue().getAlertId())
+                .containsExactly("i1");
     }
 
     @Test
