@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import jdk.jfr.Recording;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -33,11 +34,14 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.checkpoint.CheckpointException;
+import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.types.Either;
+import org.apache.flink.util.ExceptionUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -253,12 +257,7 @@ public final class BenchJob implements Callable<Integer> {
                 String[] words = line.trim().split(" ", 2);
                 try {
                     switch (words[0]) {
-                        case "savepoint" -> {
-                            String path =
-                                    job.triggerSavepoint(words[1], SavepointFormatType.CANONICAL)
-                                            .get();
-                            reply("SAVEPOINT " + path);
-                        }
+                        case "savepoint" -> reply("SAVEPOINT " + savepoint(job, words[1]));
                         case "profile-start" -> {
                             recording =
                                     new Recording(
@@ -287,6 +286,33 @@ public final class BenchJob implements Callable<Integer> {
         }
         // the benchmark closed our input: it ended or died, and nobody reads our figures
         Runtime.getRuntime().halt(2);
+    }
+
+    /**
+     * A canonical savepoint into {@code dir}. Flink declines one while a task is closing: the "no
+     * control topic" source's task closes once the first checkpoint after its end completes, and a
+     * short run can ask for its savepoint at that moment. Then it is asked again, a second later.
+     */
+    private static String savepoint(JobClient job, String dir) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return job.triggerSavepoint(dir, SavepointFormatType.CANONICAL).get();
+            } catch (ExecutionException e) {
+                boolean closing =
+                        ExceptionUtils.findThrowable(e, CheckpointException.class)
+                                .map(c -> c.getCheckpointFailureReason())
+                                .filter(
+                                        r ->
+                                                r
+                                                        == CheckpointFailureReason
+                                                                .CHECKPOINT_DECLINED_TASK_CLOSING)
+                                .isPresent();
+                if (!closing || attempt == 5) {
+                    throw e;
+                }
+                Thread.sleep(1_000);
+            }
+        }
     }
 
     private static synchronized void reply(String line) {
