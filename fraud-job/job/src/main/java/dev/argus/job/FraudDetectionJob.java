@@ -91,8 +91,11 @@ public final class FraudDetectionJob {
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         // Without object reuse Flink deep-copies every record for every chained operator: each
         // event once per rule (a fifth of the job's CPU in `argus bench`). Reuse is safe here
-        // because no function keeps or changes a record it was given; state is on RocksDB, which
-        // stores serialized copies. It would not be safe on the heap state backend.
+        // because no function changes a record it was given or emitted: the rule engine keeps
+        // the events it is given while they wait for the watermark, and the control changes in
+        // its broadcast state, and the profile, which made them, does not touch them again.
+        // Keyed state is on RocksDB, which stores serialized copies; on the heap state backend
+        // reuse would not be safe.
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         // A record waits in a network buffer until it is full or this long: Flink's default,
         // 100 ms, spent at each of the job's exchanges, was most of an alert's detection latency
@@ -217,7 +220,7 @@ public final class FraudDetectionJob {
                         "control changes, never idle",
                         new AvroTypeInfo<>(ControlChange.class),
                         new NeverIdle<>())
-                .uid(Uids.CONTROL_CHANGES)
+                .uid(Uids.CONTROL_NEVER_IDLE)
                 .setParallelism(1);
     }
 

@@ -33,6 +33,9 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -211,16 +214,11 @@ public final class FraudDetectionPipeline {
             KeyedStream<EnrichedTransaction, String> events =
                     DataStreamUtils.reinterpretAsKeyedStream(
                             byAccount
-                                    .flatMap(
-                                            (Either<EnrichedTransaction, ControlChange> e,
-                                                    Collector<EnrichedTransaction> out) -> {
-                                                if (e.isLeft()) {
-                                                    out.collect(e.left());
-                                                }
-                                            },
-                                            enrichedType)
-                                    .uid(Uids.CEP_EVENTS + uidSuffix)
-                                    .name("events for flink-cep" + nameSuffix),
+                                    .transform(
+                                            "events for flink-cep" + nameSuffix,
+                                            enrichedType,
+                                            new EventsOnly())
+                                    .uid(Uids.CEP_EVENTS + uidSuffix),
                             e -> e.getTransaction().getAccountId(),
                             Types.STRING);
             for (Rule rule : config.rules()) {
@@ -271,6 +269,31 @@ public final class FraudDetectionPipeline {
                 alerts.getSideOutput(AlertGateFunction.QUIETED),
                 alerts.getSideOutput(AlertGateFunction.SNOOZED),
                 deadLetters);
+    }
+
+    /**
+     * The profile's events without the control changes, for stock flink-cep. Like the rule engine
+     * it sets no key for a change: the change's empty key may belong to another subtask, and Flink
+     * refuses a key outside the subtask's key groups.
+     */
+    static final class EventsOnly extends AbstractStreamOperator<EnrichedTransaction>
+            implements OneInputStreamOperator<
+                    Either<EnrichedTransaction, ControlChange>, EnrichedTransaction> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void setKeyContextElement1(StreamRecord record) throws Exception {
+            if (((Either<?, ?>) record.getValue()).isLeft()) {
+                super.setKeyContextElement1(record);
+            }
+        }
+
+        @Override
+        public void processElement(StreamRecord<Either<EnrichedTransaction, ControlChange>> in) {
+            if (in.getValue().isLeft()) {
+                output.collect(new StreamRecord<>(in.getValue().left(), in.getTimestamp()));
+            }
+        }
     }
 
     /**

@@ -10,7 +10,9 @@ import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.Sources;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -98,6 +100,45 @@ class TopologyTest {
         assertThat(toRules)
                 .allSatisfy(
                         e -> assertThat(e.getPartitioner()).isInstanceOf(ForwardPartitioner.class));
+    }
+
+    /**
+     * With a control topic, the changes reach the profile (for the engine), the alert gate and the
+     * brake only through {@code NeverIdle}: their watermark always counts.
+     */
+    @Test
+    void theControlChangesReachTheirReadersOnlyThroughNeverIdle() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("kafka.bootstrap.servers", "in-process:9092");
+        settings.put("schema.registry.url", "http://in-process");
+        settings.put("control.enabled", "true");
+        JobConfig config = JobConfig.of(settings);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        FraudDetectionJob.flinkConfiguration(config));
+        FraudDetectionJob.attach(env, config, Sources.of(List.of(), Decoded.typeInfo()));
+        StreamGraph graph = env.getStreamGraph();
+
+        StreamNode control = node(graph, Uids.CONTROL);
+        StreamNode neverIdle = node(graph, Uids.CONTROL_NEVER_IDLE);
+        assertThat(targets(graph, control))
+                .contains(Uids.CONTROL_NEVER_IDLE)
+                .doesNotContain(Uids.ACCOUNT_PROFILE, Uids.ALERT_GATE, Uids.ALERT_BRAKE);
+        assertThat(targets(graph, neverIdle))
+                .containsExactlyInAnyOrder(Uids.ACCOUNT_PROFILE, Uids.ALERT_GATE, Uids.ALERT_BRAKE);
+    }
+
+    private static StreamNode node(StreamGraph graph, String uid) {
+        return graph.getStreamNodes().stream()
+                .filter(n -> uid.equals(n.getTransformationUID()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static List<String> targets(StreamGraph graph, StreamNode node) {
+        return node.getOutEdges().stream()
+                .map(e -> graph.getStreamNode(e.getTargetId()).getTransformationUID())
+                .toList();
     }
 
     /**

@@ -54,7 +54,9 @@ final class JfrSummary {
         "dev.argus.job.engine.RuleRunner.load",
         "dev.argus.job.engine.RuleRunner.save",
         "dev.argus.rules.cel.CelCondition.filter",
-        "dev.argus.job.profile.ProfileFunction.processElement",
+        // the profile's own work: its processElement holds the rule engine, chained to it
+        "dev.argus.job.profile.AccountProfile.features",
+        "dev.argus.job.profile.AccountProfile.update",
     };
 
     private JfrSummary() {}

@@ -73,9 +73,10 @@ import org.apache.flink.util.OutputTag;
  * across a redeploy: its partial matches go on, judged by the new pack's conditions from the
  * cutover. An account's section of a rule the pack in force does not run is dropped at the
  * account's next step. No event is judged before the changes of its time have arrived: in
- * event-time ordering the watermark, which the control changes' input holds back too, already waits
- * for them; in arrival ordering an event more than {@code hold} beyond the watermark waits with the
- * events of event-time ordering until it is no more.
+ * event-time ordering the watermark, which the control changes hold back too (the profile passes on
+ * the lower of its two inputs' watermarks), already waits for them; in arrival ordering an event
+ * more than {@code hold} beyond the watermark waits with the events of event-time ordering until it
+ * is no more.
  *
  * <p>The account's value and its layout: {@link AccountValue}. Alerts are built by {@link
  * AlertBuilder}, as for stock CEP.

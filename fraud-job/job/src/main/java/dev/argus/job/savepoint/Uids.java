@@ -46,7 +46,7 @@ public final class Uids {
     public static final String CONTROL_STATUS_SINK = "kafka-control-status-sink";
 
     /** The control changes as the gates and the engine receive them: never idle (no state). */
-    public static final String CONTROL_CHANGES = "control-changes";
+    public static final String CONTROL_NEVER_IDLE = "control-never-idle";
 
     /** The empty stand-in for the control topic in a pipeline without one (no state). */
     public static final String NO_CONTROL = "no-control";
