@@ -20,7 +20,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * one. While the transactions are idle nothing is lost by that: no alert is waiting, and the
  * watermark would not move anyway.
  *
- * <p>It keeps no state; chained to the control function, it costs a method call per change.
+ * <p>It keeps no state, and passes on one record per control change.
  */
 public final class NeverIdle<T> extends AbstractStreamOperator<T>
         implements OneInputStreamOperator<T, T> {
