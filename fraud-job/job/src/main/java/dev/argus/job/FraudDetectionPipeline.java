@@ -21,7 +21,6 @@ import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
@@ -316,10 +315,6 @@ public final class FraudDetectionPipeline {
                 .name("no control changes");
     }
 
-    /** The profile keeps no broadcast state: it passes the changes on. */
-    private static final MapStateDescriptor<?, ?>[] NO_BROADCAST_STATE =
-            new MapStateDescriptor<?, ?>[0];
-
     /**
      * Valid transactions keyed by account through the account profile: each with the account's
      * features, still keyed by account, and no control changes. The benchmark's rule-stage ceiling
@@ -341,13 +336,10 @@ public final class FraudDetectionPipeline {
             PipelineConfig config,
             DataStream<ControlChange> changes) {
         SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> enriched =
-                valid.keyBy(Transaction::getAccountId)
-                        .connect(changes.broadcast(NO_BROADCAST_STATE))
-                        .process(
-                                new ProfileFunction(
-                                        new AccountProfile(config.profileMaxSeen()),
-                                        config.profileRetention()),
-                                ProfileFunction.OUTPUT)
+                new ProfileFunction(
+                                new AccountProfile(config.profileMaxSeen()),
+                                config.profileRetention())
+                        .applyTo(valid.keyBy(Transaction::getAccountId), changes)
                         .uid(Uids.ACCOUNT_PROFILE)
                         .name("account profile");
         return DataStreamUtils.reinterpretAsKeyedStream(

@@ -12,7 +12,6 @@ import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.RuleMode;
-import dev.argus.model.SetRuleMode;
 import dev.argus.model.TransactionBuilder;
 import dev.argus.rules.RulePackLoader;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -37,16 +36,8 @@ class ControlAmongEventsTest {
             1 - KeyGroupRangeAssignment.assignKeyToParallelOperator("", MAX_PARALLELISM, 2);
 
     private static final ControlChange CHANGE =
-            ControlChange.newBuilder()
-                    .setCommandId("cmd-1")
-                    .setOffset(0)
-                    .setEffectiveAt(TransactionBuilder.T0)
-                    .setChange(
-                            SetRuleMode.newBuilder()
-                                    .setRuleId("card-testing")
-                                    .setMode(RuleMode.SHADOW)
-                                    .build())
-                    .build();
+            ControlChanges.ruleMode(
+                    "cmd-1", TransactionBuilder.T0, "card-testing", RuleMode.SHADOW);
 
     @Test
     void theRuleEngineTakesAChangeOnASubtaskWithoutTheEmptyKey() throws Exception {

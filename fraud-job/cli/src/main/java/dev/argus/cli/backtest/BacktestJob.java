@@ -292,10 +292,7 @@ final class BacktestJob {
 
         @Override
         public void flatMap(Either<EnrichedTransaction, ControlChange> in, Collector<String> out) {
-            if (in.isRight()) {
-                return; // a backtest has no control topic
-            }
-            EnrichedTransaction e = in.left();
+            EnrichedTransaction e = in.left(); // a backtest has no control topic: events only
             if (e.getProfile().getEventCount() == 0) {
                 accounts.add(1L);
             }

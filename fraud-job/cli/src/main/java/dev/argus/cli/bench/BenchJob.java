@@ -1,5 +1,7 @@
 package dev.argus.cli.bench;
 
+import static org.apache.flink.runtime.checkpoint.CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING;
+
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
@@ -35,7 +37,6 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.CheckpointException;
-import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -300,12 +301,10 @@ public final class BenchJob implements Callable<Integer> {
             } catch (ExecutionException e) {
                 boolean closing =
                         ExceptionUtils.findThrowable(e, CheckpointException.class)
-                                .map(c -> c.getCheckpointFailureReason())
                                 .filter(
-                                        r ->
-                                                r
-                                                        == CheckpointFailureReason
-                                                                .CHECKPOINT_DECLINED_TASK_CLOSING)
+                                        c ->
+                                                c.getCheckpointFailureReason()
+                                                        == CHECKPOINT_DECLINED_TASK_CLOSING)
                                 .isPresent();
                 if (!closing || attempt == 5) {
                     throw e;

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -178,13 +177,8 @@ public final class ProfileBenchmark implements Callable<Integer> {
                         .keyBy(Transaction::getAccountId);
         var out =
                 withProfile
-                        ? keyed.connect(
-                                        FraudDetectionPipeline.noControl(env, "")
-                                                .broadcast(new MapStateDescriptor<?, ?>[0]))
-                                .process(
-                                        new ProfileFunction(
-                                                new AccountProfile(50), Duration.ofDays(400)),
-                                        ProfileFunction.OUTPUT)
+                        ? new ProfileFunction(new AccountProfile(50), Duration.ofDays(400))
+                                .applyTo(keyed, FraudDetectionPipeline.noControl(env, ""))
                                 .map(e -> 1L, Types.LONG)
                         : keyed.process(new PlainKeyedFunction<Transaction>(), Types.LONG);
         out.sinkTo(new MeasuringSink(warmUp)).name("measure");

@@ -8,12 +8,16 @@ import dev.argus.model.ProfileState;
 import dev.argus.model.Transaction;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
@@ -71,6 +75,17 @@ public final class ProfileFunction
         }
         this.profile = profile;
         this.retention = retention;
+    }
+
+    /**
+     * This profile over {@code byAccount}, with {@code changes} broadcast to it and passed on among
+     * the events. It keeps no broadcast state.
+     */
+    public SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> applyTo(
+            KeyedStream<Transaction, String> byAccount, DataStream<ControlChange> changes) {
+        return byAccount
+                .connect(changes.broadcast(new MapStateDescriptor<?, ?>[0]))
+                .process(this, OUTPUT);
     }
 
     @Override

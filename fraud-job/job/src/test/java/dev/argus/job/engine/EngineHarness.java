@@ -1,10 +1,10 @@
 package dev.argus.job.engine;
 
+import dev.argus.job.profile.ProfileFunction;
 import dev.argus.model.Alert;
 import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
@@ -24,9 +24,6 @@ import org.apache.flink.types.Either;
 public final class EngineHarness
         extends KeyedOneInputStreamOperatorTestHarness<
                 String, Either<EnrichedTransaction, ControlChange>, Alert> {
-    private static final KeySelector<Either<EnrichedTransaction, ControlChange>, String> ACCOUNT =
-            e -> e.isLeft() ? e.left().getTransaction().getAccountId() : "";
-
     private long eventsWatermark = Long.MIN_VALUE;
     private long controlWatermark = Long.MIN_VALUE;
     private long emitted = Long.MIN_VALUE;
@@ -34,7 +31,13 @@ public final class EngineHarness
     private EngineHarness(
             RuleEngineOperator operator, int maxParallelism, int parallelism, int subtask)
             throws Exception {
-        super(operator, ACCOUNT, Types.STRING, maxParallelism, parallelism, subtask);
+        super(
+                operator,
+                ProfileFunction.ACCOUNT,
+                Types.STRING,
+                maxParallelism,
+                parallelism,
+                subtask);
         setStateBackend(new EmbeddedRocksDBStateBackend());
         // snapshots in memory, large enough for a million list entries (24 MB)
         setCheckpointStorage(new JobManagerCheckpointStorage(64 << 20));

@@ -5,6 +5,7 @@ import static dev.argus.model.TransactionBuilder.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.argus.job.ControlChanges;
 import dev.argus.job.RocksDbHarness;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.ControlChange;
@@ -12,7 +13,6 @@ import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
 import dev.argus.model.RuleMode;
-import dev.argus.model.SetRuleMode;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionBuilder;
 import dev.argus.model.TransactionStatus;
@@ -242,16 +242,8 @@ class ProfileFunctionTest {
     void passesTheControlChangesOnAmongTheEventsWithTheLowerWatermark() throws Exception {
         harness = open(null, true);
         ControlChange change =
-                ControlChange.newBuilder()
-                        .setCommandId("cmd-1")
-                        .setOffset(0)
-                        .setEffectiveAt(T0.plusSeconds(30))
-                        .setChange(
-                                SetRuleMode.newBuilder()
-                                        .setRuleId("card-testing")
-                                        .setMode(RuleMode.SHADOW)
-                                        .build())
-                        .build();
+                ControlChanges.ruleMode(
+                        "cmd-1", T0.plusSeconds(30), "card-testing", RuleMode.SHADOW);
         processRecord(at(0).build());
         harness.processElement2(new StreamRecord<>(change, T0.plusSeconds(30).toEpochMilli()));
         processRecord(at(60).build());
