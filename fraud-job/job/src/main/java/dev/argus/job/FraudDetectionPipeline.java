@@ -23,7 +23,6 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.PatternStream;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -110,7 +109,7 @@ public final class FraudDetectionPipeline {
         Changes changes = control == null ? null : control.attach(valid);
         // without a control topic, one "no control" stream serves the profile and the gate
         Changes applied =
-                changes != null ? changes : new Changes(noControl(env, ""), Duration.ZERO, null);
+                changes != null ? changes : new Changes(noControl(valid, ""), Duration.ZERO, null);
         Detection detection =
                 detect(enriched(valid, config, applied.changes()), config, "", applied);
         DataStream<DeadLetter> dead =
@@ -182,9 +181,7 @@ public final class FraudDetectionPipeline {
         DataStream<DeadLetter> deadLetters = null;
         DataStream<Alert> matches;
         DataStream<ControlChange> changes =
-                control == null
-                        ? noControl(byAccount.getExecutionEnvironment(), uidSuffix)
-                        : control.changes();
+                control == null ? noControl(byAccount, uidSuffix) : control.changes();
         Duration hold = control == null ? Duration.ZERO : control.horizon();
         if (config.engine() == PipelineConfig.Engine.ARGUS) {
             // one input, chained to the profile: the events come by reference
@@ -296,23 +293,31 @@ public final class FraudDetectionPipeline {
     }
 
     /**
-     * No control changes, for a pipeline without a control topic (tests, backtests): the gate's
-     * broadcast input then ends at once and holds nothing.
+     * No control changes, for a pipeline without a control topic: a stream of none that follows
+     * {@code events} (no state). It carries their watermark and their idleness, so an operator that
+     * reads it beside the events (the profile, and through it the engine; the gate) waits for
+     * nothing and is never moved past them.
+     *
+     * <p>It was once a source that ended at once, and that was wrong: an ended input's last
+     * watermark is the maximum, and an operator ignores the watermark of an idle input, so whenever
+     * the transactions paused for longer than {@code events.idle-timeout} the profile, the engine
+     * and the gate jumped to the end of time: every profile expired, every partial match timed out
+     * and every absence rule fired. After a restore the ended task sends the maximum again.
+     * ClusterITCase found it; QuietTransactionsITCase shows it.
      */
-    public static DataStream<ControlChange> noControl(
-            StreamExecutionEnvironment env, String uidSuffix) {
-        return env.fromSource(
-                        new NumberSequenceSource(0, 0),
-                        WatermarkStrategy.noWatermarks(),
-                        "no control topic" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"))
+    public static DataStream<ControlChange> noControl(DataStream<?> events, String uidSuffix) {
+        return events.flatMap(new NoChanges<>(), new AvroTypeInfo<>(ControlChange.class))
                 .uid(Uids.NO_CONTROL + uidSuffix)
-                .setParallelism(1)
-                .flatMap(
-                        (Long n, Collector<ControlChange> out) -> {},
-                        new AvroTypeInfo<>(ControlChange.class))
-                .uid(Uids.NO_CONTROL + "-changes" + uidSuffix)
-                .setParallelism(1)
-                .name("no control changes");
+                .name("no control changes" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"));
+    }
+
+    /** Emits nothing: the watermarks and the idleness of its input pass on by themselves. */
+    private static final class NoChanges<T>
+            implements org.apache.flink.api.common.functions.FlatMapFunction<T, ControlChange> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(T event, Collector<ControlChange> out) {}
     }
 
     /**
@@ -322,7 +327,7 @@ public final class FraudDetectionPipeline {
      */
     public static KeyedStream<Either<EnrichedTransaction, ControlChange>, String> enriched(
             DataStream<Transaction> valid, PipelineConfig config) {
-        return enriched(valid, config, noControl(valid.getExecutionEnvironment(), "-profile"));
+        return enriched(valid, config, noControl(valid, "-profile"));
     }
 
     /**

@@ -178,7 +178,7 @@ public final class ProfileBenchmark implements Callable<Integer> {
         var out =
                 withProfile
                         ? new ProfileFunction(new AccountProfile(50), Duration.ofDays(400))
-                                .applyTo(keyed, FraudDetectionPipeline.noControl(env, ""))
+                                .applyTo(keyed, FraudDetectionPipeline.noControl(keyed, ""))
                                 .map(e -> 1L, Types.LONG)
                         : keyed.process(new PlainKeyedFunction<Transaction>(), Types.LONG);
         out.sinkTo(new MeasuringSink(warmUp)).name("measure");

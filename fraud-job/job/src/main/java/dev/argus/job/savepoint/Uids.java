@@ -48,8 +48,13 @@ public final class Uids {
     /** The control changes as the gates and the engine receive them: never idle (no state). */
     public static final String CONTROL_NEVER_IDLE = "control-never-idle";
 
-    /** The empty stand-in for the control topic in a pipeline without one (no state). */
-    public static final String NO_CONTROL = "no-control";
+    /**
+     * The empty stand-in for the control topic in a pipeline without one, derived from the valid
+     * transactions (no state). Earlier versions had a source that ended at once there, under {@code
+     * no-control} and {@code no-control-changes}: those UIDs are retired, never to be reused, since
+     * their savepoints hold them as finished, and an operator restored as finished ends at once.
+     */
+    public static final String NO_CONTROL = "no-control-events";
 
     private static final String RULE_PREFIX = "rule-";
     private static final String LATE_AT_RULE_PREFIX = "late-at-rule-";
