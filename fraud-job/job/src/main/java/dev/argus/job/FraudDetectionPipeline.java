@@ -4,6 +4,7 @@ import dev.argus.job.alerting.AbsenceToAlertFunction;
 import dev.argus.job.alerting.AlertBrakeFunction;
 import dev.argus.job.alerting.AlertGateFunction;
 import dev.argus.job.alerting.MatchToAlertFunction;
+import dev.argus.job.control.AlwaysIdle;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.ingest.DeadLetterRoutingFunction;
 import dev.argus.job.ingest.DeadLetters;
@@ -35,7 +36,6 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -293,10 +293,10 @@ public final class FraudDetectionPipeline {
     }
 
     /**
-     * No control changes, for a pipeline without a control topic: a stream of none that follows
-     * {@code events} (no state). It carries their watermark and their idleness, so an operator that
-     * reads it beside the events (the profile, and through it the engine; the gate) waits for
-     * nothing and is never moved past them.
+     * No control changes, for a pipeline without a control topic: a stream of none, idle from the
+     * start (no state; see {@link AlwaysIdle}), attached to {@code events} so that it lives as long
+     * as they do. The operators that read it beside the events (the profile, and through it the
+     * engine; the gate) keep the events' time alone.
      *
      * <p>It was once a source that ended at once, and that was wrong: an ended input's last
      * watermark is the maximum, and an operator ignores the watermark of an idle input, so whenever
@@ -305,19 +305,14 @@ public final class FraudDetectionPipeline {
      * and every absence rule fired. After a restore the ended task sends the maximum again.
      * ClusterITCase found it; QuietTransactionsITCase shows it.
      */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public static DataStream<ControlChange> noControl(DataStream<?> events, String uidSuffix) {
-        return events.flatMap(new NoChanges<>(), new AvroTypeInfo<>(ControlChange.class))
-                .uid(Uids.NO_CONTROL + uidSuffix)
-                .name("no control changes" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"));
-    }
-
-    /** Emits nothing: the watermarks and the idleness of its input pass on by themselves. */
-    private static final class NoChanges<T>
-            implements org.apache.flink.api.common.functions.FlatMapFunction<T, ControlChange> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public void flatMap(T event, Collector<ControlChange> out) {}
+        return ((DataStream) events)
+                .transform(
+                        "no control changes" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"),
+                        new AvroTypeInfo<>(ControlChange.class),
+                        new AlwaysIdle<ControlChange>())
+                .uid(Uids.NO_CONTROL + uidSuffix);
     }
 
     /**

@@ -220,7 +220,10 @@ public final class KafkaTestBed implements AutoCloseable {
         return pack;
     }
 
-    /** Waits until the job's consumer group has committed the end of every partition. */
+    /**
+     * Waits until the job's consumer group has committed the end of every partition that holds
+     * records.
+     */
     public void awaitConsumed(JobConfig config, Duration timeout) throws Exception {
         String group = config.get("kafka.group.id");
         String topic = config.get("topic.transactions");
@@ -235,7 +238,15 @@ public final class KafkaTestBed implements AutoCloseable {
                 latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
             }
             Map<TopicPartition, Long> end = new java.util.HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((p, o) -> end.put(p, o.offset()));
+            admin.listOffsets(latest)
+                    .all()
+                    .get()
+                    .forEach(
+                            (p, o) -> {
+                                if (o.offset() > 0) {
+                                    end.put(p, o.offset());
+                                }
+                            });
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 Map<TopicPartition, OffsetAndMetadata> committed =

@@ -49,10 +49,11 @@ public final class Uids {
     public static final String CONTROL_NEVER_IDLE = "control-never-idle";
 
     /**
-     * The empty stand-in for the control topic in a pipeline without one, derived from the valid
-     * transactions (no state). Earlier versions had a source that ended at once there, under {@code
-     * no-control} and {@code no-control-changes}: those UIDs are retired, never to be reused, since
-     * their savepoints hold them as finished, and an operator restored as finished ends at once.
+     * The empty stand-in for the control topic in a pipeline without one: attached to the valid
+     * transactions, idle throughout (no state). Earlier versions had a source that ended at once
+     * there, under {@code no-control} and {@code no-control-changes}: those UIDs are retired, never
+     * to be reused, since their savepoints hold them as finished, and an operator restored as
+     * finished ends at once.
      */
     public static final String NO_CONTROL = "no-control-events";
 
