@@ -7,15 +7,16 @@ import dev.argus.cli.generate.GenerateCommand;
 import dev.argus.cli.local.LocalCommand;
 import dev.argus.cli.profile.ProfileBenchmark;
 import dev.argus.cli.rules.RulesCommand;
+import dev.argus.cli.state.StateCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code argus} command line: {@code local}, {@code bench}, {@code generate}, {@code backtest},
- * {@code rules}, {@code snooze}, {@code unsnooze} and {@code profile-bench}, each with {@code
- * --help}. The {@code argus} launcher chooses the JVM's options and class path and runs this; its
- * {@code test} and {@code build} run Maven.
+ * {@code rules}, {@code snooze}, {@code unsnooze}, {@code list}, {@code state} and {@code
+ * profile-bench}, each with {@code --help}. The {@code argus} launcher chooses the JVM's options
+ * and class path and runs this; its {@code test} and {@code build} run Maven.
  *
  * <p>Exit status: 0 done, 1 failed (invalid rules, failing rule tests, an error while running), 2
  * bad usage (an unknown option, a bad value, a missing subcommand).
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
             ControlCommands.Snooze.class,
             ControlCommands.Unsnooze.class,
             ControlCommands.Lists.class,
+            StateCommand.class,
             ProfileBenchmark.class
         },
         footer = {

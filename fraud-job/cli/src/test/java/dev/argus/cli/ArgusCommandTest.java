@@ -33,7 +33,7 @@ class ArgusCommandTest {
         assertThat(argus("--help")).isZero();
         assertThat(out.toString())
                 .contains("Usage: argus [-hV] [COMMAND]")
-                .contains("local", "bench", "generate", "rules", "profile-bench")
+                .contains("local", "bench", "generate", "rules", "state", "profile-bench")
                 .contains("./argus test", "./argus build");
     }
 
@@ -118,7 +118,7 @@ class ArgusCommandTest {
     void everyDefaultIsInTheHelp() {
         List<CommandLine> commands = new ArrayList<>();
         collect(Argus.commandLine(), commands);
-        assertThat(commands).hasSize(19);
+        assertThat(commands).hasSize(21);
         for (CommandLine command : commands) {
             String help = command.getUsageMessage().replaceAll("\\s+", " ");
             for (OptionSpec option : command.getCommandSpec().options()) {

@@ -155,7 +155,7 @@ final class AccountValue {
     }
 
     /** A rule's section as stored in the account's value. */
-    private interface SectionReader {
+    interface SectionReader {
         void section(String key, byte[] bytes) throws IOException;
     }
 
@@ -163,7 +163,7 @@ final class AccountValue {
      * Decodes the value into {@code account} (clock, timer, waiting events), hands each section to
      * {@code sections}, and returns the value's format.
      */
-    private static int parse(byte[] value, AccountValue account, SectionReader sections)
+    static int parse(byte[] value, AccountValue account, SectionReader sections)
             throws IOException {
         DataInputDeserializer in = new DataInputDeserializer(value);
         int format = in.readInt();

@@ -139,6 +139,19 @@ final class LegacySections implements AutoCloseable {
         return state;
     }
 
+    /**
+     * The partial matches past a start state in a section of format 1 or 2, from flink-cep's NFA
+     * state at its head, read without the rule: for tools that inspect a savepoint.
+     */
+    static int partialMatches(byte[] section) throws IOException {
+        NFAState state = new NFAStateSerializer().deserialize(new DataInputDeserializer(section));
+        int n = 0;
+        for (ComputationState c : state.getPartialMatches()) {
+            n += c.getStartEventID() != null ? 1 : 0;
+        }
+        return n;
+    }
+
     /** flink-cep's state and shared-buffer contents as a compact section holding the same. */
     @SuppressWarnings("unchecked")
     NfaSection convert(NFAState state, PerKeyMapStore contents) throws IOException {

@@ -476,6 +476,24 @@ final class NfaSection {
     }
 
     /**
+     * The partial matches past a start state in a stored section, read without its rule (so without
+     * checking how it numbers the automaton's states): for tools that inspect a savepoint.
+     */
+    static int partialMatches(byte[] section) throws IOException {
+        DataInputDeserializer in = new DataInputDeserializer(section, 13, section.length - 13);
+        for (int n = Varint.read(in); n > 0; n--) {
+            Varint.read(in);
+        }
+        PriorityQueue<Run> runs = new PriorityQueue<>(ORDER);
+        readRuns(in, runs);
+        int n = 0;
+        for (Run r : runs) {
+            n += r.start != null ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
      * Whether a stored section has matches completed but not emitted yet (a skip strategy holds
      * them for an earlier partial match), from its header.
      */

@@ -424,6 +424,49 @@ class RuleEngineOperatorTest {
         runner.close();
     }
 
+    /**
+     * {@link StoredAccounts}, what {@code argus state inspect} reads a value with: a section of
+     * today's layout read with its rule and without it (a rule the pack no longer has) gives the
+     * same partial matches and deadline, and the deadline is the account's timer.
+     */
+    @Test
+    void storedAccountsReadAValueWithItsRulesAndWithout() throws Exception {
+        harness = open(TestRules.pack(BURST), Ordering.ARRIVAL, null);
+        small("s1", 0);
+        small("s2", 30);
+        byte[] value = accountValue().value();
+        var context = ((RuleEngineOperator) harness.getOperator()).getRuntimeContext();
+        StoredAccounts.Account withRule;
+        StoredAccounts.Account without;
+        try (StoredAccounts reader = new StoredAccounts(TestRules.pack(BURST), context)) {
+            withRule = reader.read(value);
+        }
+        try (StoredAccounts reader = new StoredAccounts(List.of(), context)) {
+            without = reader.read(value);
+        }
+        assertThat(withRule.format()).isEqualTo(StoredAccounts.FORMAT);
+        assertThat(withRule.sections())
+                .singleElement()
+                .satisfies(
+                        s -> {
+                            assertThat(s.ruleId()).isEqualTo("burst");
+                            assertThat(s.ofRule()).isTrue();
+                            assertThat(s.partialMatches()).isPositive();
+                            assertThat(s.deadline()).isEqualTo(withRule.timer());
+                        });
+        assertThat(without.sections())
+                .singleElement()
+                .satisfies(
+                        s -> {
+                            assertThat(s.ofRule()).isFalse();
+                            assertThat(s.partialMatches())
+                                    .isEqualTo(withRule.sections().get(0).partialMatches());
+                            assertThat(s.deadline())
+                                    .isEqualTo(withRule.sections().get(0).deadline());
+                            assertThat(s.bytes()).isEqualTo(withRule.sections().get(0).bytes());
+                        });
+    }
+
     /** A value of today's layout with no waiting events, as format 2 with one section. */
     private static byte[] secondFormat(byte[] value, String sectionKey, byte[] section)
             throws Exception {
