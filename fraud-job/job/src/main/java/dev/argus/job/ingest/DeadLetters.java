@@ -19,8 +19,8 @@ import org.apache.kafka.common.record.TimestampType;
  * Every dead letter of the job is built here, whatever its reason, so that each carries what an
  * operator needs to find and replay the record: the reason, a detail that says what to do, the
  * record's coordinates and raw bytes where there was a record, and the transaction where it could
- * be decoded. {@link Count} counts them by reason in {@code argus.dead_letters.<REASON>}, in every
- * operator that dead-letters.
+ * be decoded. {@link Count} counts them by reason in {@code argus.reason.<REASON>.dead_letters}, in
+ * every operator that dead-letters.
  */
 public final class DeadLetters {
     /** The side output dead letters leave the routing function by. */
