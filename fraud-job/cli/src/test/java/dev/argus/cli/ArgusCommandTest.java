@@ -57,6 +57,7 @@ class ArgusCommandTest {
                 .contains("--fraud-rate=R", "--look-alike-rate=R", "(default: 20)")
                 .contains("--bad-ratio=R", "(default: 0.002)")
                 .contains("--ui-port=P", "(default: 8081)")
+                .contains("--metrics-port=P", "(default: 9249)")
                 .contains("--registry-port=P", "(default: 0)")
                 .contains("--checkpoint-interval=D", "(default: 2s)")
                 .contains("--seed=N", "(default: 7)");

@@ -9,7 +9,8 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 /**
  * A metric group that remembers the counters registered under it, by their dotted path from this
- * group ({@code argus.dead_letters.LATE}), so a test can read what a function counted.
+ * group, a key and value group as both ({@code argus.reason.LATE.dead_letters}), so a test can read
+ * what a function counted.
  */
 public final class RecordingMetricGroup extends UnregisteredMetricsGroup {
     private final String prefix;
@@ -38,6 +39,16 @@ public final class RecordingMetricGroup extends UnregisteredMetricsGroup {
     @Override
     public MetricGroup addGroup(String name) {
         return new RecordingMetricGroup(prefix + name + ".", counters);
+    }
+
+    @Override
+    public MetricGroup addGroup(String key, String value) {
+        return new RecordingMetricGroup(prefix + key + "." + value + ".", counters);
+    }
+
+    /** Whether a counter was registered at {@code path}. */
+    public boolean registered(String path) {
+        return counters.containsKey(path);
     }
 
     /** The count of the counter at {@code path}, or 0 if none was registered there. */

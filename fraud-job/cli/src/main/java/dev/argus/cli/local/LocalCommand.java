@@ -89,6 +89,16 @@ public final class LocalCommand implements Callable<Integer> {
     int uiPort;
 
     @Option(
+            names = "--metrics-port",
+            paramLabel = "P",
+            defaultValue = "9249",
+            description =
+                    "port of the job's metrics for Prometheus (http://127.0.0.1:P/metrics, what"
+                            + " deploy/grafana/argus-dashboard.json queries), 0 for any free one;"
+                            + " a busy port is replaced by a free one (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
+    @Option(
             names = "--registry-port",
             paramLabel = "P",
             defaultValue = "0",
@@ -133,6 +143,7 @@ public final class LocalCommand implements Callable<Integer> {
         within("--bad-ratio", badRatio, 1);
         within("--ui-port", uiPort, 65_535);
         within("--registry-port", registryPort, 65_535);
+        within("--metrics-port", metricsPort, 65_535);
         if (checkpointInterval.isZero()) {
             throw usage("--checkpoint-interval must be longer than 0");
         }
@@ -144,6 +155,7 @@ public final class LocalCommand implements Callable<Integer> {
                 lookAlikeRate,
                 badRatio,
                 uiPort,
+                metricsPort,
                 registryPort,
                 seed,
                 checkpointInterval);

@@ -85,6 +85,7 @@ public final class LocalRunner {
             double lookAlikeRate,
             double badRatio,
             int uiPort,
+            int metricsPort,
             int registryPort,
             long seed,
             Duration checkpointInterval) {}
@@ -124,11 +125,13 @@ public final class LocalRunner {
                     Map.of("message.timestamp.type", "LogAppendTime"),
                     config.get("topic.control"),
                     config.get("topic.control-status"));
-            int uiPort = freePortOr(options.uiPort());
+            int uiPort = freePortOr(options.uiPort(), "the web UI");
+            int metricsPort = freePortOr(options.metricsPort(), "the metrics endpoint");
 
             Configuration flink = FraudDetectionJob.localFlinkConfiguration(config);
             flink.set(RestOptions.PORT, uiPort);
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            FraudDetectionJob.prometheusEndpoint(flink, metricsPort);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(2);
@@ -138,6 +141,10 @@ public final class LocalRunner {
             say("Kafka broker     " + kafka.bootstrapServers());
             say("schema registry  " + registry.url());
             say("Flink web UI     http://127.0.0.1:" + uiPort);
+            say(
+                    "metrics          http://127.0.0.1:"
+                            + metricsPort
+                            + "/metrics (Prometheus; dashboard: deploy/grafana/argus-dashboard.json)");
             say(
                     "topics           "
                             + transactionsTopic
@@ -482,12 +489,12 @@ public final class LocalRunner {
         }
     }
 
-    private static int freePortOr(int wanted) throws IOException {
+    private static int freePortOr(int wanted, String what) throws IOException {
         if (wanted != 0) {
             try (ServerSocket s = new ServerSocket(wanted)) {
                 return wanted;
             } catch (IOException busy) {
-                say("port " + wanted + " is busy; the web UI takes a free one");
+                say("port " + wanted + " is busy; " + what + " takes a free one");
             }
         }
         try (ServerSocket s = new ServerSocket(0)) {

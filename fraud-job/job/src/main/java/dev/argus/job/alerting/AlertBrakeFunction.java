@@ -78,6 +78,11 @@ public final class AlertBrakeFunction
         timeline = new PackTimeline(startRules);
         timelineStale = true;
         counters = new HashMap<>();
+        // at 0 from the start, so that a dashboard shows 0 rather than no data
+        for (Rule rule : startRules) {
+            count(rule.id(), "brakes", 0);
+            count(rule.id(), "braked", 0);
+        }
     }
 
     @Override
@@ -216,6 +221,10 @@ public final class AlertBrakeFunction
     }
 
     private void count(String rule, String what) {
+        count(rule, what, 1);
+    }
+
+    private void count(String rule, String what, long n) {
         counters.computeIfAbsent(
                         rule + "/" + what,
                         k ->
@@ -224,6 +233,6 @@ public final class AlertBrakeFunction
                                         .addGroup("argus")
                                         .addGroup("rule", rule)
                                         .counter(what))
-                .inc();
+                .inc(n);
     }
 }

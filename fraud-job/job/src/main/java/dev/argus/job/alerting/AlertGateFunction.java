@@ -27,7 +27,9 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -44,8 +46,18 @@ import org.apache.flink.util.OutputTag;
  *       measured in event time from the last matched event, so a replay decides the same way;
  *       counted in {@code argus.rule.<id>.suppressed};
  *   <li>alerts of {@code enforce} rules go to the main output (the alerts topic), those of {@code
- *       shadow} rules to {@link #SHADOW} (the shadow-alerts topic).
+ *       shadow} rules to {@link #SHADOW} (the shadow-alerts topic); each counted in {@code
+ *       argus.rule.<id>.alerts} and {@code argus.pack.<version>.rule.<id>.alerts} (the version of
+ *       the pack in force that judged it), those to the shadow-alerts topic also in {@code
+ *       argus.rule.<id>.shadow}.
  * </ol>
+ *
+ * <p>{@code argus.alert_gate.detection_latency_ms}, a histogram: for each alert it passes, the time
+ * from its last matched event's event time to the moment the gate sends it on, in wall-clock
+ * milliseconds (what the transaction took to reach Kafka and the job, the rule engine and the
+ * gate's hold; not the wait for the checkpoint that commits it). In a replay of old events it is
+ * their age instead. The counters of the rules the job started with are registered at 0 from the
+ * start, so that a dashboard shows 0 rather than no data.
  *
  * <p>Modes and snoozes are the pack's, changed at run time by the control topic: the changes the
  * control function applied ({@link ControlChange}, broadcast) are kept in broadcast state, and an
@@ -81,10 +93,14 @@ public final class AlertGateFunction
     /** The broadcast state of control changes, by command id. */
     public static final MapStateDescriptor<String, ControlChange> CONTROL = States.controlChanges();
 
+    /** How many of the latest alerts' latencies the histogram's quantiles are computed over. */
+    private static final int LATENCY_SAMPLES = 1_000;
+
     private final List<Rule> startRules;
     private transient MapState<String, Long> lastAlert;
     private transient Map<String, Counter> counters;
     private transient MetricGroup metrics;
+    private transient Histogram detectionLatency;
 
     private final long holdMillis;
     private transient ListState<Alert> held;
@@ -120,6 +136,21 @@ public final class AlertGateFunction
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("argus");
         timeline = new PackTimeline(startRules);
+        detectionLatency =
+                metrics.addGroup("alert_gate")
+                        .histogram(
+                                "detection_latency_ms",
+                                new DescriptiveStatisticsHistogram(LATENCY_SAMPLES));
+        for (String what : List.of("held", "unknown_rule")) {
+            counter(what);
+        }
+        String pack = timeline.latest().version();
+        for (Rule rule : startRules) {
+            for (String what : List.of("alerts", "shadow", "suppressed", "snoozed", "off")) {
+                counter(rule.id(), what);
+            }
+            packCounter(pack, rule.id());
+        }
     }
 
     @Override
@@ -262,12 +293,15 @@ public final class AlertGateFunction
             lastAlert.put(rule.id(), Math.max(at, previous == null ? at : previous));
         }
         count(rule, "alerts");
+        packCounter(pack.version(), rule.id()).inc();
+        detectionLatency.update(Math.max(0, ctx.timerService().currentProcessingTime() - at));
         // the mode the alert was routed by, which the control topic may have changed since the
         // pack's
         if (mode == RuleMode.ENFORCE) {
             alert.setMode(AlertMode.ENFORCE);
             out.collect(alert);
         } else {
+            count(rule, "shadow");
             alert.setMode(AlertMode.SHADOW);
             ctx.output(SHADOW, alert);
         }
@@ -390,13 +424,28 @@ public final class AlertGateFunction
     }
 
     private void count(String what) {
-        counters.computeIfAbsent(what, k -> metrics.addGroup("alert_gate").counter(what)).inc();
+        counter(what).inc();
     }
 
     private void count(Rule rule, String what) {
-        counters.computeIfAbsent(
-                        rule.id() + "/" + what,
-                        k -> metrics.addGroup("rule", rule.id()).counter(what))
-                .inc();
+        counter(rule.id(), what).inc();
+    }
+
+    /** {@code argus.alert_gate.<what>}. */
+    private Counter counter(String what) {
+        return counters.computeIfAbsent(what, k -> metrics.addGroup("alert_gate").counter(what));
+    }
+
+    /** {@code argus.rule.<id>.<what>}. */
+    private Counter counter(String rule, String what) {
+        return counters.computeIfAbsent(
+                rule + "/" + what, k -> metrics.addGroup("rule", rule).counter(what));
+    }
+
+    /** {@code argus.pack.<version>.rule.<id>.alerts}: the alerts a version of a rule judged. */
+    private Counter packCounter(String pack, String rule) {
+        return counters.computeIfAbsent(
+                "pack/" + pack + "/" + rule,
+                k -> metrics.addGroup("pack", pack).addGroup("rule", rule).counter("alerts"));
     }
 }

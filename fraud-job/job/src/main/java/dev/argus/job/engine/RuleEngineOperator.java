@@ -238,6 +238,11 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         ruleSteps = engine.counter("rule_steps");
         rulesSkipped = engine.counter("rules_skipped");
         outOfOrder = engine.counter("out_of_order");
+        // at 0 from the start, so that a dashboard shows 0 rather than no data
+        for (Rule r : rules) {
+            counter(r, "matches");
+            counter(r, "partial_matches_dropped");
+        }
         scratch = new DataOutputSerializer(1024);
         migration =
                 (rule, section, format) -> {

@@ -1,6 +1,7 @@
 package dev.argus.job.ingest;
 
 import dev.argus.model.DeadLetter;
+import dev.argus.model.DeadLetterReason;
 import dev.argus.model.Transaction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -10,7 +11,8 @@ import org.apache.flink.util.Collector;
  * Passes valid transactions on and sends everything else to the dead-letter side output {@link
  * DeadLetters#TAG}: records the source could not decode, and events that arrive after the watermark
  * has passed their event time (reason LATE), which the rules would otherwise drop silently. Counts
- * dead letters by reason in the metric {@code argus.dead_letters.<REASON>}.
+ * dead letters by reason in the metric {@code argus.reason.<REASON>.dead_letters}, every reason
+ * from the start.
  */
 public final class DeadLetterRoutingFunction extends ProcessFunction<Decoded, Transaction> {
     private static final long serialVersionUID = 1L;
@@ -19,7 +21,9 @@ public final class DeadLetterRoutingFunction extends ProcessFunction<Decoded, Tr
 
     @Override
     public void open(OpenContext openContext) {
-        count = new DeadLetters.Count(getRuntimeContext().getMetricGroup());
+        count =
+                new DeadLetters.Count(
+                        getRuntimeContext().getMetricGroup(), DeadLetterReason.values());
     }
 
     @Override

@@ -19,8 +19,8 @@ import org.apache.kafka.common.record.TimestampType;
  * Every dead letter of the job is built here, whatever its reason, so that each carries what an
  * operator needs to find and replay the record: the reason, a detail that says what to do, the
  * record's coordinates and raw bytes where there was a record, and the transaction where it could
- * be decoded. {@link Count} counts them by reason in {@code argus.dead_letters.<REASON>}, in every
- * operator that dead-letters.
+ * be decoded. {@link Count} counts them by reason in {@code argus.reason.<REASON>.dead_letters}, in
+ * every operator that dead-letters.
  */
 public final class DeadLetters {
     /** The side output dead letters leave the routing function by. */
@@ -108,19 +108,35 @@ public final class DeadLetters {
                 .setDeadLetterTime(Instant.now());
     }
 
-    /** Counts an operator's dead letters by reason: {@code argus.dead_letters.<REASON>}. */
+    /**
+     * Counts an operator's dead letters by reason: {@code argus.reason.<REASON>.dead_letters}, in
+     * Prometheus {@code flink_taskmanager_job_task_operator_argus_reason_dead_letters} with the
+     * reason a label, so that a dashboard sums them by reason.
+     */
     public static final class Count {
         private final MetricGroup group;
         private final Map<DeadLetterReason, Counter> counters =
                 new EnumMap<>(DeadLetterReason.class);
 
-        public Count(MetricGroup operatorGroup) {
-            this.group = operatorGroup.addGroup("argus").addGroup("dead_letters");
+        /**
+         * @param registered the reasons counted from the start, at 0, so that a dashboard shows 0
+         *     rather than no data; any other reason is counted from its first dead letter
+         */
+        public Count(MetricGroup operatorGroup, DeadLetterReason... registered) {
+            this.group = operatorGroup.addGroup("argus");
+            for (DeadLetterReason reason : registered) {
+                counter(reason);
+            }
+        }
+
+        private Counter counter(DeadLetterReason reason) {
+            return counters.computeIfAbsent(
+                    reason, r -> group.addGroup("reason", r.name()).counter("dead_letters"));
         }
 
         /** Counts {@code deadLetter} and returns it. */
         public DeadLetter inc(DeadLetter deadLetter) {
-            counters.computeIfAbsent(deadLetter.getReason(), r -> group.counter(r.name())).inc();
+            counter(deadLetter.getReason()).inc();
             return deadLetter;
         }
     }

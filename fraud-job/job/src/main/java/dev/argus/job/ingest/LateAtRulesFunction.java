@@ -1,13 +1,14 @@
 package dev.argus.job.ingest;
 
 import dev.argus.model.DeadLetter;
+import dev.argus.model.DeadLetterReason;
 import dev.argus.model.EnrichedTransaction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Dead-letters the events that the rule stage found behind its time (its late side output), and
- * counts them in {@code argus.dead_letters.LATE} like every other dead letter.
+ * counts them in {@code argus.reason.LATE.dead_letters} like every other dead letter.
  */
 public final class LateAtRulesFunction extends RichMapFunction<EnrichedTransaction, DeadLetter> {
     private static final long serialVersionUID = 1L;
@@ -25,7 +26,7 @@ public final class LateAtRulesFunction extends RichMapFunction<EnrichedTransacti
 
     @Override
     public void open(OpenContext openContext) {
-        count = new DeadLetters.Count(getRuntimeContext().getMetricGroup());
+        count = new DeadLetters.Count(getRuntimeContext().getMetricGroup(), DeadLetterReason.LATE);
     }
 
     @Override

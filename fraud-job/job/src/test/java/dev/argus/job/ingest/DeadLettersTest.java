@@ -28,13 +28,15 @@ class DeadLettersTest {
     @Test
     void countsEachDeadLetterUnderItsReason() {
         RecordingMetricGroup metrics = new RecordingMetricGroup();
-        DeadLetters.Count count = new DeadLetters.Count(metrics);
+        DeadLetters.Count count = new DeadLetters.Count(metrics, DeadLetterReason.EMPTY);
         Transaction t = cardPayment("t1", "acc-1", T0, "10.00");
 
         count.inc(DeadLetters.lateAtRules(t, "the rule engine"));
         count.inc(DeadLetters.lateAtRules(t, "the rule engine"));
 
-        assertThat(metrics.count("argus.dead_letters.LATE")).isEqualTo(2);
-        assertThat(metrics.count("argus.dead_letters.UNDECODABLE")).isZero();
+        assertThat(metrics.count("argus.reason.LATE.dead_letters")).isEqualTo(2);
+        assertThat(metrics.registered("argus.reason.EMPTY.dead_letters")).isTrue();
+        assertThat(metrics.count("argus.reason.EMPTY.dead_letters")).isZero();
+        assertThat(metrics.registered("argus.reason.UNDECODABLE.dead_letters")).isFalse();
     }
 }
