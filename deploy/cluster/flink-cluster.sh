@@ -224,7 +224,12 @@ case $cmd in
       status=$(curl -sS "$(rest_url "$dir")/jobs/$job/savepoints/$trigger")
       if grep -q '"COMPLETED"' <<<"$status"; then
         location=$(json_field location <<<"$status")
-        [[ -n $location ]] || { echo "the savepoint failed: $status" >&2; exit 1; }
+        if [[ -z $location ]]; then
+          # the failure's first line, not its serialized stack trace
+          cause=$(python3 -c 'import json,sys; c=json.load(sys.stdin)["operation"]["failure-cause"]; print(c.get("stack-trace","").splitlines()[0] if c.get("stack-trace") else c)' <<<"$status" 2>/dev/null || echo "$status")
+          echo "the savepoint of job $job failed: $cause" >&2
+          exit 1
+        fi
         echo "$location"
         exit 0
       fi

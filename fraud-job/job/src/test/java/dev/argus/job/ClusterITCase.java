@@ -116,10 +116,12 @@ class ClusterITCase {
             say("kill -9 of %s", victim);
             cluster.startTaskManager("taskmanager-3");
             say("taskmanager-3 started");
-            awaitConsumed(config, Duration.ofMinutes(5));
-            List<String> failures = cluster.failures(job);
-            say("consumed; the job failed %d times: %s", failures.size(), failures);
+            List<String> failures = cluster.awaitFailure(job, Duration.ofMinutes(2));
             assertThat(failures).as("failures after kill -9 of " + victim).isNotEmpty();
+            say("the job failed over: %s", failures);
+            cluster.awaitRunning(job, Duration.ofMinutes(3));
+            awaitConsumed(config, Duration.ofMinutes(5));
+            say("consumed, running again");
             savepoint = cluster.stopWithSavepoint(job);
 
             // 3. at parallelism 4; the broker stops and starts again in the middle of the part

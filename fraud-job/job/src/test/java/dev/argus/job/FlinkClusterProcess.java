@@ -53,9 +53,24 @@ final class FlinkClusterProcess implements AutoCloseable {
         return script(command.toArray(String[]::new));
     }
 
-    /** Stops the job with a savepoint and returns the savepoint's path. */
+    /**
+     * Stops the job with a savepoint, once all its tasks run (Flink refuses a savepoint while one
+     * restarts), and returns the savepoint's path.
+     */
     String stopWithSavepoint(String jobId) throws Exception {
+        awaitRunning(jobId, Duration.ofMinutes(3));
         return script("stop-with-savepoint", dir.toString(), jobId);
+    }
+
+    /** Waits until the job's exception history holds a failure. */
+    List<String> awaitFailure(String jobId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> failures = failures(jobId);
+        while (failures.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            failures = failures(jobId);
+        }
+        return failures;
     }
 
     /** Starts one more TaskManager named {@code name} and waits until it has registered. */

@@ -15,14 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A pause in the transactions, longer than {@code events.idle-timeout}, moves no clock: without a
- * control topic, the job waits through it and then alerts on the shipped pack's test cases exactly
- * as without the pause. The cases' first hour is produced, the job reads it and the transactions
- * stay idle for six idle timeouts; then the rest of the stream comes. All of it on one partition of
- * two: the other is idle throughout.
+ * A pause in the transactions, longer than {@code events.idle-timeout}, moves no clock: with or
+ * without a control topic, the job waits through it and then alerts on the shipped pack's test
+ * cases exactly as without the pause. The cases' first hour is produced, the job reads it and the
+ * transactions stay idle for six idle timeouts; then the rest of the stream comes. All of it on one
+ * partition of two: the other is idle throughout.
  *
  * <p>Before the fix, the profile's second input (the stand-in for the control topic) was a source
  * that had ended, whose last watermark is the maximum: while the transactions were idle, that
@@ -36,8 +37,9 @@ class QuietTransactionsITCase {
                 .allMatch(LabelledStream.CaseResult::passed);
     }
 
-    @Test
-    void aPauseLongerThanTheIdleTimeoutChangesNoAlert() throws Exception {
+    @ParameterizedTest(name = "control.enabled={0}")
+    @ValueSource(booleans = {false, true})
+    void aPauseLongerThanTheIdleTimeoutChangesNoAlert(boolean control) throws Exception {
         RulePackLoader.Result pack = KafkaTestBed.loadPack(Path.of("../../rules/pack"));
         List<RuleTestCase> cases = pack.tests();
         Instant start = KafkaTestBed.labelledStreamStart();
@@ -51,7 +53,23 @@ class QuietTransactionsITCase {
 
         try (KafkaTestBed bed = KafkaTestBed.start()) {
             JobConfig config =
-                    bed.config("quiet-itcase", "1 s", Map.of("events.idle-timeout", "1 s"));
+                    bed.config(
+                            "quiet-itcase-" + control,
+                            "1 s",
+                            Map.of(
+                                    "events.idle-timeout",
+                                    "1 s",
+                                    "control.enabled",
+                                    String.valueOf(control),
+                                    "control.margin",
+                                    "1 s"));
+            if (control) {
+                bed.kafka.createTopics(
+                        1,
+                        Map.of("message.timestamp.type", "LogAppendTime"),
+                        config.get("topic.control"),
+                        config.get("topic.control-status"));
+            }
             // one partition: when traffic resumed on two, the first to resume would carry the
             // watermark past the other's next records while that one was still idle
             bed.produce(config, stream.subList(0, split), 0);
