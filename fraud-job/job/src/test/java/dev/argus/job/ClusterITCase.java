@@ -7,12 +7,10 @@ import dev.argus.model.DeadLetter;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
-import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
 import dev.argus.sandbox.TopicReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +25,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,10 +90,10 @@ class ClusterITCase {
             JobConfig config = JobConfig.of(keys);
             createTopics(config);
             List<String> args = List.of("--config", writeProperties(keys).toString());
-            Producer producer = new Producer(config);
+            TransactionProducer producer = new TransactionProducer(config);
 
             // 1. the previous release writes a savepoint
-            producer.send(stream.subList(0, quarter));
+            producer.send(stream.subList(0, quarter), null);
             String job = cluster.submit(previousJar, 2, null, args);
             say("the previous release (%s) runs at parallelism 2", previousJar.getFileName());
             awaitConsumed(config, Duration.ofMinutes(5));
@@ -107,7 +101,7 @@ class ClusterITCase {
             say("the previous release stopped with %s", savepoint);
 
             // 2. this build restores it; a TaskManager is killed in the middle of its part
-            producer.send(stream.subList(quarter, 2 * quarter));
+            producer.send(stream.subList(quarter, 2 * quarter), null);
             job = cluster.submit(jar, 2, savepoint, args);
             cluster.awaitRunning(job, Duration.ofMinutes(2));
             awaitConsumedPart(config, 0.4, Duration.ofMinutes(5));
@@ -125,7 +119,7 @@ class ClusterITCase {
             savepoint = cluster.stopWithSavepoint(job);
 
             // 3. at parallelism 4; the broker stops and starts again in the middle of the part
-            producer.send(stream.subList(2 * quarter, 3 * quarter));
+            producer.send(stream.subList(2 * quarter, 3 * quarter), null);
             job = cluster.submit(jar, 4, savepoint, args);
             say("at parallelism 4");
             cluster.awaitRunning(job, Duration.ofMinutes(2));
@@ -136,15 +130,15 @@ class ClusterITCase {
             Thread.sleep(5_000);
             broker.startAgain();
             say("the broker started again");
-            producer = new Producer(config);
+            producer = new TransactionProducer(config);
             awaitConsumed(config, Duration.ofMinutes(5));
             List<String> failuresAtFour = cluster.failures(job);
             say("consumed; the job failed %d times: %s", failuresAtFour.size(), failuresAtFour);
             savepoint = cluster.stopWithSavepoint(job);
 
             // 4. at parallelism 1, to the end of the stream
-            producer.send(stream.subList(3 * quarter, stream.size()));
-            producer.sendClosing(GoldenSavepointITCase.closingTime(start));
+            producer.send(stream.subList(3 * quarter, stream.size()), null);
+            producer.sendClosing(4, GoldenSavepointITCase.closingTime(start));
             producer.close();
             job = cluster.submit(jar, 1, savepoint, args);
             say("at parallelism 1, the last part");
@@ -291,54 +285,5 @@ class ClusterITCase {
         }
         throw new IllegalStateException(
                 "the job committed offsets up to " + consumed + " of " + target + " in " + timeout);
-    }
-
-    /** Produces transactions keyed by account, in order, and the closing events. */
-    private static final class Producer implements AutoCloseable {
-        private final KafkaProducer<byte[], byte[]> producer;
-        private final ConfluentAvroSerializer<Transaction> serializer;
-        private final String topic;
-
-        Producer(JobConfig config) {
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            producer =
-                    new KafkaProducer<>(
-                            props, new ByteArraySerializer(), new ByteArraySerializer());
-            serializer = new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
-            topic = config.get("topic.transactions");
-        }
-
-        void send(List<Transaction> events) {
-            for (Transaction t : events) {
-                send(t, null);
-            }
-            producer.flush();
-        }
-
-        /**
-         * One closing event per partition, late in event time: every window of the stream closes.
-         */
-        void sendClosing(Instant at) {
-            for (int partition = 0; partition < 4; partition++) {
-                send(KafkaTestBed.closing(partition, at), partition);
-            }
-            producer.flush();
-        }
-
-        private void send(Transaction t, Integer partition) {
-            producer.send(
-                    new ProducerRecord<>(
-                            topic,
-                            partition,
-                            t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, t)));
-        }
-
-        @Override
-        public void close() {
-            producer.close();
-        }
     }
 }

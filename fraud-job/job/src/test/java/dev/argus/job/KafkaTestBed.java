@@ -92,23 +92,8 @@ public final class KafkaTestBed implements AutoCloseable {
 
     /** Produces transactions in order to one partition. */
     public void produce(JobConfig config, List<Transaction> events, Integer partition) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        String topic = config.get("topic.transactions");
-        ConfluentAvroSerializer<Transaction> serializer =
-                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Transaction t : events) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                partition,
-                                t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(topic, t)));
-            }
-            producer.flush();
+        try (TransactionProducer producer = new TransactionProducer(config)) {
+            producer.send(events, partition);
         }
     }
 
@@ -282,8 +267,8 @@ public final class KafkaTestBed implements AutoCloseable {
      * absence window of a stream before it closes in event time.
      */
     public void produceClosing(JobConfig config, Instant at) {
-        for (int partition = 0; partition < 2; partition++) {
-            produce(config, List.of(closing(partition, at)), partition);
+        try (TransactionProducer producer = new TransactionProducer(config)) {
+            producer.sendClosing(2, at);
         }
     }
 

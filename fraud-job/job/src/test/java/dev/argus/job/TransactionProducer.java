@@ -1,0 +1,59 @@
+package dev.argus.job;
+
+import dev.argus.model.Transaction;
+import dev.argus.model.serde.ConfluentAvroSerializer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Produces transactions to the job's transactions topic as payment systems do: in the Confluent
+ * wire format with the registry's schema id, keyed by account, idempotent and in order.
+ */
+final class TransactionProducer implements AutoCloseable {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ConfluentAvroSerializer<Transaction> serializer;
+    private final String topic;
+
+    TransactionProducer(JobConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        serializer = new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
+        topic = config.get("topic.transactions");
+    }
+
+    /** Sends {@code events} in order (to the partition of their account unless {@code partition} is set), and flushes. */
+    void send(List<Transaction> events, Integer partition) {
+        for (Transaction t : events) {
+            producer.send(
+                    new ProducerRecord<>(
+                            topic,
+                            partition,
+                            t.getAccountId().getBytes(StandardCharsets.UTF_8),
+                            serializer.serialize(topic, t)));
+        }
+        producer.flush();
+    }
+
+    /**
+     * One quiet event late in event time on each of the first {@code partitions} partitions: every
+     * window of a stream before {@code at} closes.
+     */
+    void sendClosing(int partitions, Instant at) {
+        for (int partition = 0; partition < partitions; partition++) {
+            send(List.of(KafkaTestBed.closing(partition, at)), partition);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
