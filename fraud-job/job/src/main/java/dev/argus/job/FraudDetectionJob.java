@@ -62,7 +62,14 @@ public final class FraudDetectionJob {
             System.exit(2);
             return;
         }
-        LOG.info("Starting Argus with {}", config);
+        try {
+            starting(config);
+        } catch (IllegalStateException e) {
+            LOG.error("Argus refuses to start: {}", e.getMessage());
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         try {
             attach(env, config, false);
@@ -73,6 +80,18 @@ public final class FraudDetectionJob {
             return;
         }
         env.execute("argus-fraud-detection");
+    }
+
+    /**
+     * What the job does before it builds its graph: logs its configuration (passwords and JAAS
+     * settings masked) and checks that Kafka accepts its credentials and TLS settings ({@link
+     * KafkaIo#checkAccess}).
+     *
+     * @throws IllegalStateException when Kafka refuses them, saying which keys to fix
+     */
+    static void starting(JobConfig config) {
+        LOG.info("Starting Argus with {}", config);
+        KafkaIo.checkAccess(config);
     }
 
     /**

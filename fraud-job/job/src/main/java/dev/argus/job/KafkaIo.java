@@ -8,16 +8,31 @@ import dev.argus.model.ControlStatus;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.ReceivedCommand;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the job's Kafka source and sinks from its configuration. */
 public final class KafkaIo {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaIo.class);
+
     private KafkaIo() {}
 
     /** The transactions source; {@code bounded} stops at the offsets current at start (tests). */
@@ -170,6 +185,114 @@ public final class KafkaIo {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.get("sink.transactional-id-prefix") + "-" + name)
                 .build();
+    }
+
+    /** How long {@link #checkAccess} waits for the brokers. */
+    static final Duration ACCESS_CHECK_TIMEOUT = Duration.ofSeconds(15);
+
+    /**
+     * Connects to Kafka as the job's clients will (every {@code kafka.*} key) and asks for the
+     * cluster's id, so that credentials or TLS settings Kafka refuses stop the job at its start
+     * with a message that names the keys to fix, instead of failing its tasks over and over with
+     * Kafka's exception. Brokers that do not answer in {@link #ACCESS_CHECK_TIMEOUT} are not an
+     * error here (they may be starting; the job's clients keep trying): that is only logged.
+     *
+     * @throws IllegalStateException when Kafka refuses the credentials, the TLS handshake fails, or
+     *     the client settings cannot be used (for example a truststore that cannot be read); the
+     *     message never holds a password
+     */
+    public static void checkAccess(JobConfig config) {
+        Properties props = config.kafkaProperties();
+        props.remove("group.id");
+        props.remove("isolation.level");
+        props.put("request.timeout.ms", String.valueOf(ACCESS_CHECK_TIMEOUT.toMillis()));
+        props.put("default.api.timeout.ms", String.valueOf(ACCESS_CHECK_TIMEOUT.toMillis()));
+        String servers = config.bootstrapServers();
+        Admin admin;
+        try {
+            admin = Admin.create(props);
+        } catch (KafkaException e) {
+            throw new IllegalStateException(
+                    "Kafka client settings refused ("
+                            + rootMessage(e)
+                            + "): check the kafka.* keys, for TLS kafka.ssl.truststore.location,"
+                            + " kafka.ssl.truststore.password and kafka.ssl.truststore.type",
+                    e);
+        }
+        try (admin) {
+            admin.describeCluster()
+                    .clusterId()
+                    .get(ACCESS_CHECK_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SaslAuthenticationException) {
+                throw new IllegalStateException(
+                        "Kafka at "
+                                + servers
+                                + " refused the credentials of user "
+                                + user(config.get("kafka.sasl.jaas.config"))
+                                + " (SASL: "
+                                + cause.getMessage()
+                                + "): check the username and password in kafka.sasl.jaas.config,"
+                                + " and kafka.sasl.mechanism (the user must have credentials for"
+                                + " that mechanism on the brokers)",
+                        cause);
+            }
+            if (cause instanceof SslAuthenticationException) {
+                throw new IllegalStateException(
+                        "the TLS handshake with Kafka at "
+                                + servers
+                                + " failed ("
+                                + rootMessage(cause)
+                                + "): check that kafka.ssl.truststore.location holds the CA"
+                                + " that signed the brokers' certificates, and that the brokers'"
+                                + " host names are in their certificates",
+                        cause);
+            }
+            if (cause instanceof AuthenticationException
+                    || cause instanceof AuthorizationException) {
+                throw new IllegalStateException(
+                        "Kafka at "
+                                + servers
+                                + " refused the job ("
+                                + cause.getMessage()
+                                + "): check kafka.security.protocol, kafka.sasl.mechanism and"
+                                + " kafka.sasl.jaas.config",
+                        cause);
+            }
+            LOG.warn("Could not check the access to Kafka at {}: {}", servers, rootMessage(cause));
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn(
+                    "Kafka at {} did not answer in {} s; the job starts anyway and its clients"
+                            + " keep trying (check kafka.bootstrap.servers and"
+                            + " kafka.security.protocol if this persists)",
+                    servers,
+                    ACCESS_CHECK_TIMEOUT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the access to Kafka", e);
+        }
+    }
+
+    /** The user name in a JAAS configuration's {@code username="..."}, or a placeholder. */
+    static String user(String jaas) {
+        if (jaas != null) {
+            Matcher m = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"").matcher(jaas);
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return "(no username in kafka.sasl.jaas.config)";
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e
+                ? String.valueOf(e.getMessage())
+                : e.getMessage() + ": " + root.getMessage();
     }
 
     private static OffsetsInitializer startingOffsets(String mode) {

@@ -124,7 +124,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
         stop();
     }
 
-    private static void run(Path log, String main, String... args) throws Exception {
+    static void run(Path log, String main, String... args) throws Exception {
         Process p = java(log, main, args).start();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
@@ -132,7 +132,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
         }
     }
 
-    private static ProcessBuilder java(Path log, String main, String... args) {
+    static ProcessBuilder java(Path log, String main, String... args) {
         List<String> command =
                 new java.util.ArrayList<>(
                         List.of(
@@ -147,7 +147,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -33,10 +33,33 @@ public final class TopicReader {
         return read(bootstrapServers, topic, "read_uncommitted");
     }
 
+    /**
+     * {@link #readCommitted(String, String)} with further client properties, for example the
+     * security settings of a SASL_SSL listener; {@code client} holds {@code bootstrap.servers}.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            Properties client, String topic) {
+        return read(client, topic, "read_committed");
+    }
+
+    /** {@link #readCommitted(String, String, RegistryConfig, Class)} with client properties. */
+    public static <T extends SpecificRecord> List<T> readCommitted(
+            Properties client, String topic, RegistryConfig registry, Class<T> type)
+            throws Exception {
+        return decode(readCommitted(client, topic), registry, type);
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> read(
             String bootstrapServers, String topic, String isolation) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return read(props, topic, isolation);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(
+            Properties client, String topic, String isolation) {
+        Properties props = new Properties();
+        props.putAll(client);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -66,9 +89,15 @@ public final class TopicReader {
     public static <T extends SpecificRecord> List<T> readCommitted(
             String bootstrapServers, String topic, RegistryConfig registry, Class<T> type)
             throws Exception {
+        return decode(readCommitted(bootstrapServers, topic), registry, type);
+    }
+
+    private static <T extends SpecificRecord> List<T> decode(
+            List<ConsumerRecord<byte[], byte[]>> records, RegistryConfig registry, Class<T> type)
+            throws Exception {
         ConfluentAvroDeserializer<T> deserializer = new ConfluentAvroDeserializer<>(registry, type);
         List<T> values = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(bootstrapServers, topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : records) {
             values.add(deserializer.deserialize(r.value()));
         }
         return values;

@@ -33,7 +33,8 @@ public final class TopicWatcher {
             String group,
             BooleanSupplier stop,
             Handler handler) {
-        Properties props = new Properties();
+        // the job's kafka.* keys: SASL and TLS settings included
+        Properties props = config.kafkaProperties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-" + topic + "-" + isolation);
