@@ -2,10 +2,12 @@ package dev.argus.rules;
 
 import dev.argus.model.Transaction;
 import dev.argus.rules.RuleSpec.Stage;
+import dev.argus.rules.cel.ConditionCost;
 import dev.argus.rules.cel.EnumLiterals;
 import dev.argus.rules.cel.ExplanationTemplate;
 import dev.argus.rules.cel.RuleEnvironment;
 import dev.argus.rules.yaml.Problems;
+import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
@@ -63,6 +65,7 @@ final class RuleCompiler {
                     visible,
                     problems);
             enumLiterals(result, stage, problems);
+            cost(result, spec, stage, lists, problems);
         }
         new ExplanationTemplate(
                 spec.explanation(),
@@ -103,6 +106,78 @@ final class RuleCompiler {
             return null;
         }
         return rule;
+    }
+
+    /**
+     * A condition whose comprehensions may take more iterations per evaluation than {@link
+     * ConditionCost#MAX_ITERATIONS}: nested {@code exists} over {@code matched} or lists, which
+     * flink-cep would run for every partial match on every event.
+     */
+    private static void cost(
+            CelValidationResult result,
+            RuleSpec spec,
+            Stage stage,
+            Map<String, List<String>> lists,
+            Problems problems) {
+        if (result.hasError()) {
+            return;
+        }
+        CelAbstractSyntaxTree ast;
+        try {
+            ast = result.getAst();
+        } catch (CelValidationException e) {
+            return; // reported as an error already
+        }
+        ConditionCost.Estimate estimate =
+                ConditionCost.of(
+                        ast,
+                        name ->
+                                spec.stages().stream()
+                                        .filter(s -> s.name().equals(name))
+                                        .mapToInt(Stage::max)
+                                        .findFirst()
+                                        .orElse(-1),
+                        name -> lists.getOrDefault(name, List.of()).size());
+        if (!estimate.tooExpensive()) {
+            return;
+        }
+        int offset = ConditionCost.offset(ast, estimate.exprId()).orElse(-1);
+        int[] at =
+                offset < 0
+                        ? new int[] {stage.whereLine(), 0}
+                        : fileLocation(problems.file(), stage.whereLine(), stage.where(), offset);
+        String product =
+                estimate.nesting().stream()
+                        .map(l -> String.valueOf(l.size()))
+                        .collect(java.util.stream.Collectors.joining(" × "));
+        problems.add(
+                at[0],
+                "stage '"
+                        + stage.name()
+                        + "' condition"
+                        + (at[1] > 0 ? ", column " + at[1] : "")
+                        + ": too expensive, up to "
+                        + estimate.iterations()
+                        + " iterations per evaluation (the limit is "
+                        + ConditionCost.MAX_ITERATIONS
+                        + ")",
+                (estimate.nesting().size() > 1 ? "nested " : "")
+                        + estimate.describe()
+                        + " costs up to "
+                        + (estimate.nesting().size() > 1 ? product + " = " : "")
+                        + estimate.nesting().stream()
+                                .mapToLong(ConditionCost.Loop::size)
+                                .reduce(
+                                        1,
+                                        (a, b) ->
+                                                a > Long.MAX_VALUE / Math.max(1, b)
+                                                        ? Long.MAX_VALUE
+                                                        : a * b)
+                        + " evaluations of its innermost condition per event, and flink-cep evaluates the condition once per"
+                        + " partial match; compare with an aggregate instead (sum_amount,"
+                        + " max_amount, last), give the stage an upper bound (times: 2..5), or"
+                        + " test membership with 'in' (x in lists.name) rather than exists;"
+                        + " see 'Expensive conditions' in docs/rules.md");
     }
 
     /** A string an enum field can never equal: the condition type-checks but never matches. */

@@ -379,6 +379,72 @@ class RuleValidationTest {
     }
 
     @Test
+    void refusesANestedExistsOverAnUnboundedStageWithItsCost() {
+        List<Problem> problems =
+                problemsOf(
+                        PackFixture.VALID_RULE.replace(
+                                "where: txn.amount.amount_minor >= 50000",
+                                "where: txn.amount.amount_minor >= 50000 &&"
+                                        + " matched.small.exists(a, matched.small.exists(b,"
+                                        + " a.amount.amount_minor == b.amount.amount_minor))"));
+        assertThat(problems)
+                .singleElement()
+                .satisfies(
+                        p -> {
+                            assertThat(p.file()).endsWith(RULE);
+                            assertThat(p.line()).isEqualTo(16);
+                            assertThat(p.ruleId()).isEqualTo("small-then-large");
+                            assertThat(p.message())
+                                    .startsWith("stage 'large' condition, column ")
+                                    .endsWith(
+                                            ": too expensive, up to 1001000 iterations per"
+                                                    + " evaluation (the limit is 10000)");
+                            assertThat(p.hint())
+                                    .startsWith(
+                                            "nested exists over matched.small (up to 1000) inside"
+                                                    + " exists over matched.small (up to 1000)"
+                                                    + " costs up to 1000 × 1000 = 1000000"
+                                                    + " evaluations of its innermost condition"
+                                                    + " per event")
+                                    .contains("docs/rules.md");
+                        });
+    }
+
+    @Test
+    void refusesAMapOverAListInsideAnExistsOverMatched() {
+        assertThat(
+                        problemsOf(
+                                PackFixture.VALID_RULE.replace(
+                                        "where: txn.amount.amount_minor >= 50000",
+                                        "where: matched.small.all(s,"
+                                                + " lists.high_risk_mcc.map(m, m + '0').size() > 0)")))
+                .singleElement()
+                .satisfies(
+                        p ->
+                                assertThat(p.hint())
+                                        .startsWith(
+                                                "nested map/filter over lists.high_risk_mcc (up to"
+                                                        + " 1000) inside all over matched.small"
+                                                        + " (up to 1000)"));
+    }
+
+    @Test
+    void acceptsOneExistsOverMatchedAndNestingOverABoundedStage() {
+        assertThat(
+                        problemsOf(
+                                PackFixture.VALID_RULE
+                                        .replace("times: 2+", "times: 2..5")
+                                        .replace(
+                                                "where: txn.amount.amount_minor >= 50000",
+                                                "where: matched.small.exists(a,"
+                                                        + " matched.small.exists(b, a != b &&"
+                                                        + " a.merchant.category_code == b.merchant.category_code))"
+                                                        + " && lists.high_risk_mcc.exists(m,"
+                                                        + " txn.merchant.category_code.startsWith(m))")))
+                .isEmpty();
+    }
+
+    @Test
     void rejectsAnAbsenceRuleWhoseAwaitedStageIsOptional() {
         assertThat(
                         problemsOf(

@@ -1,7 +1,10 @@
 package dev.argus.rules.cel;
 
 import dev.argus.model.EnrichedTransaction;
+import dev.cel.common.CelErrorCode;
+import dev.cel.common.CelException;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.exceptions.CelIterationLimitExceededException;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import java.util.AbstractMap;
@@ -117,6 +120,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private transient ConditionPlan plan;
     private transient Counter errors;
     private transient Counter evaluations;
+    private transient Counter cutOff;
     private transient boolean errorLogged;
     private transient Map<String, Object> activation;
 
@@ -158,9 +162,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         super.open(openContext);
         // flink-cep opens a condition once per NFA transition that uses it
         if (errors == null) {
-            MetricGroup operator = getRuntimeContext().getMetricGroup();
-            errors = counter(operator, "condition_errors");
-            evaluations = counter(operator, "evaluations");
+            useMetrics(getRuntimeContext().getMetricGroup());
         }
         if (program == null) {
             compile();
@@ -174,6 +176,13 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
      */
     private static final Map<MetricGroup, Map<String, Counter>> COUNTERS =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** Registers (or finds) the rule and stage's counters in the operator's metric group. */
+    void useMetrics(MetricGroup operator) {
+        errors = counter(operator, "condition_errors");
+        evaluations = counter(operator, "evaluations");
+        cutOff = counter(operator, "conditions_cut_off");
+    }
 
     private Counter counter(MetricGroup operator, String name) {
         return COUNTERS.computeIfAbsent(
@@ -286,6 +295,10 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         try {
             return Boolean.TRUE.equals(program.eval(activation));
         } catch (CelEvaluationException | RuntimeException e) {
+            if (iterationLimit(e)) {
+                cutOff(value);
+                return false;
+            }
             if (errors != null) {
                 errors.inc();
             }
@@ -300,6 +313,38 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
                         e.getMessage());
             }
             return false;
+        }
+    }
+
+    /** The rules and stages whose cut-off evaluations were logged, once each per JVM. */
+    private static final Set<String> CUT_OFF_LOGGED = ConcurrentHashMap.newKeySet();
+
+    /** Whether CEL stopped the evaluation past {@link ConditionCost#RUN_TIME_MAX_ITERATIONS}. */
+    private static boolean iterationLimit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof CelIterationLimitExceededException
+                    || (t instanceof CelException c
+                            && c.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void cutOff(EnrichedTransaction value) {
+        if (cutOff != null) {
+            cutOff.inc();
+        }
+        if (CUT_OFF_LOGGED.add(ruleId + '\u001f' + stage)) {
+            LOG.warn(
+                    "rule {} stage {}: condition cut off on transaction {} after {} iterations and"
+                            + " counts as false (further cut-offs are only counted in"
+                            + " conditions_cut_off): its comprehensions (exists, all, map, filter)"
+                            + " run over more elements than validation assumed",
+                    ruleId,
+                    stage,
+                    value.getTransaction().getTransactionId(),
+                    ConditionCost.RUN_TIME_MAX_ITERATIONS);
         }
     }
 

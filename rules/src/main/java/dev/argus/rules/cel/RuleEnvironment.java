@@ -275,7 +275,12 @@ public final class RuleEnvironment {
     private static final class Runtime {
         static final CelRuntime INSTANCE =
                 CelRuntimeFactory.standardCelRuntimeBuilder()
-                        .setOptions(OPTIONS)
+                        // an evaluation stops past this many comprehension iterations in all
+                        .setOptions(
+                                OPTIONS.toBuilder()
+                                        .comprehensionMaxIterations(
+                                                ConditionCost.RUN_TIME_MAX_ITERATIONS)
+                                        .build())
                         .addFunctionBindings(bindings())
                         .build();
     }
