@@ -13,8 +13,8 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
 
 /**
  * Captures every log line, at every level, while it is open: of log4j2 (the slf4j binding of the
- * tests) and of java.util.logging (where the JDK's own HTTP client and TLS code log). Closing it
- * puts the levels back.
+ * tests) and of java.util.logging (where the JDK's own HTTP client and TLS code log). Loggers
+ * configured with their own level keep it. Closing it puts the levels back.
  */
 public final class LogCapture implements AutoCloseable {
     private static final String NAME = "argus-log-capture";
@@ -27,7 +27,7 @@ public final class LogCapture implements AutoCloseable {
     private final java.util.logging.Level julLevel;
     private final Handler julHandler;
 
-    private LogCapture() {
+    private LogCapture(Level level) {
         context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
         WriterAppender appender =
@@ -46,7 +46,7 @@ public final class LogCapture implements AutoCloseable {
         LoggerConfig root = config.getRootLogger();
         rootLevel = root.getLevel();
         root.addAppender(appender, Level.ALL, null);
-        root.setLevel(Level.ALL);
+        root.setLevel(level);
         LoggerConfig argus = config.getLoggerConfig("dev.argus");
         argusLevel = argus.getLevel();
         argus.setLevel(Level.ALL);
@@ -80,8 +80,17 @@ public final class LogCapture implements AutoCloseable {
         julRoot.setLevel(java.util.logging.Level.ALL);
     }
 
+    /** Captures everything, at every level. */
     public static LogCapture start() {
-        return new LogCapture();
+        return new LogCapture(Level.ALL);
+    }
+
+    /**
+     * Captures Argus's own lines at every level and the others from {@code level} up (a Flink job
+     * at TRACE would drown the test).
+     */
+    public static LogCapture start(Level level) {
+        return new LogCapture(level);
     }
 
     /** Everything logged so far. */
