@@ -244,6 +244,35 @@ class RegistryAuthTlsTest {
         client(PASSWORD, certs.truststore().toString());
     }
 
+    @Test
+    void aCertificateForAnotherHostSaysToFixTheUrlOrTheCertificate() throws Exception {
+        TestCertificates elsewhere =
+                TestCertificates.create(dir, "elsewhere", "dns:elsewhere.test");
+        try (InProcessSchemaRegistry wrongName =
+                InProcessSchemaRegistry.builder()
+                        .basicAuth(USER, PASSWORD)
+                        .tls(elsewhere.keystore(), elsewhere.keystorePassword())
+                        .start()) {
+            SchemaRegistryClient client =
+                    new SchemaRegistryClient(
+                            RegistryConfig.builder(wrongName.url())
+                                    .basicAuth(USER, PASSWORD)
+                                    .truststore(
+                                            elsewhere.truststore().toString(),
+                                            elsewhere.truststorePassword())
+                                    .build());
+            Throwable thrown = catchFailure(client::subjects);
+            assertThat(thrown)
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageStartingWith(
+                            "the schema registry at "
+                                    + wrongName.url()
+                                    + " presented a certificate for another host name")
+                    .hasMessageContaining("schema.registry.url");
+            assertThat(logs.text()).doesNotContain(elsewhere.truststorePassword());
+        }
+    }
+
     private SchemaRegistryClient client(String password, String truststore) {
         return new SchemaRegistryClient(
                 RegistryConfig.builder(registry.url())

@@ -16,6 +16,11 @@ public record TestCertificates(
 
     /** Makes the two stores in {@code dir}; {@code name} keeps several pairs apart. */
     public static TestCertificates create(Path dir, String name) throws IOException {
+        return create(dir, name, "ip:127.0.0.1,dns:localhost");
+    }
+
+    /** As {@link #create(Path, String)}, for the host names in {@code san} ({@code dns:a,ip:b}). */
+    public static TestCertificates create(Path dir, String name, String san) throws IOException {
         Path keystore = dir.resolve(name + "-keystore.p12");
         Path certificate = dir.resolve(name + ".crt");
         Path truststore = dir.resolve(name + "-truststore.p12");
@@ -34,7 +39,7 @@ public record TestCertificates(
                 "-dname",
                 "CN=localhost",
                 "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost",
+                "SAN=" + san,
                 "-storetype",
                 "PKCS12",
                 "-keystore",
