@@ -4,20 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaParseException;
@@ -31,6 +44,11 @@ import org.apache.avro.SchemaParseException;
  * _TRANSITIVE variants, checked with Avro's own {@link SchemaCompatibility}) and compatibility
  * tests. Equal schemas (by Avro's canonical form) share one global id, as in Confluent's registry.
  * Errors carry Confluent's error codes. State is lost when it stops.
+ *
+ * <p>By default it serves plain HTTP to anyone. {@link #builder()} can make it demand HTTP basic
+ * auth (401 with {@code WWW-Authenticate: Basic} without the right user and password) and serve
+ * HTTPS with the key pair of a PKCS12 keystore, so that a client's credentials and trust store can
+ * be tested against a real server.
  */
 public final class InProcessSchemaRegistry implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,8 +72,25 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
 
     /** Starts a registry on 127.0.0.1:{@code port}; port 0 picks a free one. */
     public static InProcessSchemaRegistry start(int port) throws IOException {
-        HttpServer server =
-                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        return builder().port(port).start();
+    }
+
+    /** A registry with options: port, basic auth, TLS. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static InProcessSchemaRegistry start(Builder b) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port);
+        HttpServer server;
+        if (b.keystore != null) {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(
+                    new HttpsConfigurator(sslContext(b.keystore, b.keystorePassword)));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 0);
+        }
         ExecutorService executor =
                 Executors.newFixedThreadPool(
                         2,
@@ -65,15 +100,22 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
                             return t;
                         });
         InProcessSchemaRegistry registry = new InProcessSchemaRegistry(server, executor);
-        server.createContext("/", registry::handle);
+        HttpContext context = server.createContext("/", registry::handle);
+        if (b.user != null) {
+            context.setAuthenticator(new Credentials(b.user, b.password));
+        }
         server.setExecutor(executor);
         server.start();
         return registry;
     }
 
-    /** The base URL to give clients, for example {@code http://127.0.0.1:41234}. */
+    /**
+     * The base URL to give clients, for example {@code http://127.0.0.1:41234}, or {@code
+     * https://127.0.0.1:41234} with TLS.
+     */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        String scheme = server instanceof HttpsServer ? "https" : "http";
+        return scheme + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     @Override
@@ -401,6 +443,80 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
 
     private static Reply ok(JsonNode body) {
         return new Reply(200, body);
+    }
+
+    private static SSLContext sslContext(Path keystore, String password) throws IOException {
+        char[] pw = password == null ? new char[0] : password.toCharArray();
+        try (InputStream in = Files.newInputStream(keystore)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, pw);
+            KeyManagerFactory kmf =
+                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, pw);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot serve TLS with the keystore " + keystore, e);
+        }
+    }
+
+    /** Options of a registry; {@link #start()} starts it. */
+    public static final class Builder {
+        private int port;
+        private String user;
+        private String password;
+        private Path keystore;
+        private String keystorePassword;
+
+        private Builder() {}
+
+        /** The port on 127.0.0.1; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Demands HTTP basic auth with this user and password on every request. */
+        public Builder basicAuth(String user, String password) {
+            this.user = Objects.requireNonNull(user, "user");
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /** Serves HTTPS with the key pair (and its certificate) in a PKCS12 keystore. */
+        public Builder tls(Path pkcs12Keystore, String password) {
+            this.keystore = Objects.requireNonNull(pkcs12Keystore, "keystore");
+            this.keystorePassword = password;
+            return this;
+        }
+
+        public InProcessSchemaRegistry start() throws IOException {
+            return InProcessSchemaRegistry.start(this);
+        }
+    }
+
+    /** Basic auth with one user; answers 401 with {@code WWW-Authenticate: Basic realm=...}. */
+    private static final class Credentials extends BasicAuthenticator {
+        private final String user;
+        private final byte[] password;
+
+        Credentials(String user, String password) {
+            super("schema-registry", StandardCharsets.UTF_8);
+            this.user = user;
+            this.password = password.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean checkCredentials(String username, String givenPassword) {
+            boolean userOk = user.equals(username);
+            boolean passwordOk =
+                    MessageDigest.isEqual(
+                            password,
+                            (givenPassword == null ? "" : givenPassword)
+                                    .getBytes(StandardCharsets.UTF_8));
+            return userOk && passwordOk;
+        }
     }
 
     private record Reply(int status, JsonNode body) {}

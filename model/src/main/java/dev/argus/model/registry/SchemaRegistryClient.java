@@ -23,8 +23,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client of the Confluent Schema Registry REST API, over HTTP(S), for Avro schemas. Works with
@@ -36,11 +39,14 @@ import org.apache.avro.Schema;
  *
  * <p>Transport failures surface as {@link UncheckedIOException}: they are transient and the caller
  * (a Flink task) should fail and retry. Answers of the registry surface as {@link
- * RegistryException}.
+ * RegistryException}. Both say what to fix when the cause is the configuration: refused credentials
+ * name {@code basic.auth.user.info}, an untrusted certificate names {@code
+ * schema.registry.ssl.truststore.location}. No message and no log line carries a password.
  */
 public final class SchemaRegistryClient {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryClient.class);
 
     private final RegistryConfig config;
     private final HttpClient http;
@@ -68,6 +74,7 @@ public final class SchemaRegistryClient {
                                                                 + ":"
                                                                 + config.basicAuthPassword())
                                                         .getBytes(StandardCharsets.UTF_8));
+        LOG.debug("Schema registry client for {}", config);
     }
 
     public RegistryConfig config() {
@@ -221,7 +228,13 @@ public final class SchemaRegistryClient {
         HttpResponse<String> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (SSLException e) {
+            throw new UncheckedIOException(tlsFailure(e), e);
         } catch (IOException e) {
+            SSLException tls = sslCause(e);
+            if (tls != null) {
+                throw new UncheckedIOException(tlsFailure(tls), e);
+            }
             throw new UncheckedIOException(
                     "schema registry at " + config.url() + " did not answer " + method + " " + path,
                     e);
@@ -231,6 +244,12 @@ public final class SchemaRegistryClient {
                     new IOException("interrupted while calling the schema registry", e));
         }
         JsonNode json = readJson(response.body());
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            throw new RegistryException(
+                    response.statusCode(),
+                    json.path("error_code").asInt(response.statusCode()),
+                    refused(response.statusCode(), method, path));
+        }
         if (response.statusCode() / 100 != 2) {
             int errorCode = json.path("error_code").asInt(response.statusCode());
             String message = json.path("message").asText(response.body());
@@ -252,10 +271,77 @@ public final class SchemaRegistryClient {
         return json;
     }
 
+    /** What to fix when the registry refuses the request (HTTP 401 or 403). */
+    private String refused(int status, String method, String path) {
+        String where = "the schema registry at " + config.url();
+        String request = " (HTTP " + status + " on " + method + " " + path + ")";
+        if (status == 403) {
+            return where
+                    + " does not let user "
+                    + config.basicAuthUser()
+                    + " do this"
+                    + request
+                    + ": give the account the rights it needs (read, and write to register"
+                    + " schemas), or check basic.auth.user.info";
+        }
+        if (config.basicAuthUser() == null) {
+            return where
+                    + " asks for credentials and none are set"
+                    + request
+                    + ": set basic.auth.user.info to USER:PASSWORD";
+        }
+        return where
+                + " refused the credentials of user "
+                + config.basicAuthUser()
+                + request
+                + ": check basic.auth.user.info (USER:PASSWORD)";
+    }
+
+    /** The TLS failure said as what to change, without the JDK's jargon alone. */
+    private String tlsFailure(SSLException e) {
+        String where = "the schema registry at " + config.url();
+        String detail = String.valueOf(e.getMessage());
+        if (detail.contains("PKIX path") || detail.contains("certification path")) {
+            return where
+                    + " presented a certificate that this client does not trust (PKIX path building"
+                    + " failed): set schema.registry.ssl.truststore.location (and"
+                    + " schema.registry.ssl.truststore.password) to a truststore that holds the"
+                    + " registry's certificate or the CA that signed it"
+                    + (config.truststorePath() == null
+                            ? "; none is set, so only the JVM's default CAs were trusted"
+                            : "; the truststore " + config.truststorePath() + " does not");
+        }
+        if (detail.contains("subject alternative") || detail.contains("No name matching")) {
+            return where
+                    + " presented a certificate for another host name ("
+                    + detail
+                    + "): put a host name the certificate names in schema.registry.url, or"
+                    + " reissue the certificate with this one";
+        }
+        if (detail.contains("Unsupported or unrecognized SSL message")) {
+            return where
+                    + " does not speak TLS on this port: use http:// in schema.registry.url, or"
+                    + " enable TLS on the registry";
+        }
+        return "TLS handshake with "
+                + where
+                + " failed ("
+                + detail
+                + "): check schema.registry.ssl.truststore.location and, if the registry asks"
+                + " for a client certificate, schema.registry.ssl.keystore.location";
+    }
+
+    private static SSLException sslCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
+    }
+
     private static String hint(int status) {
         return switch (status) {
-            case 401, 403 ->
-                    ". Check basic.auth.user.info (USER:PASSWORD) and the account's rights.";
             case 409 ->
                     ". The schema breaks the subject's compatibility rule: make the change"
                             + " compatible (add fields with defaults) or register a new subject.";
@@ -283,7 +369,11 @@ public final class SchemaRegistryClient {
             TrustManagerFactory tmf = null;
             if (config.truststorePath() != null) {
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(loadStore(config.truststorePath(), config.truststorePassword()));
+                tmf.init(
+                        loadStore(
+                                "schema.registry.ssl.truststore",
+                                config.truststorePath(),
+                                config.truststorePassword()));
             }
             KeyManagerFactory kmf = null;
             if (config.keystorePath() != null) {
@@ -292,7 +382,12 @@ public final class SchemaRegistryClient {
                         config.keystorePassword() == null
                                 ? new char[0]
                                 : config.keystorePassword().toCharArray();
-                kmf.init(loadStore(config.keystorePath(), config.keystorePassword()), password);
+                kmf.init(
+                        loadStore(
+                                "schema.registry.ssl.keystore",
+                                config.keystorePath(),
+                                config.keystorePassword()),
+                        password);
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(
@@ -300,7 +395,7 @@ public final class SchemaRegistryClient {
                     tmf == null ? null : tmf.getTrustManagers(),
                     null);
             return ctx;
-        } catch (GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(
                     "cannot set up TLS to the schema registry from "
                             + config
@@ -309,11 +404,24 @@ public final class SchemaRegistryClient {
         }
     }
 
-    private static KeyStore loadStore(String path, String password)
-            throws GeneralSecurityException, IOException {
+    /** Loads a PKCS12 or JKS store; {@code key} is the configuration prefix, for the message. */
+    private static KeyStore loadStore(String key, String path, String password)
+            throws GeneralSecurityException {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         try (InputStream in = new FileInputStream(path)) {
             store.load(in, password == null ? null : password.toCharArray());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "cannot read "
+                            + key
+                            + ".location="
+                            + path
+                            + " ("
+                            + e.getMessage()
+                            + "): check that the file exists and is a PKCS12 or JKS store, and "
+                            + key
+                            + ".password",
+                    e);
         }
         return store;
     }
