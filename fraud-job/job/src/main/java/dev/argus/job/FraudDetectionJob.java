@@ -58,28 +58,32 @@ public final class FraudDetectionJob {
             // on a cluster the changelog's directory comes from the cluster's configuration
             logStateChanges(flink, config, null);
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
+            throw refuse(e);
         }
         try {
             starting(config);
         } catch (IllegalStateException e) {
-            LOG.error("Argus refuses to start: {}", e.getMessage());
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
+            throw refuse(e);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         try {
             attach(env, config, false);
         } catch (RulePackException e) {
-            LOG.error("Argus refuses to start: {}", e.getMessage());
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
+            throw refuse(e);
         }
         env.execute("argus-fraud-detection");
+    }
+
+    /**
+     * Why the job does not start (a bad key, Kafka refusing its credentials, an invalid pack):
+     * logged once and thrown out of {@code main}, so that {@code flink run} prints it ("The main
+     * method caused an error: ...", exit status 1) and the REST API returns it. Not {@code
+     * System.exit}: a job submitted through the REST API runs {@code main} in the JobManager's JVM,
+     * which would exit with it.
+     */
+    private static RuntimeException refuse(RuntimeException e) {
+        LOG.error("Argus refuses to start: {}", e.getMessage());
+        return e;
     }
 
     /**

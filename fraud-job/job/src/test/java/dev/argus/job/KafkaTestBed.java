@@ -11,13 +11,11 @@ import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
-import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
 import dev.argus.sandbox.EmbeddedKafka;
 import dev.argus.sandbox.TopicReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +23,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -33,11 +30,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A real KRaft broker and a registry for the job's integration tests, with what the labelled-stream

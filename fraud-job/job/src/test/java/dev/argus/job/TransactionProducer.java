@@ -29,7 +29,10 @@ final class TransactionProducer implements AutoCloseable {
         topic = config.get("topic.transactions");
     }
 
-    /** Sends {@code events} in order (to the partition of their account unless {@code partition} is set), and flushes. */
+    /**
+     * Sends {@code events} in order (to the partition of their account unless {@code partition} is
+     * set), and flushes.
+     */
     void send(List<Transaction> events, Integer partition) {
         for (Transaction t : events) {
             producer.send(
