@@ -305,13 +305,11 @@ public final class FraudDetectionPipeline {
      * and every absence rule fired. After a restore the ended task sends the maximum again.
      * ClusterITCase found it; QuietTransactionsITCase shows it.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static DataStream<ControlChange> noControl(DataStream<?> events, String uidSuffix) {
-        return ((DataStream) events)
-                .transform(
+    public static <T> DataStream<ControlChange> noControl(DataStream<T> events, String uidSuffix) {
+        return events.transform(
                         "no control changes" + (uidSuffix.isEmpty() ? "" : " (" + uidSuffix + ")"),
                         new AvroTypeInfo<>(ControlChange.class),
-                        new AlwaysIdle<ControlChange>())
+                        new AlwaysIdle<T, ControlChange>())
                 .uid(Uids.NO_CONTROL + uidSuffix);
     }
 

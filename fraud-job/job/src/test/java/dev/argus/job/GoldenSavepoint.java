@@ -85,7 +85,6 @@ record GoldenSavepoint(Path dir) {
         return Instant.parse(manifest().getProperty("stream.start"));
     }
 
-    /** How many of {@link #transactions()} the job had read when the savepoint was taken. */
     /**
      * The rule engine's ordering the savepoint was written, and its alerts computed, under: the
      * manifest's {@code rules.ordering}, {@code event-time} (the default then) when it has none.
@@ -95,6 +94,7 @@ record GoldenSavepoint(Path dir) {
         return manifest().getProperty("rules.ordering", "event-time");
     }
 
+    /** How many of {@link #transactions()} the job had read when the savepoint was taken. */
     int split() {
         return Integer.parseInt(manifest().getProperty("stream.split"));
     }

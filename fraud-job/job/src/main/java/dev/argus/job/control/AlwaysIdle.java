@@ -20,8 +20,8 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * the events' input is still idle (absence windows closed before the event that cancels them). It
  * keeps no state.
  */
-public final class AlwaysIdle<T> extends AbstractStreamOperator<T>
-        implements OneInputStreamOperator<Object, T> {
+public final class AlwaysIdle<IN, OUT> extends AbstractStreamOperator<OUT>
+        implements OneInputStreamOperator<IN, OUT> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -31,7 +31,7 @@ public final class AlwaysIdle<T> extends AbstractStreamOperator<T>
     }
 
     @Override
-    public void processElement(StreamRecord<Object> record) {}
+    public void processElement(StreamRecord<IN> record) {}
 
     @Override
     public void processWatermark(Watermark mark) {}
