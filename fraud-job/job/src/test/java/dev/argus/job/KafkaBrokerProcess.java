@@ -79,7 +79,18 @@ final class KafkaBrokerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is running");
         }
-        process =
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        process = startKafka(dir, props);
+    }
+
+    /**
+     * Starts {@code kafka.Kafka} on {@code dir}'s {@code server.properties}, logging to {@code
+     * dir}'s {@code broker.log}, and waits up to 60 s until an Admin with the {@code client}
+     * properties answers; stops the process if it does not.
+     */
+    static Process startKafka(Path dir, Properties client) throws Exception {
+        Process process =
                 java(
                                 dir.resolve("broker.log"),
                                 "kafka.Kafka",
@@ -87,7 +98,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                         .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.putAll(client);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         while (true) {
@@ -97,9 +108,10 @@ final class KafkaBrokerProcess implements AutoCloseable {
             }
             try (Admin admin = Admin.create(props)) {
                 admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-                return;
+                return process;
             } catch (Exception notYet) {
                 if (System.nanoTime() > deadline) {
+                    process.destroyForcibly().waitFor();
                     throw new IllegalStateException(
                             "the broker did not answer in 60 s; see " + dir.resolve("broker.log"),
                             notYet);
