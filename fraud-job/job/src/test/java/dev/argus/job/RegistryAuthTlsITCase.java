@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -153,19 +152,12 @@ class RegistryAuthTlsITCase {
     }
 
     private static JobConfig config(String prefix, String password) {
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = KafkaTestBed.harnessJobKeys(prefix);
         values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         values.put("schema.registry.url", registry.url());
         values.put("basic.auth.user.info", USER + ":" + password);
         values.put("schema.registry.ssl.truststore.location", certs.truststore().toString());
         values.put("schema.registry.ssl.truststore.password", certs.truststorePassword());
-        values.put("topic.transactions", prefix + "-transactions");
-        values.put("topic.alerts", prefix + "-alerts");
-        values.put("topic.dead-letters", prefix + "-dlq");
-        values.put("kafka.group.id", prefix + "-job");
-        values.put("sink.transactional-id-prefix", prefix);
-        values.put("checkpoint.interval", "1 s");
-        values.put("rules.path", "classpath:harness-pack");
         return JobConfig.of(values);
     }
 

@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -70,10 +69,7 @@ final class SecuredKafkaBroker implements AutoCloseable {
         int port = KafkaBrokerProcess.freePort();
         int internalPort = KafkaBrokerProcess.freePort();
         int controllerPort = KafkaBrokerProcess.freePort();
-        Properties server = new Properties();
-        server.setProperty("process.roles", "broker,controller");
-        server.setProperty("node.id", "1");
-        server.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+        Properties server = KafkaBrokerProcess.serverProperties(dir, controllerPort);
         server.setProperty(
                 "listeners",
                 "SASL_SSL://localhost:"
@@ -88,7 +84,6 @@ final class SecuredKafkaBroker implements AutoCloseable {
         server.setProperty(
                 "listener.security.protocol.map",
                 "SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        server.setProperty("controller.listener.names", "CONTROLLER");
         server.setProperty("inter.broker.listener.name", "INTERNAL");
         server.setProperty("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512");
         server.setProperty(
@@ -99,27 +94,10 @@ final class SecuredKafkaBroker implements AutoCloseable {
                 "listener.name.sasl_ssl.ssl.keystore.location", certificates.keystore().toString());
         server.setProperty("listener.name.sasl_ssl.ssl.keystore.password", keystorePassword);
         server.setProperty("listener.name.sasl_ssl.ssl.key.password", keystorePassword);
-        server.setProperty("log.dirs", dir.resolve("data").toString());
-        server.setProperty("offsets.topic.replication.factor", "1");
-        server.setProperty("offsets.topic.num.partitions", "4");
-        server.setProperty("transaction.state.log.replication.factor", "1");
-        server.setProperty("transaction.state.log.min.isr", "1");
-        server.setProperty("transaction.state.log.num.partitions", "4");
-        server.setProperty("group.initial.rebalance.delay.ms", "0");
-        server.setProperty("auto.create.topics.enable", "false");
-        // Flink's exactly-once sink may hold transactions open up to 15 minutes
-        server.setProperty("transaction.max.timeout.ms", "900000");
-        try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {
-            server.store(out, "a SASL_SSL broker started by SecuredKafkaBroker");
-        }
-        KafkaBrokerProcess.run(
-                dir.resolve("format.log"),
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                Uuid.randomUuid().toString(),
-                "-c",
-                dir.resolve("server.properties").toString(),
+        KafkaBrokerProcess.format(
+                dir,
+                server,
+                "a SASL_SSL broker started by SecuredKafkaBroker",
                 "--add-scram",
                 "SCRAM-SHA-512=[name=" + USER + ",password=" + password + "]");
         // not started yet: only for its client properties
