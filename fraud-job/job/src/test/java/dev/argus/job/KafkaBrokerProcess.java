@@ -34,16 +34,29 @@ final class KafkaBrokerProcess implements AutoCloseable {
         Files.createDirectories(dir);
         int port = freePort();
         int controllerPort = freePort();
-        Properties server = new Properties();
-        server.setProperty("process.roles", "broker,controller");
-        server.setProperty("node.id", "1");
-        server.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+        Properties server = serverProperties(dir, controllerPort);
         server.setProperty(
                 "listeners",
                 "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
         server.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + port);
-        server.setProperty("controller.listener.names", "CONTROLLER");
         server.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        format(dir, server, "a broker started by KafkaBrokerProcess");
+        KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, port);
+        broker.startAgain();
+        return broker;
+    }
+
+    /**
+     * The settings of a combined broker and controller, node 1, with its data under {@code dir} and
+     * its controller listener, CONTROLLER, on {@code controllerPort}: the caller adds the other
+     * listeners.
+     */
+    static Properties serverProperties(Path dir, int controllerPort) {
+        Properties server = new Properties();
+        server.setProperty("process.roles", "broker,controller");
+        server.setProperty("node.id", "1");
+        server.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+        server.setProperty("controller.listener.names", "CONTROLLER");
         server.setProperty("log.dirs", dir.resolve("data").toString());
         server.setProperty("offsets.topic.replication.factor", "1");
         server.setProperty("offsets.topic.num.partitions", "4");
@@ -54,20 +67,28 @@ final class KafkaBrokerProcess implements AutoCloseable {
         server.setProperty("auto.create.topics.enable", "false");
         // Flink's exactly-once sink may hold transactions open up to 15 minutes
         server.setProperty("transaction.max.timeout.ms", "900000");
+        return server;
+    }
+
+    /**
+     * Writes {@code server} to {@code dir}'s {@code server.properties} and formats the storage
+     * ({@code kafka.tools.StorageTool format}, with {@code formatArgs} added).
+     */
+    static void format(Path dir, Properties server, String comment, String... formatArgs)
+            throws Exception {
         try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {
-            server.store(out, "a broker started by KafkaBrokerProcess");
+            server.store(out, comment);
         }
-        run(
-                dir.resolve("format.log"),
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                Uuid.randomUuid().toString(),
-                "-c",
-                dir.resolve("server.properties").toString());
-        KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, port);
-        broker.startAgain();
-        return broker;
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "format",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                dir.resolve("server.properties").toString()));
+        args.addAll(List.of(formatArgs));
+        run(dir.resolve("format.log"), "kafka.tools.StorageTool", args.toArray(String[]::new));
     }
 
     String bootstrapServers() {
@@ -79,7 +100,18 @@ final class KafkaBrokerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is running");
         }
-        process =
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        process = startKafka(dir, props);
+    }
+
+    /**
+     * Starts {@code kafka.Kafka} on {@code dir}'s {@code server.properties}, logging to {@code
+     * dir}'s {@code broker.log}, and waits up to 60 s until an Admin with the {@code client}
+     * properties answers; stops the process if it does not.
+     */
+    static Process startKafka(Path dir, Properties client) throws Exception {
+        Process process =
                 java(
                                 dir.resolve("broker.log"),
                                 "kafka.Kafka",
@@ -87,7 +119,7 @@ final class KafkaBrokerProcess implements AutoCloseable {
                         .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.putAll(client);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         while (true) {
@@ -97,9 +129,10 @@ final class KafkaBrokerProcess implements AutoCloseable {
             }
             try (Admin admin = Admin.create(props)) {
                 admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-                return;
+                return process;
             } catch (Exception notYet) {
                 if (System.nanoTime() > deadline) {
+                    process.destroyForcibly().waitFor();
                     throw new IllegalStateException(
                             "the broker did not answer in 60 s; see " + dir.resolve("broker.log"),
                             notYet);

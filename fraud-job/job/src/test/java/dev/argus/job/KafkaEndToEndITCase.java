@@ -157,17 +157,9 @@ class KafkaEndToEndITCase {
     }
 
     private static JobConfig config(String prefix) {
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = KafkaTestBed.harnessJobKeys(prefix);
         values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         values.put("schema.registry.url", registry.url());
-        values.put("topic.transactions", prefix + "-transactions");
-        values.put("topic.alerts", prefix + "-alerts");
-        values.put("topic.dead-letters", prefix + "-dlq");
-        values.put("kafka.group.id", prefix + "-job");
-        values.put("sink.transactional-id-prefix", prefix);
-        values.put("checkpoint.interval", "1 s");
-        // the rules of pack 2026.12.1 this test's bursts are written against (test resources)
-        values.put("rules.path", "classpath:harness-pack");
         return JobConfig.of(values);
     }
 

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -141,6 +142,24 @@ public final class KafkaTestBed implements AutoCloseable {
         env.setParallelism(parallelism);
         FraudDetectionJob.attach(env, config, false);
         return env.executeAsync(savepoint == null ? "argus-before-upgrade" : "argus-after-upgrade");
+    }
+
+    /**
+     * The job's topics ({@code prefix-transactions}, {@code -alerts}, {@code -dlq}), consumer group
+     * and transactional id prefix named after {@code prefix}, a checkpoint a second, and the rules
+     * of pack 2026.12.1 the harness tests' bursts are written against (test resources): the caller
+     * adds how to reach Kafka and the registry.
+     */
+    public static Map<String, String> harnessJobKeys(String prefix) {
+        Map<String, String> values = new HashMap<>();
+        values.put("topic.transactions", prefix + "-transactions");
+        values.put("topic.alerts", prefix + "-alerts");
+        values.put("topic.dead-letters", prefix + "-dlq");
+        values.put("kafka.group.id", prefix + "-job");
+        values.put("sink.transactional-id-prefix", prefix);
+        values.put("checkpoint.interval", "1 s");
+        values.put("rules.path", "classpath:harness-pack");
+        return values;
     }
 
     /**

@@ -11,25 +11,18 @@ import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.LogCapture;
 import dev.argus.model.registry.RegistryException;
 import dev.argus.model.registry.TestCertificates;
-import dev.argus.model.serde.ConfluentAvroSerializer;
 import dev.argus.sandbox.EmbeddedKafka;
 import dev.argus.sandbox.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,19 +152,12 @@ class RegistryAuthTlsITCase {
     }
 
     private static JobConfig config(String prefix, String password) {
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = KafkaTestBed.harnessJobKeys(prefix);
         values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         values.put("schema.registry.url", registry.url());
         values.put("basic.auth.user.info", USER + ":" + password);
         values.put("schema.registry.ssl.truststore.location", certs.truststore().toString());
         values.put("schema.registry.ssl.truststore.password", certs.truststorePassword());
-        values.put("topic.transactions", prefix + "-transactions");
-        values.put("topic.alerts", prefix + "-alerts");
-        values.put("topic.dead-letters", prefix + "-dlq");
-        values.put("kafka.group.id", prefix + "-job");
-        values.put("sink.transactional-id-prefix", prefix);
-        values.put("checkpoint.interval", "1 s");
-        values.put("rules.path", "classpath:harness-pack");
         return JobConfig.of(values);
     }
 
@@ -180,22 +166,8 @@ class RegistryAuthTlsITCase {
     }
 
     private static void produce(JobConfig config, List<Transaction> events) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        String topic = config.get("topic.transactions");
-        ConfluentAvroSerializer<Transaction> serializer =
-                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Transaction t : events) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(topic, t)));
-            }
-            producer.flush();
+        try (TransactionProducer producer = new TransactionProducer(config)) {
+            producer.send(events, null);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.argus.job;
 
+import dev.argus.model.registry.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -26,25 +25,22 @@ import org.apache.kafka.common.errors.TopicExistsException;
 final class SecuredKafkaBroker implements AutoCloseable {
     static final String USER = "argus";
 
-    private final Path dir;
     private final int port;
     private final String password;
-    private final Path truststore;
-    private final String truststorePassword;
+    private final TestCertificates certificates;
+    private final TestCertificates stranger;
     private final Process process;
 
     private SecuredKafkaBroker(
-            Path dir,
             int port,
             String password,
-            Path truststore,
-            String truststorePassword,
+            TestCertificates certificates,
+            TestCertificates stranger,
             Process process) {
-        this.dir = dir;
         this.port = port;
         this.password = password;
-        this.truststore = truststore;
-        this.truststorePassword = truststorePassword;
+        this.certificates = certificates;
+        this.stranger = stranger;
         this.process = process;
     }
 
@@ -54,116 +50,26 @@ final class SecuredKafkaBroker implements AutoCloseable {
         String password = "scram-" + UUID.randomUUID();
         String keystorePassword = "keystore-" + UUID.randomUUID();
         String truststorePassword = "truststore-" + UUID.randomUUID();
-        Path keystore = dir.resolve("broker.p12");
-        Path certificate = dir.resolve("broker.pem");
-        Path truststore = dir.resolve("truststore.p12");
-        keytool(
-                dir,
-                "-genkeypair",
-                "-alias",
-                "broker",
-                "-keyalg",
-                "RSA",
-                "-keysize",
-                "2048",
-                "-validity",
-                "2",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                keystorePassword,
-                "-keypass",
-                keystorePassword);
-        keytool(
-                dir,
-                "-exportcert",
-                "-rfc",
-                "-alias",
-                "broker",
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                keystorePassword,
-                "-file",
-                certificate.toString());
-        keytool(
-                dir,
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "argus-test-ca",
-                "-file",
-                certificate.toString(),
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                truststore.toString(),
-                "-storepass",
-                truststorePassword);
-
+        TestCertificates certificates =
+                TestCertificates.create(
+                        dir,
+                        "broker",
+                        "dns:localhost,ip:127.0.0.1",
+                        keystorePassword,
+                        truststorePassword);
         // a truststore of the same password that trusts another certificate only
-        Path stranger = dir.resolve("stranger.p12");
-        keytool(
-                dir,
-                "-genkeypair",
-                "-alias",
-                "stranger",
-                "-keyalg",
-                "RSA",
-                "-keysize",
-                "2048",
-                "-validity",
-                "2",
-                "-dname",
-                "CN=localhost",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                stranger.toString(),
-                "-storepass",
-                keystorePassword,
-                "-keypass",
-                keystorePassword);
-        keytool(
-                dir,
-                "-exportcert",
-                "-rfc",
-                "-alias",
-                "stranger",
-                "-keystore",
-                stranger.toString(),
-                "-storepass",
-                keystorePassword,
-                "-file",
-                dir.resolve("stranger.pem").toString());
-        keytool(
-                dir,
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "stranger",
-                "-file",
-                dir.resolve("stranger.pem").toString(),
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                dir.resolve("stranger-truststore.p12").toString(),
-                "-storepass",
-                truststorePassword);
+        TestCertificates stranger =
+                TestCertificates.create(
+                        dir,
+                        "stranger",
+                        "dns:localhost,ip:127.0.0.1",
+                        keystorePassword,
+                        truststorePassword);
 
         int port = KafkaBrokerProcess.freePort();
         int internalPort = KafkaBrokerProcess.freePort();
         int controllerPort = KafkaBrokerProcess.freePort();
-        Properties server = new Properties();
-        server.setProperty("process.roles", "broker,controller");
-        server.setProperty("node.id", "1");
-        server.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+        Properties server = KafkaBrokerProcess.serverProperties(dir, controllerPort);
         server.setProperty(
                 "listeners",
                 "SASL_SSL://localhost:"
@@ -178,55 +84,27 @@ final class SecuredKafkaBroker implements AutoCloseable {
         server.setProperty(
                 "listener.security.protocol.map",
                 "SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        server.setProperty("controller.listener.names", "CONTROLLER");
         server.setProperty("inter.broker.listener.name", "INTERNAL");
         server.setProperty("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512");
         server.setProperty(
                 "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         server.setProperty("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
-        server.setProperty("listener.name.sasl_ssl.ssl.keystore.location", keystore.toString());
+        server.setProperty(
+                "listener.name.sasl_ssl.ssl.keystore.location", certificates.keystore().toString());
         server.setProperty("listener.name.sasl_ssl.ssl.keystore.password", keystorePassword);
         server.setProperty("listener.name.sasl_ssl.ssl.key.password", keystorePassword);
-        server.setProperty("log.dirs", dir.resolve("data").toString());
-        server.setProperty("offsets.topic.replication.factor", "1");
-        server.setProperty("offsets.topic.num.partitions", "4");
-        server.setProperty("transaction.state.log.replication.factor", "1");
-        server.setProperty("transaction.state.log.min.isr", "1");
-        server.setProperty("transaction.state.log.num.partitions", "4");
-        server.setProperty("group.initial.rebalance.delay.ms", "0");
-        server.setProperty("auto.create.topics.enable", "false");
-        // Flink's exactly-once sink may hold transactions open up to 15 minutes
-        server.setProperty("transaction.max.timeout.ms", "900000");
-        try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {
-            server.store(out, "a SASL_SSL broker started by SecuredKafkaBroker");
-        }
-        KafkaBrokerProcess.run(
-                dir.resolve("format.log"),
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                Uuid.randomUuid().toString(),
-                "-c",
-                dir.resolve("server.properties").toString(),
+        KafkaBrokerProcess.format(
+                dir,
+                server,
+                "a SASL_SSL broker started by SecuredKafkaBroker",
                 "--add-scram",
                 "SCRAM-SHA-512=[name=" + USER + ",password=" + password + "]");
-        Process process =
-                KafkaBrokerProcess.java(
-                                dir.resolve("broker.log"),
-                                "kafka.Kafka",
-                                dir.resolve("server.properties").toString())
-                        .start();
-        SecuredKafkaBroker broker =
-                new SecuredKafkaBroker(
-                        dir, port, password, truststore, truststorePassword, process);
-        try {
-            broker.awaitAnswer();
-        } catch (Exception e) {
-            broker.close();
-            throw e;
-        }
-        return broker;
+        // not started yet: only for its client properties
+        SecuredKafkaBroker unstarted =
+                new SecuredKafkaBroker(port, password, certificates, stranger, null);
+        Process process = KafkaBrokerProcess.startKafka(dir, unstarted.clientProperties());
+        return new SecuredKafkaBroker(port, password, certificates, stranger, process);
     }
 
     String bootstrapServers() {
@@ -239,7 +117,7 @@ final class SecuredKafkaBroker implements AutoCloseable {
     }
 
     String truststorePassword() {
-        return truststorePassword;
+        return certificates.truststorePassword();
     }
 
     /**
@@ -247,12 +125,12 @@ final class SecuredKafkaBroker implements AutoCloseable {
      * broker's: a client that uses it refuses the broker.
      */
     Path strangerTruststore() {
-        return dir.resolve("stranger-truststore.p12");
+        return stranger.truststore();
     }
 
     /** The job's {@code kafka.*} keys for this broker, as {@link #USER} with {@code password}. */
     Map<String, String> jobKeys(String password) {
-        return jobKeys(password, truststore);
+        return jobKeys(password, certificates.truststore());
     }
 
     /** {@link #jobKeys(String)} with another truststore. */
@@ -270,7 +148,7 @@ final class SecuredKafkaBroker implements AutoCloseable {
                         + "\";");
         keys.put("kafka.ssl.truststore.type", "PKCS12");
         keys.put("kafka.ssl.truststore.location", truststore.toString());
-        keys.put("kafka.ssl.truststore.password", truststorePassword);
+        keys.put("kafka.ssl.truststore.password", certificates.truststorePassword());
         return keys;
     }
 
@@ -300,52 +178,6 @@ final class SecuredKafkaBroker implements AutoCloseable {
                     }
                 }
             }
-        }
-    }
-
-    /** Waits until the broker answers an authenticated client over TLS. */
-    private void awaitAnswer() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Properties props = clientProperties();
-        props.put("request.timeout.ms", "2000");
-        props.put("default.api.timeout.ms", "3000");
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "the broker exited; see " + dir.resolve("broker.log"));
-            }
-            try (Admin admin = Admin.create(props)) {
-                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-                return;
-            } catch (Exception notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "the broker did not answer in 60 s; see " + dir.resolve("broker.log"),
-                            notYet);
-                }
-                Thread.sleep(300);
-            }
-        }
-    }
-
-    private static void keytool(Path dir, String... args) throws Exception {
-        List<String> command =
-                new java.util.ArrayList<>(
-                        List.of(
-                                Path.of(System.getProperty("java.home"), "bin", "keytool")
-                                        .toString()));
-        command.addAll(List.of(args));
-        Process p =
-                new ProcessBuilder(command)
-                        .redirectErrorStream(true)
-                        .redirectOutput(
-                                ProcessBuilder.Redirect.appendTo(
-                                        dir.resolve("keytool.log").toFile()))
-                        .start();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException(
-                    "keytool " + args[0] + " failed; see " + dir.resolve("keytool.log"));
         }
     }
 

@@ -9,10 +9,8 @@ import dev.argus.model.DeadLetter;
 import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
-import dev.argus.model.serde.ConfluentAvroSerializer;
+import dev.argus.model.registry.LogCapture;
 import dev.argus.sandbox.TopicReader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,20 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.util.FileUtils;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,36 +173,17 @@ class SecuredKafkaITCase {
     }
 
     private static JobConfig config(String prefix, String password) {
-        Map<String, String> values = new HashMap<>(broker.jobKeys(password));
+        Map<String, String> values = KafkaTestBed.harnessJobKeys(prefix);
+        values.putAll(broker.jobKeys(password));
         values.put("schema.registry.url", registry.url());
-        values.put("topic.transactions", prefix + "-transactions");
-        values.put("topic.alerts", prefix + "-alerts");
         values.put("topic.shadow-alerts", prefix + "-shadow-alerts");
-        values.put("topic.dead-letters", prefix + "-dlq");
-        values.put("kafka.group.id", prefix + "-job");
-        values.put("sink.transactional-id-prefix", prefix);
-        values.put("checkpoint.interval", "1 s");
-        // the rules of pack 2026.12.1 this test's bursts are written against (test resources)
-        values.put("rules.path", "classpath:harness-pack");
         return JobConfig.of(values);
     }
 
     private void produce(JobConfig config, List<Transaction> events) {
-        Properties props = broker.clientProperties();
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        String topic = config.get("topic.transactions");
-        ConfluentAvroSerializer<Transaction> serializer =
-                new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Transaction t : events) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(topic, t)));
-            }
-            producer.flush();
+        try (TransactionProducer producer =
+                new TransactionProducer(config, broker.clientProperties())) {
+            producer.send(events, null);
         }
     }
 
@@ -236,40 +204,9 @@ class SecuredKafkaITCase {
      * clients, which print their settings at INFO) and returns what was logged meanwhile.
      */
     private static String capturingLogs(Run run) throws Exception {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration configuration = context.getConfiguration();
-        StringWriter written = new StringWriter();
-        WriterAppender appender =
-                WriterAppender.newBuilder()
-                        .setName("secrets-check")
-                        .setTarget(written)
-                        .setLayout(
-                                PatternLayout.newBuilder()
-                                        .withPattern("%-5p %c - %m%n%throwable")
-                                        .build())
-                        .build();
-        appender.start();
-        configuration.addAppender(appender);
-        Map<String, Level> before = new HashMap<>();
-        for (String name : List.of("", "org.apache.kafka", "org.apache.flink", "dev.argus")) {
-            LoggerConfig logger = configuration.getLoggerConfig(name);
-            before.put(name, logger.getLevel());
-        }
-        configuration.getRootLogger().addAppender(appender, Level.ALL, null);
-        Map<String, Level> info = new HashMap<>();
-        before.keySet().forEach(name -> info.put(name, Level.INFO));
-        Configurator.setLevel(info);
-        try {
+        try (LogCapture capture = LogCapture.start(Level.INFO, "org.apache.kafka")) {
             run.run();
-        } finally {
-            Configurator.setLevel(before);
-            configuration.getRootLogger().removeAppender(appender.getName());
-            for (String name : before.keySet()) {
-                configuration.getLoggerConfig(name).removeAppender(appender.getName());
-            }
-            context.updateLoggers();
-            appender.stop();
+            return capture.text();
         }
-        return written.toString();
     }
 }

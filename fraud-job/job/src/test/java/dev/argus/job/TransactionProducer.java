@@ -21,12 +21,23 @@ final class TransactionProducer implements AutoCloseable {
     private final String topic;
 
     TransactionProducer(JobConfig config) {
+        this(config, bootstrap(config));
+    }
+
+    /** With the Kafka {@code client} properties (a secured broker's, say) instead of the job's. */
+    TransactionProducer(JobConfig config, Properties client) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.putAll(client);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
         serializer = new ConfluentAvroSerializer<>(config.registry(), Transaction.class, true);
         topic = config.get("topic.transactions");
+    }
+
+    private static Properties bootstrap(JobConfig config) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return props;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.argus.model.registry;
 
 import java.io.StringWriter;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import org.apache.logging.log4j.Level;
@@ -8,6 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 
@@ -24,10 +27,11 @@ public final class LogCapture implements AutoCloseable {
     private final LoggerContext context;
     private final Level rootLevel;
     private final Level argusLevel;
+    private final Map<String, Level> namedLevels = new HashMap<>();
     private final java.util.logging.Level julLevel;
     private final Handler julHandler;
 
-    private LogCapture(Level level) {
+    private LogCapture(Level level, String... loggers) {
         context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
         WriterAppender appender =
@@ -51,6 +55,14 @@ public final class LogCapture implements AutoCloseable {
         argusLevel = argus.getLevel();
         argus.setLevel(Level.ALL);
         context.updateLoggers();
+        if (loggers.length > 0) {
+            Map<String, Level> at = new HashMap<>();
+            for (String name : loggers) {
+                namedLevels.put(name, config.getLoggerConfig(name).getLevel());
+                at.put(name, level);
+            }
+            Configurator.setLevel(at);
+        }
 
         java.util.logging.Logger julRoot = java.util.logging.Logger.getLogger("");
         julLevel = julRoot.getLevel();
@@ -93,6 +105,14 @@ public final class LogCapture implements AutoCloseable {
         return new LogCapture(level);
     }
 
+    /**
+     * As {@link #start(Level)}, and the named {@code loggers} from {@code level} up too, though
+     * configured with their own level (Kafka's clients, say, which print their settings at INFO).
+     */
+    public static LogCapture start(Level level, String... loggers) {
+        return new LogCapture(level, loggers);
+    }
+
     /** Everything logged so far. */
     public String text() {
         synchronized (jul) {
@@ -102,6 +122,9 @@ public final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!namedLevels.isEmpty()) {
+            Configurator.setLevel(namedLevels);
+        }
         Configuration config = context.getConfiguration();
         LoggerConfig root = config.getRootLogger();
         root.removeAppender(NAME);

@@ -21,11 +21,16 @@ public record TestCertificates(
 
     /** As {@link #create(Path, String)}, for the host names in {@code san} ({@code dns:a,ip:b}). */
     public static TestCertificates create(Path dir, String name, String san) throws IOException {
+        return create(dir, name, san, name + "-keystore-pw", name + "-truststore-pw");
+    }
+
+    /** As {@link #create(Path, String, String)}, with the stores' passwords given. */
+    public static TestCertificates create(
+            Path dir, String name, String san, String keystorePassword, String truststorePassword)
+            throws IOException {
         Path keystore = dir.resolve(name + "-keystore.p12");
         Path certificate = dir.resolve(name + ".crt");
         Path truststore = dir.resolve(name + "-truststore.p12");
-        String keystorePassword = name + "-keystore-pw";
-        String truststorePassword = name + "-truststore-pw";
         keytool(
                 "-genkeypair",
                 "-alias",
