@@ -23,9 +23,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,7 +93,7 @@ class ClusterITCase {
             producer.send(stream.subList(0, quarter), null);
             String job = cluster.submit(previousJar, 2, null, args);
             say("the previous release (%s) runs at parallelism 2", previousJar.getFileName());
-            awaitConsumed(config, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
             String savepoint = cluster.stopWithSavepoint(job);
             say("the previous release stopped with %s", savepoint);
 
@@ -104,7 +101,7 @@ class ClusterITCase {
             producer.send(stream.subList(quarter, 2 * quarter), null);
             job = cluster.submit(jar, 2, savepoint, args);
             cluster.awaitRunning(job, Duration.ofMinutes(2));
-            awaitConsumedPart(config, 0.4, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 0.4, Duration.ofMinutes(5));
             String victim = cluster.busiestTaskManager();
             cluster.killTaskManager(victim);
             say("kill -9 of %s", victim);
@@ -114,7 +111,7 @@ class ClusterITCase {
             assertThat(failures).as("failures after kill -9 of " + victim).isNotEmpty();
             say("the job failed over: %s", failures);
             cluster.awaitRunning(job, Duration.ofMinutes(3));
-            awaitConsumed(config, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
             say("consumed, running again");
             savepoint = cluster.stopWithSavepoint(job);
 
@@ -123,7 +120,7 @@ class ClusterITCase {
             job = cluster.submit(jar, 4, savepoint, args);
             say("at parallelism 4");
             cluster.awaitRunning(job, Duration.ofMinutes(2));
-            awaitConsumedPart(config, 0.4, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 0.4, Duration.ofMinutes(5));
             producer.close();
             broker.stop();
             say("the broker stopped");
@@ -131,7 +128,7 @@ class ClusterITCase {
             broker.startAgain();
             say("the broker started again");
             producer = new TransactionProducer(config);
-            awaitConsumed(config, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
             List<String> failuresAtFour = cluster.failures(job);
             say("consumed; the job failed %d times: %s", failuresAtFour.size(), failuresAtFour);
             savepoint = cluster.stopWithSavepoint(job);
@@ -142,7 +139,7 @@ class ClusterITCase {
             producer.close();
             job = cluster.submit(jar, 1, savepoint, args);
             say("at parallelism 1, the last part");
-            awaitConsumed(config, Duration.ofMinutes(5));
+            KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
             // the closing events' watermark fires the last windows' alerts after their offsets
             List<Alert> alerts = committedAlerts(config, registry);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -236,54 +233,5 @@ class ClusterITCase {
                 config.get(topicKey),
                 RegistryConfig.of(registry.url()),
                 Alert.class);
-    }
-
-    /** Waits until the job's committed offsets reach the end of every partition. */
-    private static void awaitConsumed(JobConfig config, Duration timeout) throws Exception {
-        awaitConsumedPart(config, 1.0, timeout);
-    }
-
-    /**
-     * Waits until the job's committed offsets (committed at each checkpoint) have reached {@code
-     * fraction} of the records produced and not consumed when the wait began.
-     */
-    private static void awaitConsumedPart(JobConfig config, double fraction, Duration timeout)
-            throws Exception {
-        String topic = config.get("topic.transactions");
-        String group = config.get("kafka.group.id");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Long target = null;
-        long consumed = 0;
-        while (System.nanoTime() < deadline) {
-            try (Admin admin = admin(config)) {
-                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                for (int p = 0; p < 4; p++) {
-                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-                }
-                long end = 0;
-                for (var o : admin.listOffsets(latest).all().get().values()) {
-                    end += o.offset();
-                }
-                consumed = 0;
-                for (OffsetAndMetadata o :
-                        admin.listConsumerGroupOffsets(group)
-                                .partitionsToOffsetAndMetadata()
-                                .get()
-                                .values()) {
-                    consumed += o == null ? 0 : o.offset();
-                }
-                if (target == null) {
-                    target = consumed + (long) Math.ceil((end - consumed) * fraction);
-                }
-                if (consumed >= target) {
-                    return;
-                }
-            } catch (java.util.concurrent.ExecutionException brokerAway) {
-                // the broker is restarting: ask again
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException(
-                "the job committed offsets up to " + consumed + " of " + target + " in " + timeout);
     }
 }

@@ -24,11 +24,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -222,43 +224,67 @@ public final class KafkaTestBed implements AutoCloseable {
      * records.
      */
     public void awaitConsumed(JobConfig config, Duration timeout) throws Exception {
-        String group = config.get("kafka.group.id");
+        awaitConsumed(config, 1.0, timeout);
+    }
+
+    /**
+     * Waits until the job's consumer group (whose offsets the job commits at each checkpoint) has
+     * committed {@code fraction} of the records of the transactions topic that it had not committed
+     * when the wait began. It asks a new admin client each time, so it rides through a restart of
+     * the broker.
+     */
+    public static void awaitConsumed(JobConfig config, double fraction, Duration timeout)
+            throws Exception {
         String topic = config.get("topic.transactions");
-        try (Admin admin = kafka.admin()) {
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            for (var p :
-                    admin.describeTopics(List.of(topic))
-                            .allTopicNames()
-                            .get()
-                            .get(topic)
-                            .partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> end = new java.util.HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get()
-                    .forEach(
-                            (p, o) -> {
-                                if (o.offset() > 0) {
-                                    end.put(p, o.offset());
-                                }
-                            });
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                if (end.keySet().stream()
-                        .allMatch(
-                                p ->
-                                        committed.get(p) != null
-                                                && committed.get(p).offset() >= end.get(p))) {
+        String group = config.get("kafka.group.id");
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Long target = null;
+        long consumed = 0;
+        while (System.nanoTime() < deadline) {
+            try (Admin admin = Admin.create(props)) {
+                Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+                for (var p :
+                        admin.describeTopics(List.of(topic))
+                                .allTopicNames()
+                                .get()
+                                .get(topic)
+                                .partitions()) {
+                    latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                }
+                long end = 0;
+                for (var o : admin.listOffsets(latest).all().get().values()) {
+                    end += o.offset();
+                }
+                consumed = 0;
+                for (OffsetAndMetadata o :
+                        admin.listConsumerGroupOffsets(group)
+                                .partitionsToOffsetAndMetadata()
+                                .get()
+                                .values()) {
+                    consumed += o == null ? 0 : o.offset();
+                }
+                if (target == null) {
+                    target = consumed + (long) Math.ceil((end - consumed) * fraction);
+                }
+                if (consumed >= target) {
                     return;
                 }
-                Thread.sleep(300);
+            } catch (java.util.concurrent.ExecutionException brokerAway) {
+                // the broker is restarting: ask again
             }
-            throw new IllegalStateException("the job did not consume " + end + " in " + timeout);
+            Thread.sleep(300);
         }
+        throw new IllegalStateException(
+                "the job committed offsets up to "
+                        + consumed
+                        + " of "
+                        + target
+                        + " on "
+                        + topic
+                        + " in "
+                        + timeout);
     }
 
     /** A quiet event late in event time, which moves its partition's watermark past the stream. */
