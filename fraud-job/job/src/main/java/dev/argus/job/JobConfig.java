@@ -50,6 +50,7 @@ public final class JobConfig {
         d.put("schema.registry.ssl.keystore.location", "");
         d.put("schema.registry.ssl.keystore.password", "");
         d.put("schema.registry.request.timeout.ms", "10000");
+        d.put(RegistryConfig.MISSING_ID_CACHE_TTL, "60");
         d.put("auto.register.schemas", "true");
         d.put("events.max-out-of-orderness", "5 s");
         d.put("events.idle-timeout", "30 s");

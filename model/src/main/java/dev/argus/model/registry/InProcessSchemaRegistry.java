@@ -57,6 +57,8 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Object lock = new Object();
+    private final java.util.concurrent.atomic.AtomicLong requests =
+            new java.util.concurrent.atomic.AtomicLong();
     // guarded by lock
     private final List<Schema> schemasById = new ArrayList<>(); // id = index + 1
     private final Map<String, Integer> idsByCanonicalForm = new LinkedHashMap<>();
@@ -124,7 +126,16 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /**
+     * The requests this registry has answered so far, whatever their outcome: what a client's
+     * caching saves is seen here.
+     */
+    public long requests() {
+        return requests.get();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
         Reply reply;
         try {
             reply = route(exchange.getRequestMethod(), segments(exchange), readBody(exchange));

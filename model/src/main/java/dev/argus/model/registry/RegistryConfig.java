@@ -23,6 +23,7 @@ public final class RegistryConfig implements Serializable {
     private final String keystorePath;
     private final String keystorePassword;
     private final Duration requestTimeout;
+    private final Duration missingIdCacheTtl;
 
     private RegistryConfig(Builder b) {
         this.url = stripTrailingSlash(Objects.requireNonNull(b.url, "registry url"));
@@ -33,7 +34,14 @@ public final class RegistryConfig implements Serializable {
         this.keystorePath = b.keystorePath;
         this.keystorePassword = b.keystorePassword;
         this.requestTimeout = b.requestTimeout;
+        this.missingIdCacheTtl = b.missingIdCacheTtl;
     }
+
+    /**
+     * How long a schema id the registry did not know is remembered as unknown, in seconds: the key
+     * of Confluent's Java client, with the registry prefix.
+     */
+    public static final String MISSING_ID_CACHE_TTL = "schema.registry.missing.id.cache.ttl.sec";
 
     public static RegistryConfig of(String url) {
         return builder(url).build();
@@ -47,7 +55,8 @@ public final class RegistryConfig implements Serializable {
      * Reads the keys Confluent clients use, so an existing client configuration can be reused:
      * {@code schema.registry.url}, {@code basic.auth.user.info} (user:password), {@code
      * schema.registry.ssl.truststore.location} and {@code .password}, {@code
-     * schema.registry.ssl.keystore.location} and {@code .password}.
+     * schema.registry.ssl.keystore.location} and {@code .password}, {@code
+     * schema.registry.request.timeout.ms} and {@code schema.registry.missing.id.cache.ttl.sec}.
      */
     public static RegistryConfig fromProperties(Map<String, String> props) {
         String url = props.get("schema.registry.url");
@@ -75,6 +84,23 @@ public final class RegistryConfig implements Serializable {
         String timeout = props.get("schema.registry.request.timeout.ms");
         if (timeout != null) {
             b.requestTimeout(Duration.ofMillis(Long.parseLong(timeout.trim())));
+        }
+        String missingTtl = props.get(MISSING_ID_CACHE_TTL);
+        if (missingTtl != null) {
+            long seconds;
+            try {
+                seconds = Long.parseLong(missingTtl.trim());
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
+            if (seconds < 0) {
+                throw new IllegalArgumentException(
+                        MISSING_ID_CACHE_TTL
+                                + " must be a whole number of seconds, 0 or more, not '"
+                                + missingTtl
+                                + "'");
+            }
+            b.missingIdCacheTtl(Duration.ofSeconds(seconds));
         }
         return b.build();
     }
@@ -111,6 +137,15 @@ public final class RegistryConfig implements Serializable {
         return requestTimeout;
     }
 
+    /**
+     * How long a deserializer remembers that the registry has no schema with an id, so that a
+     * stream of records with unknown ids costs one registry request per id and period, not one per
+     * record; zero asks the registry every time.
+     */
+    public Duration missingIdCacheTtl() {
+        return missingIdCacheTtl;
+    }
+
     @Override
     public String toString() {
         // never print the password
@@ -136,6 +171,7 @@ public final class RegistryConfig implements Serializable {
         private String keystorePath;
         private String keystorePassword;
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration missingIdCacheTtl = Duration.ofSeconds(60);
 
         private Builder(String url) {
             this.url = url;
@@ -161,6 +197,11 @@ public final class RegistryConfig implements Serializable {
 
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = timeout;
+            return this;
+        }
+
+        public Builder missingIdCacheTtl(Duration ttl) {
+            this.missingIdCacheTtl = ttl;
             return this;
         }
 

@@ -8,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -32,12 +33,18 @@ import org.apache.avro.specific.SpecificRecord;
 public final class ConfluentAvroDeserializer<T extends SpecificRecord> implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** How many unknown schema ids are remembered at most. */
+    static final int MAX_UNKNOWN_IDS = 10_000;
+
     private final RegistryConfig registry;
     private final Class<T> type;
 
     private transient SchemaRegistryClient client;
     private transient Schema readerSchema;
     private transient Map<Integer, SpecificDatumReader<T>> readersById;
+    private transient Map<Integer, Refusal> refusedById;
+    private transient Map<Integer, Unknown> unknownIds;
+    private transient long missingTtlNanos;
     private transient BinaryDecoder decoder;
 
     public ConfluentAvroDeserializer(RegistryConfig registry, Class<T> type) {
@@ -109,20 +116,40 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         return record;
     }
 
+    /**
+     * The reader for writer schema {@code id}, or the reason it has none. Every answer is kept: a
+     * schema id never changes its schema, so a reader and a refusal (an incompatible schema) hold
+     * for the life of the deserializer; that the registry has no such id is kept for {@link
+     * RegistryConfig#missingIdCacheTtl()}, since the id may be registered later. A flood of records
+     * with a bad id thus costs one registry request per id, not one per record, on the thread that
+     * reads the valid records too.
+     */
     private SpecificDatumReader<T> readerFor(int id) throws WireFormatException {
         SpecificDatumReader<T> reader = readersById.get(id);
         if (reader != null) {
             return reader;
+        }
+        Refusal refusal = refusedById.get(id);
+        if (refusal != null) {
+            throw refusal.exception();
+        }
+        Unknown unknown = unknownIds.get(id);
+        if (unknown != null) {
+            if (System.nanoTime() - unknown.untilNanos() < 0) {
+                throw unknown(id, unknown.registryAnswer());
+            }
+            unknownIds.remove(id);
         }
         Schema writerSchema;
         try {
             writerSchema = client.schemaById(id);
         } catch (RegistryException e) {
             if (e.isNotFound()) {
-                throw new WireFormatException(
-                        DeadLetterReason.UNKNOWN_SCHEMA_ID,
-                        "the registry has no schema with id " + id + " (" + e.getMessage() + ")",
-                        e);
+                if (missingTtlNanos > 0) {
+                    unknownIds.put(
+                            id, new Unknown(System.nanoTime() + missingTtlNanos, e.getMessage()));
+                }
+                throw unknown(id, e.getMessage());
             }
             throw e;
         }
@@ -136,24 +163,43 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
                                             i.getType()
                                                     == SchemaCompatibility.SchemaIncompatibilityType
                                                             .READER_FIELD_MISSING_DEFAULT_VALUE);
-            throw new WireFormatException(
-                    missingField
-                            ? DeadLetterReason.MISSING_FIELD
-                            : DeadLetterReason.INCOMPATIBLE_SCHEMA,
-                    "writer schema id "
-                            + id
-                            + " ("
-                            + writerSchema.getFullName()
-                            + ") cannot be read as "
-                            + readerSchema.getFullName()
-                            + ": "
-                            + compatibility.getResult().getIncompatibilities().stream()
-                                    .map(i -> i.getMessage() + " at " + i.getLocation())
-                                    .toList());
+            Refusal refused =
+                    new Refusal(
+                            missingField
+                                    ? DeadLetterReason.MISSING_FIELD
+                                    : DeadLetterReason.INCOMPATIBLE_SCHEMA,
+                            "writer schema id "
+                                    + id
+                                    + " ("
+                                    + writerSchema.getFullName()
+                                    + ") cannot be read as "
+                                    + readerSchema.getFullName()
+                                    + ": "
+                                    + compatibility.getResult().getIncompatibilities().stream()
+                                            .map(i -> i.getMessage() + " at " + i.getLocation())
+                                            .toList());
+            refusedById.put(id, refused);
+            throw refused.exception();
         }
         reader = new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get());
         readersById.put(id, reader);
         return reader;
+    }
+
+    private static WireFormatException unknown(int id, String registryAnswer) {
+        return new WireFormatException(
+                DeadLetterReason.UNKNOWN_SCHEMA_ID,
+                "the registry has no schema with id " + id + " (" + registryAnswer + ")");
+    }
+
+    /** An id the registry said it does not have, until when that answer holds. */
+    private record Unknown(long untilNanos, String registryAnswer) {}
+
+    /** Why the records of a writer schema cannot be read: the same for each of them. */
+    private record Refusal(DeadLetterReason reason, String detail) {
+        WireFormatException exception() {
+            return new WireFormatException(reason, detail);
+        }
     }
 
     private void init() {
@@ -163,5 +209,24 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         client = new SchemaRegistryClient(registry);
         readerSchema = SpecificData.get().getSchema(type);
         readersById = new HashMap<>();
+        refusedById = new HashMap<>();
+        unknownIds = bounded();
+        missingTtlNanos = registry.missingIdCacheTtl().toNanos();
+    }
+
+    /**
+     * A map of unknown ids that forgets its oldest entry beyond {@value #MAX_UNKNOWN_IDS}, as
+     * Confluent's client bounds its own ({@code missing.cache.size}): a stream of random ids must
+     * not grow the heap.
+     */
+    private static Map<Integer, Unknown> bounded() {
+        return new LinkedHashMap<>() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, Unknown> eldest) {
+                return size() > MAX_UNKNOWN_IDS;
+            }
+        };
     }
 }

@@ -209,22 +209,10 @@ class ConfluentAvroSerdeTest {
 
     @Test
     void aFieldOfAnotherTypeIsIncompatible() throws Exception {
-        String json = Transaction.getClassSchema().toString();
-        Schema other =
-                new Schema.Parser()
-                        .parse(
-                                json.replaceFirst(
-                                        "\\{\"name\":\"transaction_id\",\"type\":\\{[^}]*\\}",
-                                        "{\"name\":\"transaction_id\",\"type\":\"long\""));
+        Schema other = otherSchema();
         assertThat(other.getField("transaction_id").schema().getType()).isEqualTo(Schema.Type.LONG);
         int id = client.register("other-value", other);
-        GenericRecord record = new GenericData.Record(other);
-        Transaction base = payment().build();
-        for (Schema.Field f : other.getFields()) {
-            record.put(f.name(), toGeneric(base, f));
-        }
-        record.put("transaction_id", 5L);
-        assertReason(encode(id, other, record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
+        assertReason(incompatibleRecord(id), DeadLetterReason.INCOMPATIBLE_SCHEMA);
     }
 
     @Test
@@ -249,7 +237,125 @@ class ConfluentAvroSerdeTest {
                 DeadLetterReason.TRUNCATED);
     }
 
+    @Test
+    void aFloodOfUnknownOrIncompatibleIdsAsksTheRegistryOncePerId() throws Exception {
+        byte[] valid = serializer.serialize(TOPIC, payment().build());
+        int incompatibleId = client.register("flood-other-value", otherSchema());
+        byte[] incompatible = incompatibleRecord(incompatibleId);
+        assertThat(deserializer.deserialize(valid)).isNotNull();
+        long before = registry.requests();
+        for (int i = 0; i < 500; i++) {
+            for (int unknownId : new int[] {900_001, 900_002}) {
+                byte[] bytes = valid.clone();
+                ByteBuffer.wrap(bytes).putInt(1, unknownId);
+                assertReason(bytes, DeadLetterReason.UNKNOWN_SCHEMA_ID);
+            }
+            assertReason(incompatible, DeadLetterReason.INCOMPATIBLE_SCHEMA);
+        }
+        // one lookup per id: two unknown ones and the incompatible schema
+        assertThat(registry.requests() - before).isEqualTo(3);
+        // the valid records still decode, with no request
+        assertThat(deserializer.deserialize(valid)).isNotNull();
+        assertThat(registry.requests() - before).isEqualTo(3);
+    }
+
+    @Test
+    void anUnknownIdIsAskedForAgainOnceItsTimeToLiveIsOver() throws Exception {
+        RegistryConfig config =
+                RegistryConfig.builder(registry.url())
+                        .missingIdCacheTtl(java.time.Duration.ofMillis(300))
+                        .build();
+        ConfluentAvroDeserializer<Transaction> shortLived =
+                new ConfluentAvroDeserializer<>(config, Transaction.class);
+        byte[] valid = serializer.serialize(TOPIC, payment().build());
+        // the id the registry gives the next new schema
+        int next = client.register("probe-value", uniqueSchema()) + 1;
+        byte[] early = valid.clone();
+        ByteBuffer.wrap(early).putInt(1, next);
+        long before = registry.requests();
+        for (int i = 0; i < 100; i++) {
+            assertReason(shortLived, early, DeadLetterReason.UNKNOWN_SCHEMA_ID);
+        }
+        assertThat(registry.requests() - before).isEqualTo(1);
+        // a schema is registered under the id the records named: within the time to live they are
+        // still unknown, after it the registry is asked again and its answer holds
+        assertThat(client.register("late-value", uniqueSchema())).isEqualTo(next);
+        assertReason(shortLived, early, DeadLetterReason.UNKNOWN_SCHEMA_ID);
+        Thread.sleep(400);
+        assertReason(
+                shortLived,
+                early,
+                DeadLetterReason.MISSING_FIELD,
+                DeadLetterReason.INCOMPATIBLE_SCHEMA);
+        assertThat(registry.requests() - before).isEqualTo(3);
+    }
+
+    /** A record schema no other test registers, so that it gets a new id. */
+    private static Schema uniqueSchema() {
+        return org.apache.avro.SchemaBuilder.record("Probe" + System.nanoTime())
+                .fields()
+                .requiredString("name")
+                .endRecord();
+    }
+
+    @Test
+    void aTimeToLiveOfZeroAsksTheRegistryForEveryRecord() {
+        ConfluentAvroDeserializer<Transaction> uncached =
+                new ConfluentAvroDeserializer<>(
+                        RegistryConfig.builder(registry.url())
+                                .missingIdCacheTtl(java.time.Duration.ZERO)
+                                .build(),
+                        Transaction.class);
+        byte[] bytes = serializer.serialize(TOPIC, payment().build());
+        ByteBuffer.wrap(bytes).putInt(1, 900_003);
+        long before = registry.requests();
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> uncached.deserialize(bytes))
+                    .isInstanceOf(WireFormatException.class);
+        }
+        assertThat(registry.requests() - before).isEqualTo(5);
+    }
+
+    @Test
+    void theTimeToLiveIsReadFromTheConfluentKey() {
+        java.util.Map<String, String> props = new java.util.HashMap<>();
+        props.put("schema.registry.url", registry.url());
+        assertThat(RegistryConfig.fromProperties(props).missingIdCacheTtl()).hasSeconds(60);
+        props.put(RegistryConfig.MISSING_ID_CACHE_TTL, "5");
+        assertThat(RegistryConfig.fromProperties(props).missingIdCacheTtl()).hasSeconds(5);
+        props.put(RegistryConfig.MISSING_ID_CACHE_TTL, "-1");
+        assertThatThrownBy(() -> RegistryConfig.fromProperties(props))
+                .hasMessageContaining(RegistryConfig.MISSING_ID_CACHE_TTL);
+    }
+
+    private static Schema otherSchema() {
+        String json = Transaction.getClassSchema().toString();
+        return new Schema.Parser()
+                .parse(
+                        json.replaceFirst(
+                                "\\{\"name\":\"transaction_id\",\"type\":\\{[^}]*\\}",
+                                "{\"name\":\"transaction_id\",\"type\":\"long\""));
+    }
+
+    private byte[] incompatibleRecord(int id) throws Exception {
+        Schema other = otherSchema();
+        GenericRecord record = new GenericData.Record(other);
+        Transaction base = payment().build();
+        for (Schema.Field f : other.getFields()) {
+            record.put(f.name(), toGeneric(base, f));
+        }
+        record.put("transaction_id", 5L);
+        return encode(id, other, record);
+    }
+
     private void assertReason(byte[] bytes, DeadLetterReason... expected) {
+        assertReason(deserializer, bytes, expected);
+    }
+
+    private static void assertReason(
+            ConfluentAvroDeserializer<Transaction> deserializer,
+            byte[] bytes,
+            DeadLetterReason... expected) {
         assertThatThrownBy(() -> deserializer.deserialize(bytes))
                 .isInstanceOfSatisfying(
                         WireFormatException.class,
