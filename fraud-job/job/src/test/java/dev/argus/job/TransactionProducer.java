@@ -56,6 +56,24 @@ final class TransactionProducer implements AutoCloseable {
         producer.flush();
     }
 
+    /** Sends one record as it is, bytes the producer made, keyed by {@code key}: not flushed. */
+    java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sendRaw(
+            byte[] key, byte[] value) {
+        return producer.send(new ProducerRecord<>(topic, key, value));
+    }
+
+    /** {@link #sendRaw} of a transaction in the wire format, keyed by its account. */
+    java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sendOne(
+            Transaction t) {
+        return sendRaw(
+                t.getAccountId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, t));
+    }
+
+    /** Waits until everything sent has been acknowledged. */
+    void flush() {
+        producer.flush();
+    }
+
     /**
      * One quiet event late in event time on each of the first {@code partitions} partitions: every
      * window of a stream before {@code at} closes.
