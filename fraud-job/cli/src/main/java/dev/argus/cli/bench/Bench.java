@@ -42,11 +42,21 @@ public final class Bench {
      *
      * @param packSize the size of the generated pack to run ({@code --rule-packs}); 0 for the pack
      *     of the job's configuration
+     * @param flood whether malformed records flood the offered window ({@code --flood})
      */
     record Plan(
-            Variant variant, String rules, boolean offeredPhase, boolean profile, int packSize) {
+            Variant variant,
+            String rules,
+            boolean offeredPhase,
+            boolean profile,
+            int packSize,
+            boolean flood) {
         Plan(Variant variant, String rules, boolean offeredPhase, boolean profile) {
-            this(variant, rules, offeredPhase, profile, 0);
+            this(variant, rules, offeredPhase, profile, 0, false);
+        }
+
+        Plan(Variant variant, String rules, boolean offeredPhase, boolean profile, int packSize) {
+            this(variant, rules, offeredPhase, profile, packSize, false);
         }
     }
 
@@ -78,7 +88,12 @@ public final class Bench {
                 boolean profile =
                         plan.profile()
                                 && profiled.putIfAbsent(
-                                                plan.variant().key() + "/" + plan.packSize(), true)
+                                                plan.variant().key()
+                                                        + "/"
+                                                        + plan.packSize()
+                                                        + "/"
+                                                        + plan.flood(),
+                                                true)
                                         == null;
                 RunResult r =
                         runOnce(
@@ -89,12 +104,14 @@ public final class Bench {
                                         plan.rules(),
                                         plan.offeredPhase(),
                                         profile,
-                                        plan.packSize()),
+                                        plan.packSize(),
+                                        plan.flood()),
                                 1
                                         + (int)
                                                 results.stream()
                                                         .filter(x -> x.variant() == plan.variant())
                                                         .filter(x -> sameRules(x, plan))
+                                                        .filter(x -> x.flooded() == plan.flood())
                                                         .count());
                 results.add(r);
                 printRun(r);
@@ -104,6 +121,9 @@ public final class Bench {
             }
             if (!options.rulePacks().isEmpty()) {
                 printRulePacks(results);
+            }
+            if (options.flood() > 0) {
+                printFlood(results);
             }
         }
     }
@@ -156,6 +176,22 @@ public final class Bench {
             for (int r = 0; r < options.runs(); r++) {
                 for (int size : options.rulePacks()) {
                     plans.add(new Plan(options.variant(), "all", false, options.profile(), size));
+                }
+            }
+            return plans;
+        }
+        if (options.flood() > 0) {
+            // without, then with the flood, alternating: the same traffic at the same rate
+            for (int r = 0; r < options.runs(); r++) {
+                for (boolean flood : new boolean[] {false, true}) {
+                    plans.add(
+                            new Plan(
+                                    options.variant(),
+                                    options.rules(),
+                                    true,
+                                    options.profile(),
+                                    0,
+                                    flood));
                 }
             }
             return plans;
@@ -262,10 +298,17 @@ public final class Bench {
         int ruleCount = plan.variant().runsRules() ? pack.rules().size() : 0;
         say(
                 String.format(
-                        "run %d: %s, %s, run %d of the variant ...",
+                        "run %d: %s, %s%s, run %d of the variant ...",
                         n,
                         plan.variant().key(),
                         plan.variant().runsRules() ? ruleCount + " rules" : "no rules",
+                        options.flood() == 0
+                                ? ""
+                                : plan.flood()
+                                        ? String.format(
+                                                ", with a flood of %,d malformed records",
+                                                options.flood())
+                                        : ", without the flood",
                         runOfVariant));
 
         Path log = logDir.resolve("bench-run" + n + "-" + plan.variant().key() + ".log");
@@ -281,7 +324,16 @@ public final class Bench {
                                 startMillis,
                                 job::records,
                                 progress::lead,
-                                alerts)) {
+                                alerts);
+                Flood flood =
+                        plan.flood()
+                                ? new Flood(
+                                        config,
+                                        options.accounts(),
+                                        options.seed(),
+                                        options.flood(),
+                                        options.floodPerSecond())
+                                : null) {
             progress.traffic = traffic;
             traffic.unthrottled();
             if (options.warmupTransactions() > 0) {
@@ -323,7 +375,7 @@ public final class Bench {
                 }
             }
             traffic.pause();
-            catchUp(job, traffic);
+            catchUp(job, traffic.produced());
 
             long offeredRecords = 0;
             double offeredSeconds = 0;
@@ -331,6 +383,9 @@ public final class Bench {
             long lag = 0;
             List<Long> uncommitted = List.of();
             List<Long> committed = List.of();
+            List<Long> spanUncommitted = List.of();
+            List<Long> spanCommitted = List.of();
+            Flood.Outcome floodOutcome = null;
             if (plan.offeredPhase()) {
                 traffic.offered();
                 progress.run(Duration.ofSeconds(5));
@@ -339,37 +394,55 @@ public final class Bench {
                     job.call("profile-start", "PROFILING", Duration.ofSeconds(30));
                 }
                 Window w = new Window(job);
+                if (flood != null) {
+                    flood.start();
+                    say(
+                            String.format(
+                                    "flooding: %,d malformed records of 8 kinds at %,.0f a second,"
+                                            + " beside %,.0f transactions a second",
+                                    options.flood(), options.floodPerSecond(), options.rate()));
+                }
                 progress.run(options.latencyDuration());
+                if (flood != null) {
+                    long floodDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                    while (!flood.done() && System.nanoTime() < floodDeadline) {
+                        progress.run(Duration.ofMillis(200));
+                    }
+                }
                 w.end(job);
                 if (plan.profile()) {
                     profile +=
                             String.format(
-                                    "offered window (%,.0f transactions/s): %s",
-                                    options.rate(), stopProfile(job, log, "offered"));
+                                    "offered window (%,.0f transactions/s%s): %s",
+                                    options.rate(),
+                                    flood != null ? ", flooded" : "",
+                                    stopProfile(job, log, "offered"));
                 }
                 long toMillis = System.currentTimeMillis();
                 // keep the traffic flowing until the watermark has passed the window's last events
                 // and two checkpoints have completed since: the second began after them, so it
                 // committed their alerts
                 progress.run(config.duration("events.max-out-of-orderness").plusSeconds(3));
-                long completed = job.sample().checkpoints();
-                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-                while (job.sample().checkpoints() < completed + 2) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(
-                                "no two checkpoints completed within 10 minutes; see " + log);
-                    }
-                    progress.run(Duration.ofMillis(500));
-                }
+                awaitCheckpoints(job, progress, log);
                 progress.run(Duration.ofSeconds(1));
-                lag = traffic.produced() - job.records();
+                long floodRecords = flood != null ? flood.produced() : 0;
+                lag = traffic.produced() + floodRecords - job.records();
                 traffic.pause();
-                catchUp(job, traffic);
-                offeredRecords = w.records;
+                catchUp(job, traffic.produced() + floodRecords);
+                offeredRecords = w.records - floodRecords;
                 offeredSeconds = w.seconds;
                 offeredCpu = w.jobCpu;
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
+                long spanTo =
+                        flood != null ? flood.endMillis() : fromMillis + options.floodMillis();
+                spanUncommitted = alerts.latencies(false, fromMillis, spanTo);
+                spanCommitted = alerts.latencies(true, fromMillis, spanTo);
+                if (flood != null) {
+                    // the dead letters of records read after the last checkpoint: two more
+                    awaitCheckpoints(job, progress, log);
+                    floodOutcome = flood.check(config);
+                }
             }
             long measuredTo = System.currentTimeMillis();
             List<JobProcess.Checkpoint> checkpoints =
@@ -412,7 +485,11 @@ public final class Bench {
                     job.peakHeapUsed(),
                     alerts.committedAlerts(),
                     alerts.duplicates(),
-                    profile);
+                    profile,
+                    plan.flood(),
+                    spanUncommitted,
+                    spanCommitted,
+                    floodOutcome);
         } finally {
             try (var admin = kafka.admin()) {
                 admin.deleteTopics(topics).all().get();
@@ -429,15 +506,29 @@ public final class Bench {
         return JfrSummary.summarize(jfr, 15);
     }
 
-    /** Waits until the job has read everything produced. */
-    private void catchUp(JobProcess job, Traffic traffic) throws InterruptedException {
-        if (!job.awaitRecords(traffic.produced(), Duration.ofMinutes(10))) {
+    /** Waits until the job has read everything produced: {@code produced} records. */
+    private void catchUp(JobProcess job, long produced) throws InterruptedException {
+        if (!job.awaitRecords(produced, Duration.ofMinutes(10))) {
             throw new IllegalStateException(
                     "the job did not catch up with its input within 10 minutes ("
                             + job.records()
                             + " of "
-                            + traffic.produced()
+                            + produced
                             + " records)");
+        }
+    }
+
+    /** Lets time pass until two more checkpoints have completed, the traffic going on as it is. */
+    private static void awaitCheckpoints(JobProcess job, Progress progress, Path log)
+            throws InterruptedException {
+        long completed = job.sample().checkpoints();
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (job.sample().checkpoints() < completed + 2) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "no two checkpoints completed within 10 minutes; see " + log);
+            }
+            progress.run(Duration.ofMillis(500));
         }
     }
 
@@ -633,6 +724,9 @@ public final class Bench {
                             + " -> alert");
             out.printf("    read_uncommitted        %s%n", latencyLine(r, false));
             out.printf("    read_committed          %s%n", latencyLine(r, true));
+            if (options.flood() > 0) {
+                printFloodRun(r);
+            }
         }
         out.printf(
                 "checkpoints                 every %d s, %s; %d in the measured windows:"
@@ -674,6 +768,139 @@ public final class Bench {
             out.print("where the job's CPU time went, " + r.profile());
         }
         out.flush();
+    }
+
+    /** A run's flood: what went where, and the latency while it lasted. */
+    private void printFloodRun(RunResult r) {
+        Flood.Outcome f = r.flood();
+        if (f == null) {
+            out.printf(
+                    "  no flood                  latency in the first %.0f s (the flood's span in"
+                            + " the other runs): read_uncommitted p99 %.2f s, read_committed p99"
+                            + " %.2f s%n",
+                    options.floodMillis() / 1000.0,
+                    r.spanLatency(false, 99),
+                    r.spanLatency(true, 99));
+            return;
+        }
+        out.printf(
+                "  flood                     %,d malformed records in %.1f s (%,.0f a second);"
+                        + " dead-letter topic: %,d with their kind's reason, %,d with another,"
+                        + " %,d missing%s%n",
+                f.produced(),
+                f.seconds(),
+                f.produced() / f.seconds(),
+                f.deadLettered(),
+                f.wrongReason(),
+                f.missing(),
+                f.sendFailures() > 0 ? "; " + f.sendFailures() + " could not be produced" : "");
+        out.printf(
+                "    by kind (reason)        %s%n",
+                f.producedByKind().entrySet().stream()
+                        .map(
+                                e ->
+                                        String.format(
+                                                "%s (%s) %,d",
+                                                e.getKey(), e.getKey().reason(), e.getValue()))
+                        .collect(Collectors.joining(", ")));
+        out.printf(
+                "    other dead letters      %,d (the traffic's own: late events)%n",
+                f.otherDeadLetters());
+        out.printf(
+                "  latency while flooded     read_uncommitted p50 %.2f s p99 %.2f s (%d alerts);"
+                        + " read_committed p99 %.2f s%n",
+                r.spanLatency(false, 50),
+                r.spanLatency(false, 99),
+                r.spanUncommitted().size(),
+                r.spanLatency(true, 99));
+    }
+
+    /**
+     * The table of {@code --flood}: medians of the runs without and with the flood, the latency of
+     * the valid traffic's alerts over the flood's span, and whether every flood record reached the
+     * dead-letter topic with its reason.
+     */
+    private void printFlood(List<RunResult> results) {
+        List<RunResult> without = results.stream().filter(r -> !r.flooded()).toList();
+        List<RunResult> with = results.stream().filter(RunResult::flooded).toList();
+        out.println();
+        out.printf(
+                "=== argus bench --flood: %,d malformed records of 8 kinds at %,.0f a second"
+                        + " beside %,.0f transactions a second; %s, %,d accounts; %d run(s) each,"
+                        + " alternating; medians ===%n",
+                options.flood(),
+                options.floodPerSecond(),
+                options.rate(),
+                options.variant().key(),
+                options.accounts(),
+                options.runs());
+        out.printf(
+                "latency is of the alerts whose last transaction was appended in the first %.0f s"
+                        + " of the offered window: while the flood went on%n",
+                options.floodMillis() / 1000.0);
+        out.printf("%-40s %14s %14s %12s%n", "", "no flood", "flood", "difference");
+        for (boolean committed : new boolean[] {false, true}) {
+            String name = committed ? "read_committed" : "read_uncommitted";
+            for (double p : new double[] {50, 95, 99}) {
+                difference(
+                        String.format("latency %s p%.0f, s", name, p),
+                        without,
+                        with,
+                        r -> r.spanLatency(committed, p),
+                        "%.2f");
+            }
+        }
+        difference("alerts in the span", without, with, r -> r.spanUncommitted().size(), "%,.0f");
+        difference(
+                "valid transactions/s achieved",
+                without,
+                with,
+                RunResult::offeredThroughput,
+                "%,.1f");
+        difference(
+                "job CPU, cores",
+                without,
+                with,
+                r -> r.offeredJobCpu() / r.offeredSeconds(),
+                "%.2f");
+        long complete = with.stream().filter(r -> r.flood().complete()).count();
+        out.printf(
+                "dead letters: %d of %d flood runs have every malformed record in the dead-letter"
+                        + " topic with its kind's reason (%s)%n",
+                complete,
+                with.size(),
+                with.stream()
+                        .map(
+                                r ->
+                                        String.format(
+                                                "%,d of %,d",
+                                                r.flood().deadLettered(), r.flood().produced()))
+                        .collect(Collectors.joining(", ")));
+        double p99 =
+                median(with, r -> r.spanLatency(false, 99))
+                        - median(without, r -> r.spanLatency(false, 99));
+        out.printf(
+                "the flood adds %.2f s to the p99 detection latency (read_uncommitted) of the valid"
+                        + " traffic: %s%n",
+                p99,
+                Double.isNaN(p99)
+                        ? "no alerts to compare"
+                        : p99 <= 1.0 ? "within 1 s" : "MORE than 1 s");
+        out.flush();
+    }
+
+    /** A row of two sets of runs' medians and their difference (b - a). */
+    private void difference(
+            String name,
+            List<RunResult> a,
+            List<RunResult> b,
+            ToDoubleFunction<RunResult> f,
+            String format) {
+        double x = median(a, f);
+        double y = median(b, f);
+        out.printf(
+                "%-40s %14s %14s %12s%n",
+                name, figure(x, format), figure(y, format), figure(y - x, format));
     }
 
     private static String latencyLine(RunResult r, boolean committed) {

@@ -82,6 +82,28 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> rulePacks = new ArrayList<>();
 
     @Option(
+            names = "--flood",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "bad input against good: alternating runs without and with a flood of N"
+                            + " malformed records of eight kinds (one per dead-letter reason) in"
+                            + " the offered window, beside the valid traffic; then whether every"
+                            + " one is in the dead-letter topic with its reason, and the detection"
+                            + " latency of the valid traffic's alerts with and without the flood."
+                            + " E.g. 16000 with --duration 0 (default: none)")
+    long flood;
+
+    @Option(
+            names = "--flood-rate",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "malformed records per second in a flood run (default: spread evenly over"
+                            + " --latency-duration)")
+    double floodRate;
+
+    @Option(
             names = "--single-rule",
             paramLabel = "ID",
             defaultValue = "card-testing",
@@ -314,6 +336,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (!rulePacks.isEmpty()) {
             checkRulePacks();
         }
+        if (flood < 0 || floodRate < 0) {
+            throw usage("--flood and --flood-rate cannot be negative");
+        }
+        if (flood > 0) {
+            checkFlood();
+        }
         RulePack pack =
                 RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
         for (String[] selection :
@@ -350,7 +378,33 @@ public final class BenchCommand implements Callable<Integer> {
                 control,
                 changelog,
                 seed,
-                rulePacks);
+                rulePacks,
+                flood,
+                floodRate);
+    }
+
+    /**
+     * {@code --flood}: its latency is the offered window's, of a variant that alerts, and the flood
+     * fits in that window.
+     */
+    private void checkFlood() {
+        if (compare || !rulePacks.isEmpty()) {
+            throw usage(
+                    "--flood is a measurement of its own: leave out --compare and --rule-packs");
+        }
+        if (!variant.alerts()) {
+            throw usage("--flood measures alert latency: use --variant argus or cep");
+        }
+        if (latencyDuration.isZero()) {
+            throw usage("--flood floods the offered window: --latency-duration cannot be 0");
+        }
+        if (floodRate > 0 && flood / floodRate > latencyDuration.toSeconds()) {
+            throw usage(
+                    String.format(
+                            "--flood %d at --flood-rate %.0f takes %.0f s, longer than the"
+                                    + " --latency-duration of %d s",
+                            flood, floodRate, flood / floodRate, latencyDuration.toSeconds()));
+        }
     }
 
     /**

@@ -11,6 +11,10 @@ import java.util.List;
  *     --changelog}) rather than flushing RocksDB in each checkpoint
  * @param rulePacks the sizes of the generated packs to run ({@code --rule-packs}), in the order
  *     given; empty for the usual runs
+ * @param flood malformed records to produce in the offered window of every other run ({@code
+ *     --flood}); 0 for none
+ * @param floodRate how many of them per second ({@code --flood-rate}); 0 spreads them over the
+ *     window
  */
 record BenchOptions(
         Variant variant,
@@ -38,10 +42,22 @@ record BenchOptions(
         boolean control,
         boolean changelog,
         long seed,
-        List<Integer> rulePacks) {
+        List<Integer> rulePacks,
+        long flood,
+        double floodRate) {
 
     public BenchOptions {
         rulePacks = List.copyOf(rulePacks);
+    }
+
+    /** Malformed records per second in a flood run. */
+    double floodPerSecond() {
+        return floodRate > 0 ? floodRate : flood / (double) latencyDuration.toSeconds();
+    }
+
+    /** How long a flood run's flood lasts, in milliseconds. */
+    long floodMillis() {
+        return (long) Math.ceil(flood * 1000.0 / floodPerSecond());
     }
 
     /** Which traffic the benchmark produces. */

@@ -6,6 +6,12 @@ import java.util.List;
  * What one benchmark run measured. Rates are per wall-clock second; CPU is the job process's, in
  * seconds; sizes in bytes; latencies sorted, in milliseconds. A phase that did not run has zero
  * seconds.
+ *
+ * @param flooded whether malformed records flooded the offered window ({@code --flood})
+ * @param spanUncommitted with {@code --flood}, the latencies of the alerts whose last transaction
+ *     was appended while the flood went on (or, in a run without it, in as long from the window's
+ *     start)
+ * @param flood with a flood, what it was and what of it reached the dead-letter topic; else null
  */
 record RunResult(
         Variant variant,
@@ -32,7 +38,11 @@ record RunResult(
         long peakHeapBytes,
         long alerts,
         long duplicates,
-        String profile) {
+        String profile,
+        boolean flooded,
+        List<Long> spanUncommitted,
+        List<Long> spanCommitted,
+        Flood.Outcome flood) {
 
     double throughput() {
         return unthrottledSeconds > 0 ? unthrottledRecords / unthrottledSeconds : Double.NaN;
@@ -89,6 +99,12 @@ record RunResult(
         return accounts > 0 && lastCheckpointFullBytes > 0
                 ? (double) lastCheckpointFullBytes / accounts
                 : Double.NaN;
+    }
+
+    /** A latency percentile of the flood's span, in seconds; NaN without alerts. */
+    double spanLatency(boolean committed, double percentile) {
+        List<Long> l = committed ? spanCommitted : spanUncommitted;
+        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
     }
 
     /** A latency percentile in seconds; NaN without alerts. */

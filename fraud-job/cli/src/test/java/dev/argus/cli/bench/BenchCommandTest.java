@@ -135,7 +135,9 @@ class BenchCommandTest {
                                 true,
                                 true,
                                 42,
-                                List.of()));
+                                List.of(),
+                                0,
+                                0));
         assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
         assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
     }
@@ -160,6 +162,34 @@ class BenchCommandTest {
                     .as("%s", args)
                     .isInstanceOf(ParameterException.class)
                     .hasMessageContaining(args.get(0));
+        }
+    }
+
+    @Test
+    void aFloodAlternatesRunsWithoutAndWithItAndFitsTheOfferedWindow() {
+        BenchOptions o =
+                BenchCommand.parse(
+                        "--flood", "16000", "--duration", "0", "--latency-duration", "80s");
+        assertThat(o.floodPerSecond()).isEqualTo(200.0);
+        assertThat(o.floodMillis()).isEqualTo(80_000);
+        List<Bench.Plan> plans =
+                new Bench(BenchCommand.parse("--flood", "10000", "--runs", "2"), null, null)
+                        .plans();
+        assertThat(plans).extracting(Bench.Plan::flood).containsExactly(false, true, false, true);
+        assertThat(plans).allMatch(Bench.Plan::offeredPhase);
+        assertThat(BenchCommand.parse("--flood", "10000", "--flood-rate", "1000").floodMillis())
+                .isEqualTo(10_000);
+        for (List<String> args :
+                List.of(
+                        List.of("--flood", "100", "--compare"),
+                        List.of("--flood", "100", "--variant", "keyed"),
+                        List.of("--flood", "100", "--latency-duration", "0"),
+                        List.of("--flood", "10000", "--flood-rate", "10"),
+                        List.of("--flood", "-1"))) {
+            assertThatThrownBy(() -> BenchCommand.parse(args.toArray(String[]::new)))
+                    .as("%s", args)
+                    .isInstanceOf(ParameterException.class)
+                    .hasMessageContaining("--flood");
         }
     }
 
