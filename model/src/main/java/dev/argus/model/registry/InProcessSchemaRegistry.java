@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
@@ -57,8 +58,7 @@ public final class InProcessSchemaRegistry implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Object lock = new Object();
-    private final java.util.concurrent.atomic.AtomicLong requests =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
     // guarded by lock
     private final List<Schema> schemasById = new ArrayList<>(); // id = index + 1
     private final Map<String, Integer> idsByCanonicalForm = new LinkedHashMap<>();

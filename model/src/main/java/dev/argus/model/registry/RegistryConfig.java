@@ -43,6 +43,8 @@ public final class RegistryConfig implements Serializable {
      */
     public static final String MISSING_ID_CACHE_TTL = "schema.registry.missing.id.cache.ttl.sec";
 
+    private static final Duration DEFAULT_MISSING_ID_CACHE_TTL = Duration.ofSeconds(60);
+
     public static RegistryConfig of(String url) {
         return builder(url).build();
     }
@@ -143,7 +145,8 @@ public final class RegistryConfig implements Serializable {
      * record; zero asks the registry every time.
      */
     public Duration missingIdCacheTtl() {
-        return missingIdCacheTtl;
+        // null in a configuration serialized before the setting existed
+        return missingIdCacheTtl != null ? missingIdCacheTtl : DEFAULT_MISSING_ID_CACHE_TTL;
     }
 
     @Override
@@ -171,7 +174,7 @@ public final class RegistryConfig implements Serializable {
         private String keystorePath;
         private String keystorePassword;
         private Duration requestTimeout = Duration.ofSeconds(10);
-        private Duration missingIdCacheTtl = Duration.ofSeconds(60);
+        private Duration missingIdCacheTtl = DEFAULT_MISSING_ID_CACHE_TTL;
 
         private Builder(String url) {
             this.url = url;

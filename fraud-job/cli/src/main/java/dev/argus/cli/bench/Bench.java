@@ -839,17 +839,9 @@ public final class Bench {
                         + " of the offered window: while the flood went on%n",
                 options.floodMillis() / 1000.0);
         out.printf("%-40s %14s %14s %12s%n", "", "no flood", "flood", "difference");
-        for (boolean committed : new boolean[] {false, true}) {
-            String name = committed ? "read_committed" : "read_uncommitted";
-            for (double p : new double[] {50, 95, 99}) {
-                difference(
-                        String.format("latency %s p%.0f, s", name, p),
-                        without,
-                        with,
-                        r -> r.spanLatency(committed, p),
-                        "%.2f");
-            }
-        }
+        latencyRows(
+                (name, committed, p) ->
+                        difference(name, without, with, r -> r.spanLatency(committed, p), "%.2f"));
         difference("alerts in the span", without, with, r -> r.spanUncommitted().size(), "%,.0f");
         difference(
                 "valid transactions/s achieved",
@@ -884,9 +876,25 @@ public final class Bench {
                         + " traffic: %s%n",
                 p99,
                 Double.isNaN(p99)
-                        ? "no alerts to compare"
+                        ? "no alerts to compare in the span; spread the flood over more time"
+                                + " (a lower --flood-rate) or raise --rate"
                         : p99 <= 1.0 ? "within 1 s" : "MORE than 1 s");
         out.flush();
+    }
+
+    /** A table row of a latency percentile. */
+    private interface LatencyRow {
+        void print(String name, boolean committed, double percentile);
+    }
+
+    /** The six latency rows: read_uncommitted, then read_committed; p50, p95 and p99 of each. */
+    private static void latencyRows(LatencyRow row) {
+        for (boolean committed : new boolean[] {false, true}) {
+            String name = committed ? "read_committed" : "read_uncommitted";
+            for (double p : new double[] {50, 95, 99}) {
+                row.print(String.format("latency %s p%.0f, s", name, p), committed, p);
+            }
+        }
     }
 
     /** A row of two sets of runs' medians and their difference (b - a). */
@@ -952,17 +960,9 @@ public final class Bench {
                 RunResult::evaluationsPerTransaction,
                 "%,.1f");
         row("  at the offered rate", argus, cep, RunResult::offeredPerCpuSecond, "%,.0f");
-        for (boolean committed : new boolean[] {false, true}) {
-            String name = committed ? "read_committed" : "read_uncommitted";
-            for (double p : new double[] {50, 95, 99}) {
-                row(
-                        String.format("latency %s p%.0f, s", name, p),
-                        argus,
-                        cep,
-                        r -> r.latency(committed, p),
-                        "%.2f");
-            }
-        }
+        latencyRows(
+                (name, committed, p) ->
+                        row(name, argus, cep, r -> r.latency(committed, p), "%.2f"));
         row("checkpoint duration p50, s", argus, cep, RunResult::checkpointSeconds, "%.2f");
         row(
                 "checkpoint incremental size p50, MB",
