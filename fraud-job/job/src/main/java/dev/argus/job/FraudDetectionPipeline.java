@@ -5,6 +5,7 @@ import dev.argus.job.alerting.AlertBrakeFunction;
 import dev.argus.job.alerting.AlertGateFunction;
 import dev.argus.job.alerting.MatchToAlertFunction;
 import dev.argus.job.control.AlwaysIdle;
+import dev.argus.job.control.BehindEvents;
 import dev.argus.job.engine.RuleEngineOperator;
 import dev.argus.job.ingest.DeadLetterRoutingFunction;
 import dev.argus.job.ingest.DeadLetters;
@@ -21,6 +22,7 @@ import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Transaction;
 import dev.argus.rules.Rule;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
@@ -119,12 +121,11 @@ public final class FraudDetectionPipeline {
         }
         // the brake on runaway rules: it needs the control topic to be released and announced
         SingleOutputStreamOperator<Alert> braked =
-                detection
-                        .alerts()
-                        .keyBy(Alert::getRuleId)
-                        .connect(changes.changes().broadcast(AlertBrakeFunction.CONTROL))
-                        .process(
+                BehindEvents.connect(
+                                detection.alerts().keyBy(Alert::getRuleId),
+                                changes.changes(),
                                 new AlertBrakeFunction(config.rules()),
+                                List.of(AlertBrakeFunction.CONTROL),
                                 new AvroTypeInfo<>(Alert.class))
                         .uid(Uids.ALERT_BRAKE)
                         .name("brake on runaway rules");
@@ -252,10 +253,11 @@ public final class FraudDetectionPipeline {
             }
         }
         SingleOutputStreamOperator<Alert> alerts =
-                matches.keyBy(Alert::getAccountId)
-                        .connect(changes.broadcast(AlertGateFunction.CONTROL))
-                        .process(
+                BehindEvents.connect(
+                                matches.keyBy(Alert::getAccountId),
+                                changes,
                                 new AlertGateFunction(config.rules(), hold),
+                                List.of(AlertGateFunction.CONTROL),
                                 new AvroTypeInfo<>(Alert.class))
                         .uid(Uids.ALERT_GATE + uidSuffix)
                         .name("snoozes, quiet periods and routing by rule mode" + nameSuffix);

@@ -1,5 +1,6 @@
 package dev.argus.job.profile;
 
+import dev.argus.job.control.BehindEvents;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
@@ -7,8 +8,8 @@ import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
 import dev.argus.model.Transaction;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -83,9 +84,7 @@ public final class ProfileFunction
      */
     public SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> applyTo(
             KeyedStream<Transaction, String> byAccount, DataStream<ControlChange> changes) {
-        return byAccount
-                .connect(changes.broadcast(new MapStateDescriptor<?, ?>[0]))
-                .process(this, OUTPUT);
+        return BehindEvents.connect(byAccount, changes, this, List.of(), OUTPUT);
     }
 
     @Override
