@@ -408,6 +408,11 @@ public final class Bench {
                     while (!flood.done() && System.nanoTime() < floodDeadline) {
                         progress.run(Duration.ofMillis(200));
                     }
+                    if (!flood.done()) {
+                        say(
+                                "warning: the flood was not all produced a minute after the"
+                                        + " window; its figures cover what was");
+                    }
                 }
                 w.end(job);
                 if (plan.profile()) {
@@ -435,7 +440,9 @@ public final class Bench {
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
                 long spanTo =
-                        flood != null ? flood.endMillis() : fromMillis + options.floodMillis();
+                        flood != null && flood.done()
+                                ? flood.endMillis()
+                                : fromMillis + options.floodMillis();
                 spanUncommitted = alerts.latencies(false, fromMillis, spanTo);
                 spanCommitted = alerts.latencies(true, fromMillis, spanTo);
                 if (flood != null) {

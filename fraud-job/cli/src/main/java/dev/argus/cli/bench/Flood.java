@@ -194,7 +194,7 @@ final class Flood implements AutoCloseable {
                 produced - right - wrong,
                 other,
                 failed.get(),
-                (endMillis - startMillis) / 1000.0);
+                ((endMillis > 0 ? endMillis : System.currentTimeMillis()) - startMillis) / 1000.0);
     }
 
     @Override
