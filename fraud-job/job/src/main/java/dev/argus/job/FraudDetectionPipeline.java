@@ -336,14 +336,28 @@ public final class FraudDetectionPipeline {
             PipelineConfig config,
             DataStream<ControlChange> changes) {
         SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> enriched =
-                new ProfileFunction(
-                                new AccountProfile(config.profileMaxSeen()),
-                                config.profileRetention())
-                        .applyTo(valid.keyBy(Transaction::getAccountId), changes)
+                profile(
+                                valid.keyBy(Transaction::getAccountId),
+                                changes,
+                                new ProfileFunction(
+                                        new AccountProfile(config.profileMaxSeen()),
+                                        config.profileRetention()))
                         .uid(Uids.ACCOUNT_PROFILE)
                         .name("account profile");
         return DataStreamUtils.reinterpretAsKeyedStream(
                 enriched, ProfileFunction.ACCOUNT, Types.STRING);
+    }
+
+    /**
+     * {@code profile} over {@code byAccount}, with {@code changes} broadcast to it and passed on
+     * among the events ({@link BehindEvents}: their watermark holds it back, never forward). It
+     * keeps no broadcast state.
+     */
+    public static SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> profile(
+            KeyedStream<Transaction, String> byAccount,
+            DataStream<ControlChange> changes,
+            ProfileFunction profile) {
+        return BehindEvents.connect(byAccount, changes, profile, List.of(), ProfileFunction.OUTPUT);
     }
 
     /**

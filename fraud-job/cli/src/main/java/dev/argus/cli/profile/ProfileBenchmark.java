@@ -177,8 +177,11 @@ public final class ProfileBenchmark implements Callable<Integer> {
                         .keyBy(Transaction::getAccountId);
         var out =
                 withProfile
-                        ? new ProfileFunction(new AccountProfile(50), Duration.ofDays(400))
-                                .applyTo(keyed, FraudDetectionPipeline.noControl(keyed, ""))
+                        ? FraudDetectionPipeline.profile(
+                                        keyed,
+                                        FraudDetectionPipeline.noControl(keyed, ""),
+                                        new ProfileFunction(
+                                                new AccountProfile(50), Duration.ofDays(400)))
                                 .map(e -> 1L, Types.LONG)
                         : keyed.process(new PlainKeyedFunction<Transaction>(), Types.LONG);
         out.sinkTo(new MeasuringSink(warmUp)).name("measure");

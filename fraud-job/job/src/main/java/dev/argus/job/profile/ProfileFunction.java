@@ -1,6 +1,5 @@
 package dev.argus.job.profile;
 
-import dev.argus.job.control.BehindEvents;
 import dev.argus.job.savepoint.States;
 import dev.argus.model.ControlChange;
 import dev.argus.model.EnrichedTransaction;
@@ -8,7 +7,6 @@ import dev.argus.model.ProfileFeatures;
 import dev.argus.model.ProfileState;
 import dev.argus.model.Transaction;
 import java.time.Duration;
-import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -16,9 +14,6 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.KeyedStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
@@ -76,15 +71,6 @@ public final class ProfileFunction
         }
         this.profile = profile;
         this.retention = retention;
-    }
-
-    /**
-     * This profile over {@code byAccount}, with {@code changes} broadcast to it and passed on among
-     * the events. It keeps no broadcast state.
-     */
-    public SingleOutputStreamOperator<Either<EnrichedTransaction, ControlChange>> applyTo(
-            KeyedStream<Transaction, String> byAccount, DataStream<ControlChange> changes) {
-        return BehindEvents.connect(byAccount, changes, this, List.of(), OUTPUT);
     }
 
     @Override
