@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
 import dev.argus.model.DeadLetterReason;
-import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.RegistryConfig;
@@ -122,12 +121,7 @@ class KafkaEndToEndITCase {
         List<Alert> alerts =
                 TopicReader.readCommitted(
                         kafka.bootstrapServers(), "e2e-alerts", registryConfig, Alert.class);
-        assertThat(alerts)
-                .extracting(
-                        a ->
-                                a.getMatchedEvents().stream()
-                                        .map(MatchedEvent::getTransactionId)
-                                        .toList())
+        assertThat(KafkaTestBed.matchedTransactions(alerts))
                 .containsExactlyInAnyOrder(
                         List.of("a-s1", "a-s2", "a-s3", "a-big"),
                         List.of("c-s1", "c-s2", "c-s3", "c-s4", "c-big"),

@@ -6,6 +6,7 @@ import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
 import dev.argus.model.Channel;
 import dev.argus.model.DeadLetter;
+import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
@@ -108,6 +109,17 @@ public final class KafkaTestBed implements AutoCloseable {
         List<Alert> alerts = new ArrayList<>(committed(config, "topic.alerts", Alert.class));
         alerts.addAll(committed(config, "topic.shadow-alerts", Alert.class));
         return alerts;
+    }
+
+    /** Each alert's matched transactions, by id, in the order they matched. */
+    public static List<List<String>> matchedTransactions(List<Alert> alerts) {
+        return alerts.stream()
+                .map(
+                        a ->
+                                a.getMatchedEvents().stream()
+                                        .map(MatchedEvent::getTransactionId)
+                                        .toList())
+                .toList();
     }
 
     /**

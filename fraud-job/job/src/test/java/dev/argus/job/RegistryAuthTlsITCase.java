@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.argus.model.Alert;
-import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.LogCapture;
@@ -92,12 +91,7 @@ class RegistryAuthTlsITCase {
         List<Alert> alerts =
                 TopicReader.readCommitted(
                         kafka.bootstrapServers(), "auth-ok-alerts", config.registry(), Alert.class);
-        assertThat(alerts)
-                .extracting(
-                        a ->
-                                a.getMatchedEvents().stream()
-                                        .map(MatchedEvent::getTransactionId)
-                                        .toList())
+        assertThat(KafkaTestBed.matchedTransactions(alerts))
                 .containsExactly(List.of("s1", "s2", "s3", "big"));
         // the capture saw the job's clients start, and no secret
         assertThat(log).contains("Schema registry client for RegistryConfig{url=https://");

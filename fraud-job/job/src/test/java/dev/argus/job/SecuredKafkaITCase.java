@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.argus.model.Alert;
 import dev.argus.model.DeadLetter;
-import dev.argus.model.MatchedEvent;
 import dev.argus.model.Transaction;
 import dev.argus.model.registry.InProcessSchemaRegistry;
 import dev.argus.model.registry.LogCapture;
@@ -88,12 +87,7 @@ class SecuredKafkaITCase {
         List<Alert> alerts =
                 TopicReader.readCommitted(
                         client, config.get("topic.alerts"), config.registry(), Alert.class);
-        assertThat(alerts)
-                .extracting(
-                        a ->
-                                a.getMatchedEvents().stream()
-                                        .map(MatchedEvent::getTransactionId)
-                                        .toList())
+        assertThat(KafkaTestBed.matchedTransactions(alerts))
                 .containsExactly(List.of("a-s1", "a-s2", "a-s3", "a-big"));
         assertThat(
                         TopicReader.readCommitted(
@@ -116,15 +110,9 @@ class SecuredKafkaITCase {
     void aWrongPasswordStopsTheStartWithWhatToFix() throws Exception {
         String wrong = "wrong-" + broker.password();
         JobConfig config = config("wrong", wrong);
-        String[] message = new String[1];
-        String logs =
-                capturingLogs(
-                        () ->
-                                assertThatThrownBy(() -> FraudDetectionJob.starting(config))
-                                        .isInstanceOf(IllegalStateException.class)
-                                        .hasCauseInstanceOf(SaslAuthenticationException.class)
-                                        .satisfies(e -> message[0] = e.getMessage()));
-        assertThat(message[0])
+        Refusal refusal = refusal(config, SaslAuthenticationException.class);
+        String logs = refusal.logs();
+        assertThat(refusal.message())
                 .startsWith(
                         "Kafka at "
                                 + broker.bootstrapServers()
@@ -134,8 +122,6 @@ class SecuredKafkaITCase {
                 .doesNotContain(wrong)
                 .doesNotContain(broker.password())
                 .doesNotContain(broker.truststorePassword());
-        // what the operator reads on the console
-        System.out.println("The job refused to start: " + message[0]);
         assertThat(logs).contains("Starting Argus with");
         assertNoSecret(logs);
         assertThat(logs).doesNotContain(wrong);
@@ -147,22 +133,37 @@ class SecuredKafkaITCase {
                 new HashMap<>(broker.jobKeys(broker.password(), broker.strangerTruststore()));
         values.put("schema.registry.url", registry.url());
         JobConfig config = JobConfig.of(values);
-        String[] message = new String[1];
-        String logs =
-                capturingLogs(
-                        () ->
-                                assertThatThrownBy(() -> FraudDetectionJob.starting(config))
-                                        .isInstanceOf(IllegalStateException.class)
-                                        .hasCauseInstanceOf(SslAuthenticationException.class)
-                                        .satisfies(e -> message[0] = e.getMessage()));
-        System.out.println("The job refused to start: " + message[0]);
-        assertThat(message[0])
+        Refusal refusal = refusal(config, SslAuthenticationException.class);
+        String logs = refusal.logs();
+        assertThat(refusal.message())
                 .startsWith(
                         "the TLS handshake with Kafka at " + broker.bootstrapServers() + " failed")
                 .contains("check that kafka.ssl.truststore.location holds the CA")
                 .doesNotContain(broker.password())
                 .doesNotContain(broker.truststorePassword());
         assertNoSecret(logs);
+    }
+
+    /** What the job's refusal to start said, and the logs of the attempt. */
+    private record Refusal(String message, String logs) {}
+
+    /**
+     * Starts the job with {@code config}, which it must refuse with an {@link
+     * IllegalStateException} caused by {@code cause}, and prints the message as the operator reads
+     * it on the console.
+     */
+    private static Refusal refusal(JobConfig config, Class<? extends Throwable> cause)
+            throws Exception {
+        String[] message = new String[1];
+        String logs =
+                capturingLogs(
+                        () ->
+                                assertThatThrownBy(() -> FraudDetectionJob.starting(config))
+                                        .isInstanceOf(IllegalStateException.class)
+                                        .hasCauseInstanceOf(cause)
+                                        .satisfies(e -> message[0] = e.getMessage()));
+        System.out.println("The job refused to start: " + message[0]);
+        return new Refusal(message[0], logs);
     }
 
     private static void assertNoSecret(String logs) {

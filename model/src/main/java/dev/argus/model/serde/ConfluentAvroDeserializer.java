@@ -133,10 +133,10 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         if (refusal != null) {
             throw refusal.exception();
         }
-        Unknown unknown = unknownIds.get(id);
-        if (unknown != null) {
-            if (System.nanoTime() - unknown.untilNanos() < 0) {
-                throw unknown(id, unknown.registryAnswer());
+        Unknown missing = unknownIds.get(id);
+        if (missing != null) {
+            if (System.nanoTime() - missing.untilNanos() < 0) {
+                throw unknown(id, missing.registryAnswer());
             }
             unknownIds.remove(id);
         }
