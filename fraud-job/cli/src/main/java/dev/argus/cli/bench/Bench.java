@@ -347,6 +347,8 @@ public final class Bench {
             EngineCounts unthrottledEngine = new EngineCounts(0, 0, 0);
             double unthrottledSeconds = 0;
             double unthrottledCpu = 0;
+            Map<String, Double> unthrottledByKind = Map.of();
+            Map<String, Double> offeredByKind = Map.of();
             double harnessCpu = 0;
             boolean inputBound = false;
             String profile = "";
@@ -368,6 +370,7 @@ public final class Bench {
                 unthrottledEngine = w.engine;
                 unthrottledSeconds = w.seconds;
                 unthrottledCpu = w.jobCpu;
+                unthrottledByKind = w.cpuByKind;
                 harnessCpu = w.harnessCpu;
                 inputBound = progress.minBacklog == 0;
                 if (plan.profile()) {
@@ -437,6 +440,7 @@ public final class Bench {
                 offeredRecords = w.records - floodRecords;
                 offeredSeconds = w.seconds;
                 offeredCpu = w.jobCpu;
+                offeredByKind = w.cpuByKind;
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
                 long spanTo =
@@ -476,11 +480,13 @@ public final class Bench {
                     unthrottledEngine,
                     unthrottledSeconds,
                     unthrottledCpu,
+                    unthrottledByKind,
                     harnessCpu,
                     inputBound,
                     offeredRecords,
                     offeredSeconds,
                     offeredCpu,
+                    offeredByKind,
                     lag,
                     uncommitted,
                     committed,
@@ -539,6 +545,14 @@ public final class Bench {
         }
     }
 
+    /** CPU seconds by kind of thread as cores over {@code seconds}: "JIT compiler 0.40, ...". */
+    static String byKind(Map<String, Double> cpuByKind, double seconds) {
+        return cpuByKind.entrySet().stream()
+                        .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() / seconds))
+                        .collect(Collectors.joining(", "))
+                + " cores";
+    }
+
     /** Throughput, CPU and backlog over a measured stretch of time. */
     private static final class Window {
         private final long startNanos = System.nanoTime();
@@ -547,6 +561,7 @@ public final class Bench {
         private final long startHarnessCpu = harnessCpuNanos();
         private final JobProcess.Sample start;
         private final long startEvaluations;
+        private final Map<String, Long> startByKind;
         long records;
         long evaluations;
         EngineCounts engine;
@@ -554,8 +569,12 @@ public final class Bench {
         double jobCpu;
         double harnessCpu;
 
+        /** The job's CPU seconds by kind of thread ({@link JobProcess#THREAD_KINDS}). */
+        Map<String, Double> cpuByKind;
+
         Window(JobProcess job) {
             startRecords = job.records();
+            startByKind = job.cpuNanosByKind();
             startCpu = job.cpuNanos();
             start = job.sample();
             startEvaluations = start.conditionEvaluations();
@@ -572,6 +591,15 @@ public final class Bench {
                             end.outOfOrder() - start.outOfOrder());
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
+            Map<String, Long> endByKind = job.cpuNanosByKind();
+            cpuByKind = new java.util.LinkedHashMap<>();
+            if (!endByKind.isEmpty()) {
+                for (String kind : JobProcess.THREAD_KINDS) {
+                    long used =
+                            endByKind.getOrDefault(kind, 0L) - startByKind.getOrDefault(kind, 0L);
+                    cpuByKind.put(kind, Math.max(0, used) / 1e9);
+                }
+            }
             harnessCpu = (harnessCpuNanos() - startHarnessCpu) / 1e9;
         }
     }
@@ -689,6 +717,15 @@ public final class Bench {
             out.printf(
                     "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
                     r.unthrottledJobCpu() / r.unthrottledSeconds(), r.perCpuSecond());
+            if (!r.unthrottledCpuByKind().isEmpty()) {
+                out.printf(
+                        "  job CPU by thread         %s%n",
+                        byKind(r.unthrottledCpuByKind(), r.unthrottledSeconds()));
+                out.printf(
+                        "  without the JIT compiler  %,.0f transactions per CPU-second (the job"
+                                + " once compiled; a longer --warmup-transactions comes closer)%n",
+                        r.perCpuSecondCompiled());
+            }
             out.printf(
                     "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
                     r.unthrottledHarnessCpu() / r.unthrottledSeconds());
@@ -726,6 +763,11 @@ public final class Bench {
             out.printf(
                     "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
                     r.offeredJobCpu() / r.offeredSeconds(), r.offeredPerCpuSecond());
+            if (!r.offeredCpuByKind().isEmpty()) {
+                out.printf(
+                        "  job CPU by thread         %s%n",
+                        byKind(r.offeredCpuByKind(), r.offeredSeconds()));
+            }
             out.println(
                     "  detection latency         broker append of the latest matched transaction"
                             + " -> alert");
@@ -960,6 +1002,12 @@ public final class Bench {
         out.printf("%-40s %14s %14s %12s%n", "", "argus", "stock cep", "argus / cep");
         row("throughput, transactions/s", argus, cep, RunResult::throughput, "%,.0f");
         row("transactions per CPU-second", argus, cep, RunResult::perCpuSecond, "%,.0f");
+        row(
+                "per CPU-second without the JIT compiler",
+                argus,
+                cep,
+                RunResult::perCpuSecondCompiled,
+                "%,.0f");
         row(
                 "condition evaluations per transaction",
                 argus,

@@ -7,6 +7,9 @@ import java.util.List;
  * seconds; sizes in bytes; latencies sorted, in milliseconds. A phase that did not run has zero
  * seconds.
  *
+ * @param unthrottledCpuByKind the job's CPU seconds in the unthrottled window by kind of thread
+ *     ({@link JobProcess#THREAD_KINDS}); empty where the OS does not say
+ * @param offeredCpuByKind the same in the offered window
  * @param flooded whether malformed records flooded the offered window ({@code --flood})
  * @param spanUncommitted with {@code --flood}, the latencies of the alerts whose last transaction
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
@@ -22,11 +25,13 @@ record RunResult(
         EngineCounts unthrottledEngine,
         double unthrottledSeconds,
         double unthrottledJobCpu,
+        java.util.Map<String, Double> unthrottledCpuByKind,
         double unthrottledHarnessCpu,
         boolean inputBound,
         long offeredRecords,
         double offeredSeconds,
         double offeredJobCpu,
+        java.util.Map<String, Double> offeredCpuByKind,
         long lagAfterOffered,
         List<Long> latencyUncommitted,
         List<Long> latencyCommitted,
@@ -50,6 +55,20 @@ record RunResult(
 
     double perCpuSecond() {
         return unthrottledJobCpu > 0 ? unthrottledRecords / unthrottledJobCpu : Double.NaN;
+    }
+
+    /**
+     * Transactions per CPU-second of the job without its JIT compiler's threads: what the job costs
+     * once its code is compiled, which a run of a few minutes does not reach. NaN where the OS does
+     * not give CPU time per thread.
+     */
+    double perCpuSecondCompiled() {
+        Double jit = unthrottledCpuByKind.get("JIT compiler");
+        if (jit == null) {
+            return Double.NaN;
+        }
+        double compiled = unthrottledJobCpu - jit;
+        return compiled > 0 ? unthrottledRecords / compiled : Double.NaN;
     }
 
     /** Rule condition evaluations per transaction in the unthrottled window. */
