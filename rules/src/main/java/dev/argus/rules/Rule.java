@@ -262,6 +262,18 @@ public final class Rule implements Serializable {
 
     /** The rule's explanation of a match, placeholders filled. */
     public String explain(Map<String, List<EnrichedTransaction>> match) {
+        return explanation().render(match);
+    }
+
+    /**
+     * Compiles the explanation's placeholders now rather than at the rule's first alert: compiling
+     * them takes milliseconds, which the first alert would otherwise wait.
+     */
+    public void prepareExplanation() {
+        explanation();
+    }
+
+    private ExplanationTemplate explanation() {
         if (explanation == null) {
             explanation =
                     new ExplanationTemplate(
@@ -271,7 +283,7 @@ public final class Rule implements Serializable {
                             lists,
                             (expression, error) -> {});
         }
-        return explanation.render(match);
+        return explanation;
     }
 
     @Override

@@ -60,8 +60,34 @@ public final class AvroValues {
         return value; // Long, Double, Boolean
     }
 
+    /**
+     * A field of the records a compiled condition reads, by name, with its position in the schema
+     * it was last read from: the schema rarely changes, so the field is found without a lookup by
+     * name. Plans are shared by threads: the pair is replaced whole, never changed.
+     */
+    static final class FieldSlot {
+        private record Position(Schema schema, Schema.Field field) {}
+
+        private final String name;
+        private volatile Position last;
+
+        FieldSlot(String name) {
+            this.name = name;
+        }
+
+        /** The field in {@code schema}, or null when it has none of this name. */
+        Schema.Field in(Schema schema) {
+            Position p = last;
+            if (p == null || p.schema != schema) {
+                p = new Position(schema, schema.getField(name));
+                last = p;
+            }
+            return p.field;
+        }
+    }
+
     /** A record's fields by name, converted on first read. */
-    private static final class RecordView extends AbstractMap<String, Object> {
+    static final class RecordView extends AbstractMap<String, Object> {
         private final IndexedRecord record;
         private final Schema schema;
         private Object[] converted;
@@ -81,7 +107,15 @@ public final class AvroValues {
             if (!(key instanceof String name)) {
                 return null;
             }
-            Schema.Field field = schema.getField(name);
+            return get(schema.getField(name));
+        }
+
+        /** The field's value, as {@link #get(Object)} gives it, found through the slot. */
+        Object get(FieldSlot slot) {
+            return get(slot.in(schema));
+        }
+
+        private Object get(Schema.Field field) {
             if (field == null) {
                 return null;
             }

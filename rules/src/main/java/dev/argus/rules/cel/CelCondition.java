@@ -47,13 +47,18 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     /** Compiled programs by source, description, visible stages and list names. */
     private static final Map<List<Object>, Compiled> PROGRAMS = new ConcurrentHashMap<>();
 
-    /** CEL's program for a condition, and the plan that evaluates most of it without CEL. */
-    private record Compiled(CelRuntime.Program program, ConditionPlan plan) {}
+    /**
+     * CEL's program for a condition, the plan that evaluates most of it without CEL, and the
+     * operands of its top-level {@code &&}s.
+     */
+    private record Compiled(
+            CelRuntime.Program program, ConditionPlan plan, List<ConditionPlan.Part> parts) {}
 
     /** The current event's CEL views, per thread. */
     private static final ThreadLocal<Views> VIEWS = ThreadLocal.withInitial(Views::new);
 
     private static final class Views {
+        final Thread thread = Thread.currentThread();
         EnrichedTransaction event;
         Map<String, Object> txn;
         Map<String, Object> profile;
@@ -74,6 +79,9 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         /** Real evaluations on this thread, for tests. */
         long evaluated;
 
+        /** Real evaluations of shared operands of conditions ({@link #guards}), for tests. */
+        long partsEvaluated;
+
         /** Starts over with another event or other list entries: no answer is remembered. */
         void use(EnrichedTransaction value, RuntimeLists.Entries current) {
             if (value != event) {
@@ -89,6 +97,15 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             }
             entries = current;
             entriesVersion = current == null ? 0 : current.version();
+        }
+
+        /** Makes room for the answer of id {@code id}. */
+        void room(int id) {
+            if (id >= stamps.length) {
+                int n = Math.max(id + 1, 2 * stamps.length);
+                stamps = java.util.Arrays.copyOf(stamps, n);
+                answers = java.util.Arrays.copyOf(answers, n);
+            }
         }
 
         private void forget() {
@@ -131,6 +148,20 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
 
     /** Its id among the distinct conditions that do not read matched events ({@link #SHARED}). */
     private transient int shared = -1;
+
+    /**
+     * The operands of the condition's top-level {@code &&}s that read only the event (and lists)
+     * and have a plan: their ids among the distinct ones ({@link #SHARED}) and their plans. When
+     * one is false for an event, so is the condition: the first of these the event fails decides
+     * without evaluating the rest, and each is evaluated once per event for every condition it is
+     * part of (the stages of a pack share many, such as {@code txn.type == 'CARD_PAYMENT'}).
+     */
+    private transient int[] guards;
+
+    private transient ConditionPlan[] guardPlans;
+
+    /** The views of the thread this condition last ran on: a thread local costs a lookup. */
+    private transient Views lastViews;
 
     public CelCondition(
             String ruleId,
@@ -218,7 +249,8 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
                             }
                             return new Compiled(
                                     RuleEnvironment.program(result),
-                                    ConditionPlan.of(result).orElse(null));
+                                    ConditionPlan.of(result).orElse(null),
+                                    ConditionPlan.parts(result));
                         });
         program = compiled.program();
         plan = compiled.plan();
@@ -228,6 +260,25 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
                             List.of(source, new java.util.TreeMap<>(lists)),
                             k -> NEXT_SHARED.getAndIncrement());
         }
+        List<Integer> ids = new ArrayList<>();
+        List<ConditionPlan> plans = new ArrayList<>();
+        for (ConditionPlan.Part part : compiled.parts()) {
+            if (part.readsMatched() || part.plan() == null) {
+                continue;
+            }
+            // "&&" keeps these ids apart from whole conditions': an operand's error is left to
+            // the whole condition, which counts and logs it, where a whole condition's is false
+            ids.add(
+                    SHARED.computeIfAbsent(
+                            List.of(
+                                    "&&",
+                                    part.text(),
+                                    part.readsLists() ? new java.util.TreeMap<>(lists) : Map.of()),
+                            k -> NEXT_SHARED.getAndIncrement()));
+            plans.add(part.plan());
+        }
+        guards = ids.stream().mapToInt(Integer::intValue).toArray();
+        guardPlans = plans.toArray(new ConditionPlan[0]);
     }
 
     /** Real evaluations on this thread so far (answers given from memory are not), for tests. */
@@ -235,24 +286,34 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         return VIEWS.get().evaluated;
     }
 
+    /** Real evaluations of shared operands of conditions on this thread so far, for tests. */
+    static long partsEvaluatedOnThisThread() {
+        return VIEWS.get().partsEvaluated;
+    }
+
     @Override
     public boolean filter(EnrichedTransaction value, Context<EnrichedTransaction> ctx) {
         if (program == null) {
             compile();
         }
-        Views views = VIEWS.get();
+        Views views = lastViews;
+        if (views == null || views.thread != Thread.currentThread()) {
+            views = VIEWS.get();
+            lastViews = views;
+        }
         RuntimeLists.Entries entries = RuntimeLists.current();
         views.use(value, entries);
+        // the same object is the same event: the engine and flink-cep hand each one over as is
+        for (int k = 0; k < guards.length; k++) {
+            if (!mayHold(k, views, entries)) {
+                return false;
+            }
+        }
         if (readsMatched) {
             return evaluate(value, ctx, views, entries);
         }
-        // the same object is the same event: the engine and flink-cep hand each one over as is
         int id = shared;
-        if (id >= views.stamps.length) {
-            int n = Math.max(id + 1, 2 * views.stamps.length);
-            views.stamps = java.util.Arrays.copyOf(views.stamps, n);
-            views.answers = java.util.Arrays.copyOf(views.answers, n);
-        }
+        views.room(id);
         if (views.stamps[id] == views.epoch) {
             return views.answers[id];
         }
@@ -260,6 +321,44 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         views.stamps[id] = views.epoch;
         views.answers[id] = answer;
         return answer;
+    }
+
+    /**
+     * Whether operand {@code k} of the top-level {@code &&}s may hold for the views' event: false
+     * only when its plan says it is false. An error or a value the plan leaves to CEL leaves it to
+     * the whole condition.
+     */
+    private boolean mayHold(int k, Views views, RuntimeLists.Entries entries) {
+        int id = guards[k];
+        views.room(id);
+        if (views.stamps[id] == views.epoch) {
+            return views.answers[id];
+        }
+        if (evaluations != null) {
+            evaluations.inc();
+        }
+        views.partsEvaluated++;
+        boolean answer;
+        try {
+            answer =
+                    guardPlans[k].test(
+                            new ConditionPlan.Frame(
+                                    views.txn, views.profile, lists(entries), null));
+        } catch (ConditionPlan.Fallback undecided) {
+            answer = true;
+        }
+        views.stamps[id] = views.epoch;
+        views.answers[id] = answer;
+        return answer;
+    }
+
+    /** The lists the condition reads, with the entries changed at run time. */
+    private Map<String, List<String>> lists(RuntimeLists.Entries entries) {
+        if (view == null || entries != viewOf) {
+            view = RuntimeLists.view(lists, entries);
+            viewOf = entries;
+        }
+        return view;
     }
 
     private boolean evaluate(
@@ -272,10 +371,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         }
         views.evaluated++;
         MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
-        if (view == null || entries != viewOf) {
-            view = RuntimeLists.view(lists, entries);
-            viewOf = entries;
-        }
+        Map<String, List<String>> view = lists(entries);
         if (plan != null) {
             try {
                 return plan.test(new ConditionPlan.Frame(views.txn, views.profile, view, matched));

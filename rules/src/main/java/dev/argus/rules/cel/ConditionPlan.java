@@ -63,6 +63,73 @@ public final class ConditionPlan {
     }
 
     /**
+     * One operand of a condition's top-level {@code &&}s: {@code text} is its canonical CEL (the
+     * same for the same expression in any condition), {@code plan} its plan, null when plans do not
+     * cover it.
+     */
+    public record Part(String text, boolean readsMatched, boolean readsLists, ConditionPlan plan) {}
+
+    /**
+     * The operands of a condition's top-level {@code &&}s, in their order: when any of them is
+     * false for an event, so is the condition, whatever the others give, errors included (CEL's
+     * {@code false && error} is false, in either order). Empty for a condition that is not a
+     * conjunction.
+     */
+    public static List<Part> parts(CelValidationResult checked) {
+        try {
+            CelAbstractSyntaxTree ast = checked.getAst();
+            List<CelExpr> operands = new ArrayList<>();
+            conjuncts(ast.getExpr(), operands);
+            if (operands.size() < 2) {
+                return List.of();
+            }
+            dev.cel.parser.CelUnparser unparser = dev.cel.parser.CelUnparserFactory.newUnparser();
+            List<Part> parts = new ArrayList<>(operands.size());
+            for (CelExpr operand : operands) {
+                String text =
+                        unparser.unparse(
+                                CelAbstractSyntaxTree.newParsedAst(operand, ast.getSource()));
+                ConditionPlan plan;
+                try {
+                    plan = new ConditionPlan(new Compiler(ast).compile(operand));
+                } catch (UnsupportedOperationException e) {
+                    plan = null;
+                }
+                parts.add(new Part(text, reads(operand, "matched"), reads(operand, "lists"), plan));
+            }
+            return parts;
+        } catch (CelValidationException | RuntimeException e) {
+            return List.of(); // the condition is evaluated whole, as before
+        }
+    }
+
+    private static void conjuncts(CelExpr e, List<CelExpr> out) {
+        if (e.getKind() == CelExpr.ExprKind.Kind.CALL
+                && e.call().function().equals("_&&_")
+                && e.call().target().isEmpty()) {
+            for (CelExpr arg : e.call().args()) {
+                conjuncts(arg, out);
+            }
+        } else {
+            out.add(e);
+        }
+    }
+
+    /** Whether the expression names the variable anywhere (comprehensions included). */
+    private static boolean reads(CelExpr e, String variable) {
+        return switch (e.getKind()) {
+            case IDENT -> e.ident().name().equals(variable);
+            case SELECT -> reads(e.select().operand(), variable);
+            case CALL ->
+                    (e.call().target().isPresent() && reads(e.call().target().get(), variable))
+                            || e.call().args().stream().anyMatch(a -> reads(a, variable));
+            case LIST -> e.list().elements().stream().anyMatch(a -> reads(a, variable));
+            case CONSTANT, NOT_SET -> false;
+            default -> true; // maps, structs, comprehensions: assume it does
+        };
+    }
+
+    /**
      * The condition's value.
      *
      * @throws Fallback when CEL must evaluate it
@@ -122,11 +189,22 @@ public final class ConditionPlan {
         private Node select(CelExpr.CelSelect s) {
             Node operand = compile(s.operand());
             String field = s.field();
+            AvroValues.FieldSlot slot = new AvroValues.FieldSlot(field);
             if (s.testOnly()) {
-                return f -> operand.eval(f) instanceof Map<?, ?> m ? m.containsKey(field) : fail();
+                return f -> {
+                    Object o = operand.eval(f);
+                    if (o instanceof AvroValues.RecordView r) {
+                        return r.get(slot) != null;
+                    }
+                    return o instanceof Map<?, ?> m ? m.containsKey(field) : fail();
+                };
             }
             return f -> {
-                Object v = operand.eval(f) instanceof Map<?, ?> m ? m.get(field) : null;
+                Object o = operand.eval(f);
+                Object v =
+                        o instanceof AvroValues.RecordView r
+                                ? r.get(slot)
+                                : (o instanceof Map<?, ?> m ? m.get(field) : null);
                 return v != null ? v : fail(); // absent: an error in CEL
             };
         }
@@ -136,6 +214,16 @@ public final class ConditionPlan {
                 return unsupported();
             }
             List<Node> elements = l.elements().stream().map(this::compile).toList();
+            if (l.elements().stream().allMatch(this::isConstant)) {
+                // a literal list of constants, such as txn.type in ['TRANSFER', 'WITHDRAWAL']:
+                // built once, not for every evaluation
+                List<Object> constant = new ArrayList<>(elements.size());
+                for (Node n : elements) {
+                    constant.add(n.eval(null));
+                }
+                List<Object> value = java.util.Collections.unmodifiableList(constant);
+                return f -> value;
+            }
             return f -> {
                 List<Object> out = new ArrayList<>(elements.size());
                 for (Node n : elements) {
@@ -225,6 +313,15 @@ public final class ConditionPlan {
                     return fail(); // an error in CEL too; CEL reports it
                 }
             };
+        }
+
+        /** Whether the expression is a constant: a literal, or a name checked to be one. */
+        private boolean isConstant(CelExpr e) {
+            return e.getKind() == CelExpr.ExprKind.Kind.CONSTANT
+                    || (e.getKind() == CelExpr.ExprKind.Kind.IDENT
+                            && ast.getReference(e.id())
+                                    .map(r -> r.value().isPresent())
+                                    .orElse(false));
         }
 
         private static <T> T unsupported() {

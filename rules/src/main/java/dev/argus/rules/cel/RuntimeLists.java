@@ -37,11 +37,8 @@ public final class RuntimeLists {
 
     /** Makes {@code entries} those the thread's conditions read; null: the pack's values only. */
     public static void use(Entries entries) {
-        if (entries == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(entries);
-        }
+        // set, not remove: a removed thread local costs every later lookup a search
+        CURRENT.set(entries);
     }
 
     /** The thread's entries, or null. */

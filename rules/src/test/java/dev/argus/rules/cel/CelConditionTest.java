@@ -102,22 +102,100 @@ class CelConditionTest {
                 StageEvents.enriched(payment("c").merchant("m-2", "7995").build());
         StageEvents none = new StageEvents();
 
+        // each condition is a conjunction: its two operands are evaluated (once per event) before
+        // the whole condition, which is evaluated only when neither is false
         long before = CelCondition.evaluatedOnThisThread();
+        long parts = CelCondition.partsEvaluatedOnThisThread();
         assertThat(first.filter(casino, none)).isTrue();
         assertThat(second.filter(casino, none)).isTrue();
         assertThat(first.filter(casino, none)).isTrue();
         assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(1);
+        assertThat(CelCondition.partsEvaluatedOnThisThread() - parts).isEqualTo(2);
 
-        // other list values make another condition
+        // other list values make another condition, and another operand: the casino is not in
+        // its list, which that operand decides alone
         assertThat(otherLists.filter(casino, none)).isFalse();
-        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(2);
+        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(1);
+        assertThat(CelCondition.partsEvaluatedOnThisThread() - parts).isEqualTo(3);
 
-        // another event, and the same again: each evaluated once more
+        // another event, and the same again: each operand evaluated once more, and the whole
+        // conditions where no operand is false
         assertThat(second.filter(grocery, none)).isFalse();
         assertThat(first.filter(grocery, none)).isFalse();
         assertThat(otherLists.filter(grocery, none)).isTrue();
         assertThat(first.filter(casino, none)).isTrue();
-        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(5);
+        assertThat(CelCondition.evaluatedOnThisThread() - before).isEqualTo(3);
+        assertThat(CelCondition.partsEvaluatedOnThisThread() - parts).isEqualTo(8);
+    }
+
+    @Test
+    void anOperandOfTheTopLevelAndsIsEvaluatedOncePerEventForEveryConditionWithIt() {
+        // one reads the partial match, so it is evaluated whole for every partial match; its
+        // operand on the event alone is shared with the other rule's condition
+        CelCondition first =
+                new CelCondition(
+                        "r1",
+                        "a",
+                        "txn.type == 'CARD_PAYMENT' && size(matched.a) == 0",
+                        "r1.yaml",
+                        List.of("a"),
+                        LISTS);
+        CelCondition second =
+                new CelCondition(
+                        "r2",
+                        "b",
+                        "(txn.type == 'CARD_PAYMENT') && txn.amount.amount_minor > 100",
+                        "r2.yaml",
+                        List.of(),
+                        LISTS);
+        EnrichedTransaction login =
+                StageEvents.enriched(payment("l").type(TransactionType.LOGIN).noAmount().build());
+        EnrichedTransaction payment =
+                StageEvents.enriched(payment("p").amount("12.50", "EUR").build());
+        StageEvents none = new StageEvents();
+
+        long whole = CelCondition.evaluatedOnThisThread();
+        long parts = CelCondition.partsEvaluatedOnThisThread();
+        // a login is no card payment: both are false without being evaluated whole, and the
+        // shared operand (the same expression, parentheses aside) is evaluated once; the second's
+        // other operand is not needed, and would be an error (a login has no amount)
+        assertThat(first.filter(login, none)).isFalse();
+        assertThat(second.filter(login, none)).isFalse();
+        assertThat(first.filter(login, none)).isFalse();
+        assertThat(CelCondition.evaluatedOnThisThread() - whole).isZero();
+        assertThat(CelCondition.partsEvaluatedOnThisThread() - parts).isEqualTo(1);
+
+        // a payment passes the shared operand: each condition is evaluated whole, once
+        assertThat(first.filter(payment, none)).isTrue();
+        assertThat(second.filter(payment, none)).isTrue();
+        assertThat(second.filter(payment, none)).isTrue();
+        assertThat(CelCondition.evaluatedOnThisThread() - whole).isEqualTo(2);
+        assertThat(CelCondition.partsEvaluatedOnThisThread() - parts).isEqualTo(3);
+    }
+
+    @Test
+    void anOperandInErrorLeavesTheVerdictToTheWholeCondition() {
+        // the login has no amount: the first operand is an error, which CEL's && turns into false
+        // only when another operand is false; the whole condition decides, and counts it
+        String source = "txn.amount.currency == 'EUR' && txn.type == 'LOGIN'";
+        CelCondition c = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
+        EnrichedTransaction login =
+                StageEvents.enriched(payment("l").type(TransactionType.LOGIN).noAmount().build());
+        long whole = CelCondition.evaluatedOnThisThread();
+        assertThat(c.filter(login, new StageEvents())).isFalse();
+        assertThat(CelCondition.evaluatedOnThisThread() - whole).isEqualTo(1);
+
+        // a false operand decides alone, even beside an error
+        CelCondition decided =
+                new CelCondition(
+                        "r2",
+                        "a",
+                        "txn.amount.currency == 'EUR' && txn.type == 'TRANSFER'",
+                        "r2.yaml",
+                        List.of(),
+                        LISTS);
+        assertThat(decided.filter(login, new StageEvents())).isFalse();
+        assertThat(CelCondition.evaluatedOnThisThread() - whole).isEqualTo(1);
     }
 
     @Test

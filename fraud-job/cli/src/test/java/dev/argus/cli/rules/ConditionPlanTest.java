@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
  * plan gives a value, CEL gives the same value; where CEL has an error, the plan leaves the
  * evaluation to CEL. Covers every condition of the built-in pack and edge cases of the operators
  * the plan implements (errors inside {@code &&} and {@code ||}, overflow, division by zero, int
- * against double, missing fields, indexes out of range).
+ * against double, missing fields, indexes out of range). The same for the operands of a condition's
+ * top-level {@code &&}s ({@link ConditionPlan#parts}), which decide a condition alone when one is
+ * false: whenever an operand's plan says false, CEL's value of the whole condition is false, not an
+ * error.
  */
 class ConditionPlanTest {
     private static final int EVENTS = 8_000;
@@ -43,6 +46,8 @@ class ConditionPlanTest {
                     "txn.type == 'LOGIN' || txn.amount.amount_minor / 0 > 1",
                     "txn.amount.amount_minor / 0 > 1 && txn.type == 'NOPE'",
                     "txn.type == 'NOPE' && txn.amount.amount_minor / 0 > 1",
+                    "txn.merchant.category_code == '5999' && (txn.type == 'LOGIN'"
+                            + " && txn.amount.amount_minor / 0 > 1)",
                     "txn.amount.amount_minor / 0 > 1 && txn.type != 'NOPE'",
                     "has(txn.merchant) ? txn.merchant.category_code == '5999' : false",
                     "txn.merchant.category_code == '5999'",
@@ -88,6 +93,7 @@ class ConditionPlanTest {
                 RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
         int planned = 0;
         int evaluations = 0;
+        int decidedByPart = 0;
         for (Rule rule : pack.rules()) {
             for (RuleSpec.Stage stage : rule.spec().stages()) {
                 List<String> stages = rule.spec().positiveStages();
@@ -98,10 +104,13 @@ class ConditionPlanTest {
                 Tally t = compare(c, stages, pack.lists());
                 planned += t.planned;
                 evaluations += t.total;
+                decidedByPart += t.decidedByPart;
             }
         }
         // the plan decides nearly everything: CEL is the exception, not the rule
         assertThat((double) planned / evaluations).isGreaterThan(0.9);
+        // and most conditions are false for most events, which one operand shows
+        assertThat((double) decidedByPart / evaluations).isGreaterThan(0.5);
     }
 
     @Test
@@ -109,24 +118,34 @@ class ConditionPlanTest {
         Map<String, List<String>> lists = Map.of("kinds", List.of("LOGIN", "TRANSFER"));
         int withPlan = 0;
         int decided = 0;
+        int byPart = 0;
         for (String source : EDGE_CASES) {
             Condition c = compile(source, List.of("prev"), lists);
             if (c.plan().isPresent()) {
                 withPlan++;
-                decided += compare(c, List.of("prev"), lists).planned;
+                Tally t = compare(c, List.of("prev"), lists);
+                decided += t.planned;
+                byPart += t.decidedByPart;
             }
         }
         // only the string method is outside the plan's ground
         assertThat(withPlan).isEqualTo(EDGE_CASES.size() - 1);
         assertThat(decided).isPositive();
+        assertThat(byPart).isPositive();
     }
 
     private record Condition(
-            String source, CelRuntime.Program program, Optional<ConditionPlan> plan) {}
+            String source,
+            CelRuntime.Program program,
+            Optional<ConditionPlan> plan,
+            List<ConditionPlan.Part> parts) {}
 
     private static final class Tally {
         int total;
         int planned;
+
+        /** Evaluations an operand of the top-level {@code &&}s decided alone (it was false). */
+        int decidedByPart;
     }
 
     private static Condition compile(
@@ -134,7 +153,11 @@ class ConditionPlanTest {
         CelValidationResult result =
                 new RuleEnvironment(lists.keySet()).compileCondition(source, "test", stages);
         assertThat(result.hasError()).as(result.getErrorString()).isFalse();
-        return new Condition(source, RuleEnvironment.program(result), ConditionPlan.of(result));
+        return new Condition(
+                source,
+                RuleEnvironment.program(result),
+                ConditionPlan.of(result),
+                ConditionPlan.parts(result));
     }
 
     /**
@@ -165,6 +188,23 @@ class ConditionPlanTest {
                 expected = "error: " + e.getMessage();
             }
             tally.total++;
+            for (ConditionPlan.Part part : c.parts()) {
+                if (part.plan() == null) {
+                    continue;
+                }
+                try {
+                    if (!part.plan().test(new ConditionPlan.Frame(txn, profile, lists, matched))) {
+                        tally.decidedByPart++;
+                        assertThat(expected)
+                                .as(
+                                        "%s, whose operand %s is false, on %s",
+                                        c.source(), part.text(), traffic.get(i).getTransaction())
+                                .isEqualTo(Boolean.FALSE);
+                    }
+                } catch (ConditionPlan.Fallback leftToCel) {
+                    // the whole condition decides
+                }
+            }
             if (c.plan().isEmpty()) {
                 continue;
             }
