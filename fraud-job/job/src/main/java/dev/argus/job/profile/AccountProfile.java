@@ -43,20 +43,32 @@ public final class AccountProfile implements Serializable {
         this.maxSeen = maxSeen;
     }
 
-    /** The state of an account never seen. */
+    /**
+     * The state of an account never seen: the schema's defaults. Built with the constructor, not
+     * Avro's builder, which copies every default value and validates every field (the builder made
+     * an account's first event cost a third more).
+     */
     public static ProfileState empty() {
-        return ProfileState.newBuilder()
-                .setAmounts1h(buckets(5 * MINUTE, HOUR))
-                .setAmounts24h(buckets(HOUR, DAY))
-                .setAmounts7d(buckets(6 * HOUR, 7 * DAY))
-                .setDeclines1h(buckets(5 * MINUTE, HOUR))
-                .setDevices(new HashMap<>())
-                .setIps(new HashMap<>())
-                .setCountries(new HashMap<>())
-                .setMerchants(new HashMap<>())
-                .setMccs(new HashMap<>())
-                .setPayees(new HashMap<>())
-                .build();
+        return new ProfileState(
+                0L,
+                0L,
+                0L,
+                null,
+                null,
+                0L,
+                0L,
+                0.0,
+                0.0,
+                buckets(5 * MINUTE, HOUR),
+                buckets(HOUR, DAY),
+                buckets(6 * HOUR, 7 * DAY),
+                buckets(5 * MINUTE, HOUR),
+                new HashMap<>(),
+                new HashMap<>(),
+                new HashMap<>(),
+                new HashMap<>(),
+                new HashMap<>(),
+                new HashMap<>());
     }
 
     /** The features of {@code t} against the account's history, before {@code t} updates it. */
@@ -223,13 +235,8 @@ public final class AccountProfile implements Serializable {
      * window are dropped, so a busy one holds at most {@code window / bucketMillis + 1}.
      */
     static Buckets buckets(long bucketMillis, long window) {
-        return Buckets.newBuilder()
-                .setBucketMillis(bucketMillis)
-                .setWindowMillis(window)
-                .setStarts(new ArrayList<>())
-                .setCounts(new ArrayList<>())
-                .setSums(new ArrayList<>())
-                .build();
+        return new Buckets(
+                bucketMillis, window, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
 
     static void add(Buckets b, long at, long amount) {

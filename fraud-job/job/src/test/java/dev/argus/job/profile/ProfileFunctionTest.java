@@ -57,6 +57,25 @@ class ProfileFunctionTest {
     }
 
     @Test
+    void anAccountNeverSeenStartsFromTheSchemasDefaults() {
+        // empty() skips Avro's builder for speed: it must give what the builder gives
+        ProfileState byBuilder =
+                ProfileState.newBuilder()
+                        .setAmounts1h(AccountProfile.buckets(5 * 60_000L, 3_600_000L))
+                        .setAmounts24h(AccountProfile.buckets(3_600_000L, 86_400_000L))
+                        .setAmounts7d(AccountProfile.buckets(6 * 3_600_000L, 7 * 86_400_000L))
+                        .setDeclines1h(AccountProfile.buckets(5 * 60_000L, 3_600_000L))
+                        .build();
+        assertThat(AccountProfile.empty()).isEqualTo(byBuilder);
+        assertThat(AccountProfile.buckets(60_000L, 3_600_000L))
+                .isEqualTo(
+                        dev.argus.model.Buckets.newBuilder()
+                                .setBucketMillis(60_000L)
+                                .setWindowMillis(3_600_000L)
+                                .build());
+    }
+
+    @Test
     void emitsTheFeaturesAsTheyWereBeforeEachEvent() throws Exception {
         harness = open(null);
         ProfileFeatures first = process(at(0).amount("20.00", "EUR").build());
