@@ -468,6 +468,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                     int i = sections.get(AccountValue.sectionKey(rule));
                     j.rules[i] = rule;
                     j.runners[i] = new RuleRunner(rule, getRuntimeContext(), eventSerializer);
+                    rule.prepareExplanation(); // not at its first alert, which would wait for it
                 }
             }
             next.put(pack.id(), j);
