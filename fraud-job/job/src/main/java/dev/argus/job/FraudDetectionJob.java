@@ -135,9 +135,9 @@ public final class FraudDetectionJob {
         conf.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.ofMebiBytes(8));
         // RocksDB compresses the blocks of its files as it flushes and compacts them, and
         // decompresses them on reads that miss its block cache. With Flink's default, Snappy,
-        // that was a fifth of the job's CPU (RocksDB's background threads used 0.3 of its 1.5
-        // cores); LZ4 does the same work for half of it, and the files, hence checkpoints, are
-        // as large (docs/performance.md, "Compression": the figures and the command).
+        // RocksDB's background threads used up to 0.3 of the job's 1.5 cores in `argus bench`;
+        // with LZ4 the job did 1.26x the transactions per CPU-second, and the files, hence
+        // checkpoints, are as large (docs/performance.md, "Compression": figures and command).
         conf.set(
                 RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL,
                 java.util.List.of(org.rocksdb.CompressionType.LZ4_COMPRESSION));

@@ -371,10 +371,11 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         }
         views.evaluated++;
         MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
-        Map<String, List<String>> view = lists(entries);
+        Map<String, List<String>> listValues = lists(entries);
         if (plan != null) {
             try {
-                return plan.test(new ConditionPlan.Frame(views.txn, views.profile, view, matched));
+                return plan.test(
+                        new ConditionPlan.Frame(views.txn, views.profile, listValues, matched));
             } catch (ConditionPlan.Fallback undecided) {
                 // an error or a value the plan leaves to CEL: CEL decides, and reports errors
             }
@@ -382,7 +383,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
         if (activation == null) {
             activation = new HashMap<>(8);
         }
-        activation.put("lists", view);
+        activation.put("lists", listValues);
         activation.put("txn", views.txn);
         activation.put("profile", views.profile);
         if (matched != null) {

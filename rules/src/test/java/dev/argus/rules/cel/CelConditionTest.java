@@ -37,6 +37,12 @@ class CelConditionTest {
                 .filter(event, ctx);
     }
 
+    /** Rule {@code rule}'s condition at {@code stage}, seeing the earlier {@code stages}. */
+    private static CelCondition condition(
+            String rule, String stage, String source, String... stages) {
+        return new CelCondition(rule, stage, source, rule + ".yaml", List.of(stages), LISTS);
+    }
+
     private static boolean eval(String condition, Transaction txn) {
         return eval(condition, txn, new StageEvents());
     }
@@ -86,8 +92,8 @@ class CelConditionTest {
     void aDistinctConditionIsEvaluatedOncePerEventWhateverRulesAndStagesHaveIt() {
         String source =
                 "txn.type == 'CARD_PAYMENT' && txn.merchant.category_code in lists.high_risk_mcc";
-        CelCondition first = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
-        CelCondition second = new CelCondition("r2", "b", source, "r2.yaml", List.of("a"), LISTS);
+        CelCondition first = condition("r1", "a", source);
+        CelCondition second = condition("r2", "b", source, "a");
         CelCondition otherLists =
                 new CelCondition(
                         "r3",
@@ -133,21 +139,10 @@ class CelConditionTest {
         // one reads the partial match, so it is evaluated whole for every partial match; its
         // operand on the event alone is shared with the other rule's condition
         CelCondition first =
-                new CelCondition(
-                        "r1",
-                        "a",
-                        "txn.type == 'CARD_PAYMENT' && size(matched.a) == 0",
-                        "r1.yaml",
-                        List.of("a"),
-                        LISTS);
+                condition("r1", "a", "txn.type == 'CARD_PAYMENT' && size(matched.a) == 0", "a");
         CelCondition second =
-                new CelCondition(
-                        "r2",
-                        "b",
-                        "(txn.type == 'CARD_PAYMENT') && txn.amount.amount_minor > 100",
-                        "r2.yaml",
-                        List.of(),
-                        LISTS);
+                condition(
+                        "r2", "b", "(txn.type == 'CARD_PAYMENT') && txn.amount.amount_minor > 100");
         EnrichedTransaction login =
                 StageEvents.enriched(payment("l").type(TransactionType.LOGIN).noAmount().build());
         EnrichedTransaction payment =
@@ -178,7 +173,7 @@ class CelConditionTest {
         // the login has no amount: the first operand is an error, which CEL's && turns into false
         // only when another operand is false; the whole condition decides, and counts it
         String source = "txn.amount.currency == 'EUR' && txn.type == 'LOGIN'";
-        CelCondition c = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
+        CelCondition c = condition("r1", "a", source);
         EnrichedTransaction login =
                 StageEvents.enriched(payment("l").type(TransactionType.LOGIN).noAmount().build());
         long whole = CelCondition.evaluatedOnThisThread();
@@ -187,13 +182,7 @@ class CelConditionTest {
 
         // a false operand decides alone, even beside an error
         CelCondition decided =
-                new CelCondition(
-                        "r2",
-                        "a",
-                        "txn.amount.currency == 'EUR' && txn.type == 'TRANSFER'",
-                        "r2.yaml",
-                        List.of(),
-                        LISTS);
+                condition("r2", "a", "txn.amount.currency == 'EUR' && txn.type == 'TRANSFER'");
         assertThat(decided.filter(login, new StageEvents())).isFalse();
         assertThat(CelCondition.evaluatedOnThisThread() - whole).isEqualTo(1);
     }
@@ -201,7 +190,7 @@ class CelConditionTest {
     @Test
     void aRememberedAnswerIsNotGivenOnceTheListsChangedAtRunTime() {
         String source = "txn.merchant.category_code in lists.high_risk_mcc";
-        CelCondition c = new CelCondition("r1", "a", source, "r1.yaml", List.of(), LISTS);
+        CelCondition c = condition("r1", "a", source);
         EnrichedTransaction grocery =
                 StageEvents.enriched(payment("g").merchant("m-1", "5411").build());
         assertThat(c.filter(grocery, new StageEvents())).isFalse();

@@ -553,6 +553,17 @@ public final class Bench {
                 + " cores";
     }
 
+    /** A window's job CPU, and its split by kind of thread where the OS gives one. */
+    private void printJobCpu(
+            double cpu, double seconds, double perCpuSecond, Map<String, Double> cpuByKind) {
+        out.printf(
+                "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
+                cpu / seconds, perCpuSecond);
+        if (!cpuByKind.isEmpty()) {
+            out.printf("  job CPU by thread         %s%n", byKind(cpuByKind, seconds));
+        }
+    }
+
     /** Throughput, CPU and backlog over a measured stretch of time. */
     private static final class Window {
         private final long startNanos = System.nanoTime();
@@ -714,13 +725,12 @@ public final class Bench {
                     "  throughput                %,.0f transactions/s%s%n",
                     r.throughput(),
                     r.inputBound() ? " (input-bound: the producer fell behind at times)" : "");
-            out.printf(
-                    "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
-                    r.unthrottledJobCpu() / r.unthrottledSeconds(), r.perCpuSecond());
+            printJobCpu(
+                    r.unthrottledJobCpu(),
+                    r.unthrottledSeconds(),
+                    r.perCpuSecond(),
+                    r.unthrottledCpuByKind());
             if (!r.unthrottledCpuByKind().isEmpty()) {
-                out.printf(
-                        "  job CPU by thread         %s%n",
-                        byKind(r.unthrottledCpuByKind(), r.unthrottledSeconds()));
                 out.printf(
                         "  without the JIT compiler  %,.0f transactions per CPU-second (the job"
                                 + " once compiled; a longer --warmup-transactions comes closer)%n",
@@ -760,14 +770,11 @@ public final class Bench {
                                             + " queueing",
                                     r.lagAfterOffered())
                             : "kept up");
-            out.printf(
-                    "  job CPU                   %.2f cores: %,.0f transactions per CPU-second%n",
-                    r.offeredJobCpu() / r.offeredSeconds(), r.offeredPerCpuSecond());
-            if (!r.offeredCpuByKind().isEmpty()) {
-                out.printf(
-                        "  job CPU by thread         %s%n",
-                        byKind(r.offeredCpuByKind(), r.offeredSeconds()));
-            }
+            printJobCpu(
+                    r.offeredJobCpu(),
+                    r.offeredSeconds(),
+                    r.offeredPerCpuSecond(),
+                    r.offeredCpuByKind());
             out.println(
                     "  detection latency         broker append of the latest matched transaction"
                             + " -> alert");

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -222,9 +224,12 @@ final class JobProcess implements AutoCloseable {
                         () -> new IllegalStateException("the OS does not report process CPU time"));
     }
 
+    /** The JIT compiler's kind of thread, which a job that runs for long no longer spends on. */
+    static final String JIT_COMPILER = "JIT compiler";
+
     /** The kinds of threads {@link #cpuNanosByKind} tells apart, in the order they are printed. */
     static final List<String> THREAD_KINDS =
-            List.of("JIT compiler", "garbage collector", "RocksDB background", "the rest");
+            List.of(JIT_COMPILER, "garbage collector", "RocksDB background", "the rest");
 
     /**
      * CPU time the job process's threads have used so far, by kind of thread: the JIT compiler's,
@@ -233,8 +238,8 @@ final class JobProcess implements AutoCloseable {
      * Read from Linux's {@code /proc/<pid>/task/*}; empty where the OS has none. Threads that ended
      * between two readings are not counted.
      */
-    java.util.Map<String, Long> cpuNanosByKind() {
-        java.util.Map<String, Long> byKind = new java.util.LinkedHashMap<>();
+    Map<String, Long> cpuNanosByKind() {
+        Map<String, Long> byKind = new LinkedHashMap<>();
         Path tasks = Path.of("/proc", process.pid() + "", "task");
         try (java.util.stream.Stream<Path> threads = Files.list(tasks)) {
             for (Path thread : (Iterable<Path>) threads::iterator) {
@@ -250,7 +255,7 @@ final class JobProcess implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException notLinux) {
-            return java.util.Map.of();
+            return Map.of();
         }
         return byKind;
     }
@@ -261,7 +266,7 @@ final class JobProcess implements AutoCloseable {
     /** The kind of a thread of the job process, by its (15-character) name. */
     static String threadKind(String name) {
         if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-            return "JIT compiler";
+            return JIT_COMPILER;
         }
         if (name.startsWith("GC Thread")
                 || name.startsWith("G1 ")

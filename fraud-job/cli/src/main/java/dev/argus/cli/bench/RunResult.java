@@ -1,6 +1,7 @@
 package dev.argus.cli.bench;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one benchmark run measured. Rates are per wall-clock second; CPU is the job process's, in
@@ -25,13 +26,13 @@ record RunResult(
         EngineCounts unthrottledEngine,
         double unthrottledSeconds,
         double unthrottledJobCpu,
-        java.util.Map<String, Double> unthrottledCpuByKind,
+        Map<String, Double> unthrottledCpuByKind,
         double unthrottledHarnessCpu,
         boolean inputBound,
         long offeredRecords,
         double offeredSeconds,
         double offeredJobCpu,
-        java.util.Map<String, Double> offeredCpuByKind,
+        Map<String, Double> offeredCpuByKind,
         long lagAfterOffered,
         List<Long> latencyUncommitted,
         List<Long> latencyCommitted,
@@ -63,7 +64,7 @@ record RunResult(
      * not give CPU time per thread.
      */
     double perCpuSecondCompiled() {
-        Double jit = unthrottledCpuByKind.get("JIT compiler");
+        Double jit = unthrottledCpuByKind.get(JobProcess.JIT_COMPILER);
         if (jit == null) {
             return Double.NaN;
         }
