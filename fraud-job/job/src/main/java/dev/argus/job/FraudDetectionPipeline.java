@@ -11,6 +11,7 @@ import dev.argus.job.ingest.DeadLetterRoutingFunction;
 import dev.argus.job.ingest.DeadLetters;
 import dev.argus.job.ingest.Decoded;
 import dev.argus.job.ingest.LateAtRulesFunction;
+import dev.argus.job.ingest.TransactionTypeInfo;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
 import dev.argus.job.savepoint.Uids;
@@ -383,9 +384,7 @@ public final class FraudDetectionPipeline {
     public static SingleOutputStreamOperator<Transaction> validTransactions(
             DataStream<Decoded> records) {
         SingleOutputStreamOperator<Transaction> routed =
-                records.process(
-                                new DeadLetterRoutingFunction(),
-                                new AvroTypeInfo<>(Transaction.class))
+                records.process(new DeadLetterRoutingFunction(), new TransactionTypeInfo())
                         .uid(Uids.DEAD_LETTER_ROUTING)
                         .name("route invalid and late events to dead letters");
         if (routed.getParallelism() != records.getParallelism()) {

@@ -5,6 +5,7 @@ import dev.argus.cli.bench.Stats;
 import dev.argus.job.FraudDetectionJob;
 import dev.argus.job.FraudDetectionPipeline;
 import dev.argus.job.JobConfig;
+import dev.argus.job.ingest.TransactionTypeInfo;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
 import dev.argus.model.Channel;
@@ -29,7 +30,6 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -167,7 +167,7 @@ public final class ProfileBenchmark implements Callable<Integer> {
                         i -> mixed(i, accounts),
                         events,
                         RateLimiterStrategy.noOp(),
-                        new AvroTypeInfo<>(Transaction.class));
+                        new TransactionTypeInfo());
         var keyed =
                 env.fromSource(
                                 source,

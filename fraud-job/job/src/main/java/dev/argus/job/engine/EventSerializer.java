@@ -1,6 +1,7 @@
 package dev.argus.job.engine;
 
 import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.serde.TransactionEncoding;
 import java.io.IOException;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -11,13 +12,16 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.formats.avro.utils.DataOutputEncoder;
 
 /**
  * The engine's serializer for the events in the rules' shared buffers and in the account's waiting
- * list: Avro, each event preceded by its length, and each event encoded once per account step. An
- * event taken by several rules, or read back from the account's value and stored again, is not
- * encoded again: the bytes it was read from or first written as are remembered for the object until
- * the engine moves to the next account ({@link #forget}).
+ * list: Avro, each event preceded by its length, and each event encoded once per account step. It
+ * writes with {@link TransactionEncoding}, which gives the bytes of Flink's {@link AvroSerializer}
+ * without Avro's generic writer, and reads with that serializer. An event taken by several rules,
+ * or read back from the account's value and stored again, is not encoded again: the bytes it was
+ * read from or first written as are remembered for the object until the engine moves to the next
+ * account ({@link #forget}).
  *
  * <p>It lives inside one engine operator instance and is used by one thread; Flink never stores it
  * (the engine writes its own value), so it has no snapshot.
@@ -29,6 +33,7 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
             new AvroSerializer<>(EnrichedTransaction.class);
     private transient Map<EnrichedTransaction, byte[]> encoded = new IdentityHashMap<>();
     private final transient DataOutputSerializer scratch = new DataOutputSerializer(1024);
+    private final transient DataOutputEncoder encoder = new DataOutputEncoder();
 
     /** Reading the engine's first value format: events without their length. */
     private transient boolean firstFormat;
@@ -53,7 +58,8 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
         byte[] bytes = encoded.get(event);
         if (bytes == null) {
             scratch.clear();
-            avro.serialize(event, scratch);
+            encoder.setOut(scratch);
+            TransactionEncoding.write(event, encoder);
             bytes = scratch.getCopyOfBuffer();
             encoded.put(event, bytes);
         }
