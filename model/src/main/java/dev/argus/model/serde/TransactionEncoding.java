@@ -1,8 +1,16 @@
 package dev.argus.model.serde;
 
+import dev.argus.model.Channel;
 import dev.argus.model.EnrichedTransaction;
+import dev.argus.model.Location;
+import dev.argus.model.Merchant;
+import dev.argus.model.Money;
 import dev.argus.model.Transaction;
+import dev.argus.model.TransactionStatus;
+import dev.argus.model.TransactionType;
 import java.io.IOException;
+import java.time.Instant;
+import org.apache.avro.io.Decoder;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.specific.SpecificDatumWriter;
 
@@ -22,10 +30,19 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * ProfileFeatures}) write themselves with their generated coders, as the generic writer has them
  * do.
  *
+ * <p>It also reads a transaction back, with the same calls as Avro's reader, from bytes written
+ * with this build's schema: where a transaction crosses the network between two tasks of one job,
+ * which run one build. Bytes that may come from another schema (Kafka records, savepoints) need
+ * Avro's reader, which resolves the writer's schema against this one.
+ *
  * <p>A field added to {@code Transaction.avsc} must be added here: {@code TransactionEncodingTest}
  * fails until it is, since it fills every field of the schema and compares the bytes with Avro's.
  */
 public final class TransactionEncoding {
+    private static final TransactionType[] TYPES = TransactionType.values();
+    private static final Channel[] CHANNELS = Channel.values();
+    private static final TransactionStatus[] STATUSES = TransactionStatus.values();
+
     private TransactionEncoding() {}
 
     /** An enriched transaction: its transaction, then its profile features. */
@@ -66,6 +83,52 @@ public final class TransactionEncoding {
             out.writeIndex(1);
             t.getLocation().customEncode(out);
         }
+    }
+
+    /** A transaction written by {@link #write(Transaction, Encoder)} with this build's schema. */
+    public static Transaction read(Decoder in) throws IOException {
+        Transaction t = new Transaction();
+        t.setTransactionId(in.readString());
+        t.setAccountId(in.readString());
+        t.setEventTime(Instant.ofEpochMilli(in.readLong()));
+        t.setType(TYPES[in.readEnum()]);
+        t.setChannel(CHANNELS[in.readEnum()]);
+        t.setStatus(STATUSES[in.readEnum()]);
+        if (present(in)) {
+            long minor = in.readLong();
+            t.setAmount(new Money(minor, in.readString()));
+        }
+        if (present(in)) {
+            String id = in.readString();
+            String name = readOptional(in);
+            String category = in.readString();
+            t.setMerchant(new Merchant(id, name, category, readOptional(in)));
+        }
+        t.setCounterpartyId(readOptional(in));
+        t.setCounterpartyCountry(readOptional(in));
+        t.setCardToken(readOptional(in));
+        t.setCardPresent(in.readBoolean());
+        t.setDeviceId(readOptional(in));
+        t.setIpAddress(readOptional(in));
+        if (present(in)) {
+            double latitude = in.readDouble();
+            double longitude = in.readDouble();
+            t.setLocation(new Location(latitude, longitude, readOptional(in)));
+        }
+        return t;
+    }
+
+    /** Whether a {@code ["null", ...]} union holds a value (then read it), or null (read). */
+    private static boolean present(Decoder in) throws IOException {
+        if (in.readIndex() == 1) {
+            return true;
+        }
+        in.readNull();
+        return false;
+    }
+
+    private static String readOptional(Decoder in) throws IOException {
+        return present(in) ? in.readString() : null;
     }
 
     /** A {@code ["null", "string"]} union. */

@@ -27,12 +27,14 @@ class TransactionEncodingTest {
     private static final int RECORDS = 2_000;
 
     @Test
-    void writesTheBytesOfAvrosWriterForEveryFieldOfATransaction() throws IOException {
+    void writesTheBytesOfAvrosWriterAndReadsThemForEveryFieldOfATransaction() throws IOException {
         int compared = 0;
         for (Object random : new RandomData(GenericData.get(), Transaction.SCHEMA$, RECORDS, 7L)) {
             byte[] avro = generic(Transaction.SCHEMA$, random);
             Transaction transaction = specific(Transaction.class, avro);
             assertThat(encoded(transaction)).isEqualTo(avro).isEqualTo(avros(transaction));
+            assertThat(TransactionEncoding.read(DecoderFactory.get().binaryDecoder(avro, null)))
+                    .isEqualTo(transaction);
             compared++;
         }
         assertThat(compared).isEqualTo(RECORDS);

@@ -10,6 +10,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.formats.avro.utils.DataInputDecoder;
 import org.apache.flink.formats.avro.utils.DataOutputEncoder;
 
 /**
@@ -31,7 +32,7 @@ public final class TransactionTypeInfo extends AvroTypeInfo<Transaction> {
     }
 
     /**
-     * Writes with {@link TransactionEncoding}, reads and copies with Flink's {@link
+     * Writes and reads with {@link TransactionEncoding}, copies with Flink's {@link
      * AvroSerializer}. Not thread-safe, as Flink's serializers are not: {@link #duplicate} gives
      * each thread its own.
      */
@@ -40,6 +41,7 @@ public final class TransactionTypeInfo extends AvroTypeInfo<Transaction> {
 
         private final AvroSerializer<Transaction> avro = new AvroSerializer<>(Transaction.class);
         private transient DataOutputEncoder encoder;
+        private transient DataInputDecoder decoder;
 
         @Override
         public void serialize(Transaction record, DataOutputView target) throws IOException {
