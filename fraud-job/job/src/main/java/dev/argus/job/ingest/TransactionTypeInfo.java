@@ -15,9 +15,10 @@ import org.apache.flink.formats.avro.utils.DataOutputEncoder;
 
 /**
  * The valid transactions' type between the dead-letter routing and the account profile, where every
- * transaction crosses the network: Flink's Avro type, whose serializer writes with {@link
- * TransactionEncoding} rather than Avro's generic writer. The bytes are those of Flink's {@link
- * AvroSerializer}, which reads them.
+ * transaction crosses the network: Flink's Avro type, whose serializer writes and reads with {@link
+ * TransactionEncoding} rather than Avro's generic writer and resolving reader. Both ends are tasks
+ * of one job, so of one build and one schema. The bytes are those of Flink's {@link
+ * AvroSerializer}, which reads them too.
  */
 public final class TransactionTypeInfo extends AvroTypeInfo<Transaction> {
     private static final long serialVersionUID = 1L;
@@ -54,12 +55,16 @@ public final class TransactionTypeInfo extends AvroTypeInfo<Transaction> {
 
         @Override
         public Transaction deserialize(DataInputView source) throws IOException {
-            return avro.deserialize(source);
+            if (decoder == null) {
+                decoder = new DataInputDecoder();
+            }
+            decoder.setIn(source);
+            return TransactionEncoding.read(decoder);
         }
 
         @Override
         public Transaction deserialize(Transaction reuse, DataInputView source) throws IOException {
-            return avro.deserialize(reuse, source);
+            return deserialize(source);
         }
 
         @Override
