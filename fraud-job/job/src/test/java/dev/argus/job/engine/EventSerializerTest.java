@@ -3,15 +3,8 @@ package dev.argus.job.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.model.EnrichedTransaction;
-import java.io.ByteArrayOutputStream;
+import dev.argus.model.serde.RandomRecords;
 import java.io.IOException;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.util.RandomData;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.junit.jupiter.api.Test;
@@ -26,9 +19,7 @@ class EventSerializerTest {
         EventSerializer engine = new EventSerializer();
         AvroSerializer<EnrichedTransaction> flinks =
                 new AvroSerializer<>(EnrichedTransaction.class);
-        for (Object random :
-                new RandomData(GenericData.get(), EnrichedTransaction.SCHEMA$, 1_000, 5L)) {
-            EnrichedTransaction event = specific(random);
+        for (EnrichedTransaction event : RandomRecords.of(EnrichedTransaction.class, 1_000, 5L)) {
             DataOutputSerializer expected = new DataOutputSerializer(512);
             flinks.serialize(event, expected);
             byte[] bytes = engine.encode(event);
@@ -37,13 +28,5 @@ class EventSerializerTest {
             assertThat(engine.decode(bytes)).isEqualTo(event);
             engine.forget();
         }
-    }
-
-    private static EnrichedTransaction specific(Object random) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
-        new GenericDatumWriter<>(EnrichedTransaction.SCHEMA$).write(random, out);
-        return new SpecificDatumReader<>(EnrichedTransaction.class)
-                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
     }
 }

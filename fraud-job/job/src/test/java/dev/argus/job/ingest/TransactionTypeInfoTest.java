@@ -3,15 +3,8 @@ package dev.argus.job.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.argus.model.Transaction;
-import java.io.ByteArrayOutputStream;
+import dev.argus.model.serde.RandomRecords;
 import java.io.IOException;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.util.RandomData;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -27,8 +20,7 @@ class TransactionTypeInfoTest {
 
     @Test
     void writesFlinksAvroBytesAndReadsThemBack() throws IOException {
-        for (Object random : new RandomData(GenericData.get(), Transaction.SCHEMA$, 1_000, 3L)) {
-            Transaction transaction = specific(random);
+        for (Transaction transaction : RandomRecords.of(Transaction.class, 1_000, 3L)) {
             DataOutputSerializer ours = new DataOutputSerializer(256);
             serializer.serialize(transaction, ours);
             DataOutputSerializer theirs = new DataOutputSerializer(256);
@@ -45,13 +37,5 @@ class TransactionTypeInfoTest {
         assertThat(serializer.snapshotConfiguration()).isInstanceOf(AvroSerializerSnapshot.class);
         assertThat(serializer.snapshotConfiguration().restoreSerializer())
                 .isInstanceOf(AvroSerializer.class);
-    }
-
-    private static Transaction specific(Object random) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
-        new GenericDatumWriter<>(Transaction.SCHEMA$).write(random, out);
-        return new SpecificDatumReader<>(Transaction.class)
-                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
     }
 }
