@@ -344,7 +344,7 @@ public final class Bench {
 
             long unthrottledRecords = 0;
             long unthrottledEvaluations = 0;
-            EngineCounts unthrottledEngine = new EngineCounts(0, 0, 0);
+            EngineCounts unthrottledEngine = new EngineCounts(0, 0, 0, 0, 0, 0);
             double unthrottledSeconds = 0;
             double unthrottledCpu = 0;
             Map<String, Double> unthrottledByKind = Map.of();
@@ -599,7 +599,10 @@ public final class Bench {
                     new EngineCounts(
                             end.ruleSteps() - start.ruleSteps(),
                             end.rulesSkipped() - start.rulesSkipped(),
-                            end.outOfOrder() - start.outOfOrder());
+                            end.outOfOrder() - start.outOfOrder(),
+                            end.timersFired() - start.timersFired(),
+                            end.rulesTimed() - start.rulesTimed(),
+                            end.rulesEnded() - start.rulesEnded());
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
             Map<String, Long> endByKind = job.cpuNanosByKind();
@@ -755,6 +758,13 @@ public final class Bench {
                         "  out of order              %,d transactions (%.2f %%) arrived before an"
                                 + " earlier one of their account: judged at the account's time%n",
                         e.outOfOrder(), 100.0 * e.outOfOrder() / r.unthrottledRecords());
+                out.printf(
+                        "  timers                    %,.2f fired per transaction, for %,.2f rules"
+                                + " whose partial match left its window; %,.2f of them ended"
+                                + " (dropped unloaded when their stored runs show it)%n",
+                        (double) e.timersFired() / r.unthrottledRecords(),
+                        (double) e.rulesTimed() / r.unthrottledRecords(),
+                        (double) e.rulesEnded() / r.unthrottledRecords());
             }
         }
         if (r.offeredSeconds() > 0) {

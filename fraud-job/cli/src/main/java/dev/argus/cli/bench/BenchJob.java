@@ -199,7 +199,7 @@ public final class BenchJob implements Callable<Integer> {
             BenchMetrics.Snapshot s = BenchMetrics.snapshot();
             reply(
                     String.format(
-                            "METRICS %d %d %d %d %d %d %d %d %d %d %d",
+                            "METRICS %d %d %d %d %d %d %d %d %d %d %d %d %d %d",
                             System.currentTimeMillis(),
                             s.sourceRecords(),
                             s.completedCheckpoints(),
@@ -210,7 +210,10 @@ public final class BenchJob implements Callable<Integer> {
                             s.conditionEvaluations(),
                             s.ruleSteps(),
                             s.rulesSkipped(),
-                            s.outOfOrder()));
+                            s.outOfOrder(),
+                            s.timersFired(),
+                            s.rulesTimed(),
+                            s.rulesEnded()));
             Thread.sleep(500);
         }
     }

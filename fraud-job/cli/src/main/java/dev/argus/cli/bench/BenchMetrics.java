@@ -31,10 +31,17 @@ public final class BenchMetrics implements MetricReporter {
 
     /**
      * The rule engine's counters the benchmark reads: rules stepped for an event, rules an event
-     * left alone without loading them, and events out of time order for their account.
+     * left alone without loading them, events out of time order for their account, timers fired,
+     * the rules they let time pass for, and of those the rules left with nothing for the account.
      */
     static final List<String> ENGINE_COUNTERS =
-            List.of("rule_steps", "rules_skipped", "out_of_order");
+            List.of(
+                    "rule_steps",
+                    "rules_skipped",
+                    "out_of_order",
+                    "timers_fired",
+                    "rules_timed",
+                    "rules_ended");
 
     /** The source operator's name in the topology, as Flink reports it. */
     static final String SOURCE_OPERATOR = "transactions";
@@ -49,7 +56,10 @@ public final class BenchMetrics implements MetricReporter {
             long conditionEvaluations,
             long ruleSteps,
             long rulesSkipped,
-            long outOfOrder) {}
+            long outOfOrder,
+            long timersFired,
+            long rulesTimed,
+            long rulesEnded) {}
 
     static Snapshot snapshot() {
         long records = 0;
@@ -69,7 +79,10 @@ public final class BenchMetrics implements MetricReporter {
                 evaluations,
                 engine("rule_steps"),
                 engine("rules_skipped"),
-                engine("out_of_order"));
+                engine("out_of_order"),
+                engine("timers_fired"),
+                engine("rules_timed"),
+                engine("rules_ended"));
     }
 
     private static long engine(String name) {

@@ -36,6 +36,11 @@ class BenchITCase {
         assertThat(number(out, "cores: ([\\d,.]+) transactions per CPU-second")).isPositive();
         assertThat(number(out, "rule conditions +([\\d,.]+) evaluations per transaction"))
                 .isPositive();
+        // the two rules' partial matches end at their windows' ends, each account's by its timer
+        assertThat(number(out, "timers +([\\d,.]+) fired per transaction")).isPositive();
+        assertThat(number(out, "for ([\\d,.]+) rules whose partial match left its window"))
+                .isPositive()
+                .isGreaterThanOrEqualTo(number(out, "; ([\\d,.]+) of them ended"));
         assertThat(number(out, "achieved +([\\d,.]+) transactions/s")).isPositive();
         for (String isolation : new String[] {"read_uncommitted", "read_committed"}) {
             double p50 = number(out, isolation + " +p50 ([\\d.]+) s");

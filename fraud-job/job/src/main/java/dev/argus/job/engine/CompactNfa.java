@@ -6,6 +6,7 @@ import dev.argus.job.engine.NfaSection.NodeKey;
 import dev.argus.job.engine.NfaSection.Run;
 import dev.argus.model.EnrichedTransaction;
 import dev.argus.rules.cel.CelCondition;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ import org.apache.flink.cep.nfa.compiler.NFAStateNameHandler;
 import org.apache.flink.cep.pattern.conditions.IterativeCondition;
 import org.apache.flink.cep.pattern.conditions.RichCompositeIterativeCondition;
 import org.apache.flink.cep.pattern.conditions.SimpleCondition;
+import org.apache.flink.core.memory.DataInputDeserializer;
 
 /**
  * flink-cep's matching algorithm ({@code org.apache.flink.cep.nfa.NFA} of flink-cep 2.2.1: {@code
@@ -385,6 +387,37 @@ final class CompactNfa {
         s.partial = newPartial;
         s.advanceCounters(timestamp);
         return new Output(result, timedOut);
+    }
+
+    /**
+     * Whether {@link #advanceTime} to {@code timestamp} would leave nothing of a stored section and
+     * return nothing, decided from its runs without loading its buffer: every partial match that
+     * has taken an event leaves its window, none in a state that then completes a match, no
+     * completed match waits, and timed-out partial matches are not asked for. Advancing releases
+     * each one's chain of buffer entries, and with the last partial match the last entry goes.
+     */
+    boolean endsBy(byte[] stored, DataInputDeserializer in, long timestamp) throws IOException {
+        if (handleTimeout) {
+            return false; // its timed-out partial matches are returned: load it
+        }
+        return NfaSection.allRuns(
+                stored,
+                in,
+                digest,
+                (state, started, startTimestamp, previousTimestamp) -> {
+                    Vertex v = vertices[state];
+                    boolean out =
+                            (stageWindows[state] >= 0
+                                            && timedOut(
+                                                    v,
+                                                    timestamp,
+                                                    previousTimestamp,
+                                                    stageWindows[state]))
+                                    || timedOut(v, timestamp, startTimestamp, windowTime);
+                    // a run that stays must be one an empty section keeps: waiting in a start
+                    // state; one that leaves must not complete a match
+                    return out ? !v.pending : !started;
+                });
     }
 
     private static boolean timedOut(Vertex v, long timestamp, long since, long window) {

@@ -518,6 +518,57 @@ final class NfaSection {
         return n;
     }
 
+    /** What {@link #allRuns} asks of each run of a stored section. */
+    interface RunTest {
+        /**
+         * @param state the run's state in the automaton
+         * @param started whether it has taken a first event (a run without one waits in a start
+         *     state)
+         * @param startTimestamp its first event's time
+         * @param previousTimestamp its last event's time
+         */
+        boolean test(int state, boolean started, long startTimestamp, long previousTimestamp);
+    }
+
+    /**
+     * Whether every partial match of a stored section passes {@code test}, read from its runs
+     * without its buffer; false when completed matches wait in it or it numbers states by another
+     * {@code digest}.
+     */
+    static boolean allRuns(byte[] section, DataInputDeserializer in, int digest, RunTest test)
+            throws IOException {
+        if (holdsCompleted(section)) {
+            return false;
+        }
+        in.setBuffer(section, 9, section.length - 9);
+        if (in.readInt() != digest) {
+            return false;
+        }
+        for (int n = Varint.read(in); n > 0; n--) {
+            Varint.read(in); // the distinct states
+        }
+        for (int n = Varint.read(in); n > 0; n--) { // as readRuns reads them
+            int state = Varint.read(in);
+            for (int digits = Varint.read(in); digits > 0; digits--) {
+                Varint.read(in);
+            }
+            long startTimestamp = in.readLong();
+            long previousTimestamp = in.readLong();
+            int present = in.readByte();
+            if ((present & 1) != 0) {
+                readNode(in);
+            }
+            if ((present & 2) != 0) {
+                in.readLong();
+                Varint.read(in);
+            }
+            if (!test.test(state, (present & 2) != 0, startTimestamp, previousTimestamp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void writeRuns(DataOutputSerializer out, PriorityQueue<Run> runs)
             throws IOException {
         Varint.write(out, runs.size());

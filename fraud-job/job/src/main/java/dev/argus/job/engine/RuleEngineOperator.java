@@ -126,6 +126,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Counter outOfOrder;
 
     /**
+     * Timers that fired for an account (each reads and writes the account's value), the rules they
+     * let time pass for because a partial match's window had ended, and of those the rules left
+     * with nothing for the account (most dropped without loading them).
+     */
+    private transient Counter timersFired;
+
+    private transient Counter rulesTimed;
+    private transient Counter rulesEnded;
+
+    /**
      * The deploys of the control topic, and its list changes the watermark has not passed yet, by
      * command id.
      */
@@ -238,6 +248,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         ruleSteps = engine.counter("rule_steps");
         rulesSkipped = engine.counter("rules_skipped");
         outOfOrder = engine.counter("out_of_order");
+        timersFired = engine.counter("timers_fired");
+        rulesTimed = engine.counter("rules_timed");
+        rulesEnded = engine.counter("rules_ended");
         // at 0 from the start, so that a dashboard shows 0 rather than no data
         for (Rule r : rules) {
             counter(r, "matches");
@@ -560,6 +573,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             return; // a timer this account no longer wants
         }
         // the timer has fired: the value must not keep it, even when nothing else changes
+        timersFired.inc();
         account.timer = Long.MIN_VALUE;
         account.dirty = true;
         advance(account, List.of(), timers.currentWatermark());
@@ -626,9 +640,21 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             // a rule the account holds nothing for has nothing to time out, nor one whose earliest
             // deadline is still to come (read from its section's header, without loading it)
             if (!loaded.holdsNothing(i) && loaded.runs(i) && loaded.dueBy(i, at)) {
+                if (loaded.endsBy(i, at)) {
+                    // every partial match of it leaves its window, with nothing to return
+                    account.sections[i] = null;
+                    account.dirty = true;
+                    rulesTimed.inc();
+                    rulesEnded.inc();
+                    continue;
+                }
                 RuleRunner r = loaded.runner(i);
                 emit(judge, i, r.advanceTime(at));
                 loaded.touched[i] |= r.changed();
+                rulesTimed.inc();
+                if (r.isEmpty()) {
+                    rulesEnded.inc();
+                }
             }
         }
         saveChanged(loaded);
@@ -729,6 +755,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             return !loaded[i]
                     && account.sections[i] != null
                     && judge.runners[i].leavesUnchanged(account.sections[i], event, at);
+        }
+
+        /**
+         * Whether rule {@code i}'s stored section, not loaded yet, would be left with nothing by
+         * letting time pass to {@code at}, and return nothing: then it is dropped unloaded.
+         */
+        boolean endsBy(int i, long at) throws IOException {
+            return !loaded[i]
+                    && account.sections[i] != null
+                    && judge.runners[i].endsBy(account.sections[i], at);
         }
 
         /** Whether rule {@code i} may have a partial match leaving its window by {@code at}. */

@@ -195,6 +195,15 @@ final class RuleRunner implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether letting time pass to {@code timestamp} would leave nothing of a stored section and
+     * return nothing ({@link CompactNfa#endsBy}): then the engine drops the section without loading
+     * it.
+     */
+    boolean endsBy(byte[] stored, long timestamp) throws IOException {
+        return automaton.endsBy(stored, header, timestamp);
+    }
+
     /** Lets time pass to {@code timestamp}: partial matches out of their window end. */
     CompactNfa.Output advanceTime(long timestamp) throws Exception {
         return automaton.advanceTime(section, timestamp);
