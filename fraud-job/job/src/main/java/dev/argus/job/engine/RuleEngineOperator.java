@@ -126,9 +126,9 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Counter outOfOrder;
 
     /**
-     * Timers that fired for an account (each reads and writes the account's value), the rules they
-     * let time pass for because a partial match's window had ended, and of those the rules left
-     * with nothing for the account (most dropped without loading them).
+     * Timers that fired for an account (each reads and writes the account's value), the rules in
+     * which a partial match had left its window when time passed for the account, and of those the
+     * rules left with nothing for the account (most dropped without loading them).
      */
     private transient Counter timersFired;
 
@@ -648,12 +648,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                     rulesEnded.inc();
                     continue;
                 }
+                // a rule stepped just now is loaded, due or not: counted only if a window ended
+                boolean timed = loaded.deadline(i) <= at;
                 RuleRunner r = loaded.runner(i);
                 emit(judge, i, r.advanceTime(at));
                 loaded.touched[i] |= r.changed();
-                rulesTimed.inc();
-                if (r.isEmpty()) {
-                    rulesEnded.inc();
+                if (timed) {
+                    rulesTimed.inc();
+                    if (r.isEmpty()) {
+                        rulesEnded.inc();
+                    }
                 }
             }
         }
