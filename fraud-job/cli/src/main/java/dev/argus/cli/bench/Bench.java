@@ -344,7 +344,7 @@ public final class Bench {
 
             long unthrottledRecords = 0;
             long unthrottledEvaluations = 0;
-            EngineCounts unthrottledEngine = new EngineCounts(0, 0, 0, 0, 0, 0);
+            EngineCounts unthrottledEngine = EngineCounts.NONE;
             double unthrottledSeconds = 0;
             double unthrottledCpu = 0;
             Map<String, Double> unthrottledByKind = Map.of();
@@ -595,14 +595,7 @@ public final class Bench {
             records = job.records() - startRecords;
             JobProcess.Sample end = job.sample();
             evaluations = end.conditionEvaluations() - startEvaluations;
-            engine =
-                    new EngineCounts(
-                            end.ruleSteps() - start.ruleSteps(),
-                            end.rulesSkipped() - start.rulesSkipped(),
-                            end.outOfOrder() - start.outOfOrder(),
-                            end.timersFired() - start.timersFired(),
-                            end.rulesTimed() - start.rulesTimed(),
-                            end.rulesEnded() - start.rulesEnded());
+            engine = end.engine().minus(start.engine());
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
             Map<String, Long> endByKind = job.cpuNanosByKind();

@@ -199,7 +199,7 @@ public final class BenchJob implements Callable<Integer> {
             BenchMetrics.Snapshot s = BenchMetrics.snapshot();
             reply(
                     String.format(
-                            "METRICS %d %d %d %d %d %d %d %d %d %d %d %d %d %d",
+                            "METRICS %d %d %d %d %d %d %d %d %s",
                             System.currentTimeMillis(),
                             s.sourceRecords(),
                             s.completedCheckpoints(),
@@ -208,12 +208,7 @@ public final class BenchJob implements Callable<Integer> {
                             s.lastCheckpointFullBytes(),
                             memory.getHeapMemoryUsage().getUsed(),
                             s.conditionEvaluations(),
-                            s.ruleSteps(),
-                            s.rulesSkipped(),
-                            s.outOfOrder(),
-                            s.timersFired(),
-                            s.rulesTimed(),
-                            s.rulesEnded()));
+                            s.engine().fields()));
             Thread.sleep(500);
         }
     }

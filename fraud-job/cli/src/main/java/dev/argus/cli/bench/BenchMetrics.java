@@ -54,12 +54,7 @@ public final class BenchMetrics implements MetricReporter {
             long lastCheckpointBytes,
             long lastCheckpointFullBytes,
             long conditionEvaluations,
-            long ruleSteps,
-            long rulesSkipped,
-            long outOfOrder,
-            long timersFired,
-            long rulesTimed,
-            long rulesEnded) {}
+            EngineCounts engine) {}
 
     static Snapshot snapshot() {
         long records = 0;
@@ -77,12 +72,13 @@ public final class BenchMetrics implements MetricReporter {
                 gauge("lastCheckpointSize"),
                 gauge("lastCheckpointFullSize"),
                 evaluations,
-                engine("rule_steps"),
-                engine("rules_skipped"),
-                engine("out_of_order"),
-                engine("timers_fired"),
-                engine("rules_timed"),
-                engine("rules_ended"));
+                new EngineCounts(
+                        engine("rule_steps"),
+                        engine("rules_skipped"),
+                        engine("out_of_order"),
+                        engine("timers_fired"),
+                        engine("rules_timed"),
+                        engine("rules_ended")));
     }
 
     private static long engine(String name) {

@@ -13,4 +13,44 @@ record EngineCounts(
         long outOfOrder,
         long timersFired,
         long rulesTimed,
-        long rulesEnded) {}
+        long rulesEnded) {
+    /** None yet. */
+    static final EngineCounts NONE = new EngineCounts(0, 0, 0, 0, 0, 0);
+
+    /** The counts since {@code start}. */
+    EngineCounts minus(EngineCounts start) {
+        return new EngineCounts(
+                ruleSteps - start.ruleSteps,
+                rulesSkipped - start.rulesSkipped,
+                outOfOrder - start.outOfOrder,
+                timersFired - start.timersFired,
+                rulesTimed - start.rulesTimed,
+                rulesEnded - start.rulesEnded);
+    }
+
+    /** The counts separated by spaces, for the job process's METRICS line. */
+    String fields() {
+        return ruleSteps
+                + " "
+                + rulesSkipped
+                + " "
+                + outOfOrder
+                + " "
+                + timersFired
+                + " "
+                + rulesTimed
+                + " "
+                + rulesEnded;
+    }
+
+    /** The counts {@link #fields} wrote, from {@code f[from]} on. */
+    static EngineCounts parse(String[] f, int from) {
+        return new EngineCounts(
+                Long.parseLong(f[from]),
+                Long.parseLong(f[from + 1]),
+                Long.parseLong(f[from + 2]),
+                Long.parseLong(f[from + 3]),
+                Long.parseLong(f[from + 4]),
+                Long.parseLong(f[from + 5]));
+    }
+}

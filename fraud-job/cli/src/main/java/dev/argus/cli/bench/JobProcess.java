@@ -58,12 +58,7 @@ final class JobProcess implements AutoCloseable {
             long checkpointFullBytes,
             long heapUsed,
             long conditionEvaluations,
-            long ruleSteps,
-            long rulesSkipped,
-            long outOfOrder,
-            long timersFired,
-            long rulesTimed,
-            long rulesEnded) {}
+            EngineCounts engine) {}
 
     /** A completed checkpoint, as first seen by the sampler. */
     record Checkpoint(long seenAtMillis, long millis, long bytes, long fullBytes) {}
@@ -72,7 +67,7 @@ final class JobProcess implements AutoCloseable {
     private final PrintWriter commands;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
-    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0, 0, EngineCounts.NONE);
     private volatile long peakHeap;
     private volatile String ended;
 
@@ -171,12 +166,7 @@ final class JobProcess implements AutoCloseable {
                         Long.parseLong(f[6]),
                         Long.parseLong(f[7]),
                         Long.parseLong(f[8]),
-                        Long.parseLong(f[9]),
-                        Long.parseLong(f[10]),
-                        Long.parseLong(f[11]),
-                        Long.parseLong(f[12]),
-                        Long.parseLong(f[13]),
-                        Long.parseLong(f[14]));
+                        EngineCounts.parse(f, 9));
         if (s.checkpoints() > last.checkpoints()) {
             checkpoints.add(
                     new Checkpoint(
