@@ -363,15 +363,9 @@ final class CompactNfa {
         PriorityQueue<Run> newPartial = new PriorityQueue<>(NfaSection.ORDER);
         PriorityQueue<Run> potential = new PriorityQueue<>(NfaSection.ORDER);
         for (Run run : s.partial) {
-            Vertex v = vertices[run.state];
-            boolean previousTimedOut =
-                    stageWindows[run.state] >= 0
-                            && timedOut(
-                                    v, timestamp, run.previousTimestamp, stageWindows[run.state]);
-            boolean firstTimedOut = timedOut(v, timestamp, run.startTimestamp, windowTime);
-            if (previousTimedOut || firstTimedOut) {
+            if (leavesWindow(run, timestamp)) {
                 s.changed = true;
-                if (v.pending) {
+                if (vertices[run.state].pending) {
                     potential.add(run);
                     continue;
                 }
@@ -404,20 +398,23 @@ final class CompactNfa {
                 stored,
                 in,
                 digest,
-                (state, started, startTimestamp, previousTimestamp) -> {
-                    Vertex v = vertices[state];
-                    boolean out =
-                            (stageWindows[state] >= 0
-                                            && timedOut(
-                                                    v,
-                                                    timestamp,
-                                                    previousTimestamp,
-                                                    stageWindows[state]))
-                                    || timedOut(v, timestamp, startTimestamp, windowTime);
+                run -> {
+                    boolean out = leavesWindow(run, timestamp);
                     // a run that stays must be one an empty section keeps: waiting in a start
-                    // state; one that leaves must not complete a match
-                    return out ? !v.pending : !started;
+                    // state, without a first event; one that leaves must not complete a match
+                    return out ? !vertices[run.state].pending : run.start == null;
                 });
+    }
+
+    /**
+     * Whether a run is out of its window at {@code timestamp}: its stage's window since its last
+     * event, or the pattern's since its first (flink-cep's {@code isStateTimedOut} for both).
+     */
+    private boolean leavesWindow(Run run, long timestamp) {
+        Vertex v = vertices[run.state];
+        return (stageWindows[run.state] >= 0
+                        && timedOut(v, timestamp, run.previousTimestamp, stageWindows[run.state]))
+                || timedOut(v, timestamp, run.startTimestamp, windowTime);
     }
 
     private static boolean timedOut(Vertex v, long timestamp, long since, long window) {

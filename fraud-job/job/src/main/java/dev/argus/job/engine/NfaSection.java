@@ -4,6 +4,7 @@ import dev.argus.model.EnrichedTransaction;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -518,24 +520,13 @@ final class NfaSection {
         return n;
     }
 
-    /** What {@link #allRuns} asks of each run of a stored section. */
-    interface RunTest {
-        /**
-         * @param state the run's state in the automaton
-         * @param started whether it has taken a first event (a run without one waits in a start
-         *     state)
-         * @param startTimestamp its first event's time
-         * @param previousTimestamp its last event's time
-         */
-        boolean test(int state, boolean started, long startTimestamp, long previousTimestamp);
-    }
-
     /**
      * Whether every partial match of a stored section passes {@code test}, read from its runs
      * without its buffer; false when completed matches wait in it or it numbers states by another
      * {@code digest}.
      */
-    static boolean allRuns(byte[] section, DataInputDeserializer in, int digest, RunTest test)
+    static boolean allRuns(
+            byte[] section, DataInputDeserializer in, int digest, Predicate<Run> test)
             throws IOException {
         if (holdsCompleted(section)) {
             return false;
@@ -547,22 +538,10 @@ final class NfaSection {
         for (int n = Varint.read(in); n > 0; n--) {
             Varint.read(in); // the distinct states
         }
-        for (int n = Varint.read(in); n > 0; n--) { // as readRuns reads them
-            int state = Varint.read(in);
-            for (int digits = Varint.read(in); digits > 0; digits--) {
-                Varint.read(in);
-            }
-            long startTimestamp = in.readLong();
-            long previousTimestamp = in.readLong();
-            int present = in.readByte();
-            if ((present & 1) != 0) {
-                readNode(in);
-            }
-            if ((present & 2) != 0) {
-                in.readLong();
-                Varint.read(in);
-            }
-            if (!test.test(state, (present & 2) != 0, startTimestamp, previousTimestamp)) {
+        List<Run> runs = new ArrayList<>();
+        readRuns(in, runs);
+        for (Run r : runs) {
+            if (!test.test(r)) {
                 return false;
             }
         }
@@ -588,7 +567,7 @@ final class NfaSection {
         }
     }
 
-    private static void readRuns(DataInputDeserializer in, PriorityQueue<Run> into)
+    private static void readRuns(DataInputDeserializer in, Collection<Run> into)
             throws IOException {
         for (int n = Varint.read(in); n > 0; n--) {
             int state = Varint.read(in);
