@@ -5,6 +5,7 @@ import dev.argus.model.EnrichedTransaction;
 import dev.argus.model.Location;
 import dev.argus.model.Merchant;
 import dev.argus.model.Money;
+import dev.argus.model.ProfileFeatures;
 import dev.argus.model.Transaction;
 import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
@@ -30,10 +31,11 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * ProfileFeatures}) write themselves with their generated coders, as the generic writer has them
  * do.
  *
- * <p>It also reads a transaction back, with the same calls as Avro's reader, from bytes written
- * with this build's schema: where a transaction crosses the network between two tasks of one job,
- * which run one build. Bytes that may come from another schema (Kafka records, savepoints) need
- * Avro's reader, which resolves the writer's schema against this one.
+ * <p>It also reads a transaction, or an enriched one, back with the same calls as Avro's reader,
+ * from bytes written with this build's schema: where a transaction crosses the network between two
+ * tasks of one job, which run one build, and the rule engine's events, which its versioned value
+ * keeps in this build's schema. Bytes that may come from another schema (Kafka records, savepoints)
+ * need Avro's reader, which resolves the writer's schema against this one.
  *
  * <p>A field added to {@code Transaction.avsc} must be added here: {@code TransactionEncodingTest}
  * fails until it is, since it fills every field of the schema and compares the bytes with Avro's.
@@ -110,12 +112,66 @@ public final class TransactionEncoding {
         t.setCardPresent(in.readBoolean());
         t.setDeviceId(readOptional(in));
         t.setIpAddress(readOptional(in));
-        if (present(in)) {
-            double latitude = in.readDouble();
-            double longitude = in.readDouble();
-            t.setLocation(new Location(latitude, longitude, readOptional(in)));
-        }
+        t.setLocation(readOptionalLocation(in));
         return t;
+    }
+
+    /**
+     * An enriched transaction written by {@link #write(EnrichedTransaction, Encoder)} with this
+     * build's schema.
+     */
+    public static EnrichedTransaction readEnriched(Decoder in) throws IOException {
+        Transaction t = read(in);
+        return new EnrichedTransaction(t, readFeatures(in));
+    }
+
+    /**
+     * Profile features, field by field in the schema's order, as their generated coder has them.
+     */
+    private static ProfileFeatures readFeatures(Decoder in) throws IOException {
+        ProfileFeatures f = new ProfileFeatures();
+        f.setEventCount(in.readLong());
+        f.setCount1h(in.readLong());
+        f.setSum1h(in.readLong());
+        f.setCount24h(in.readLong());
+        f.setSum24h(in.readLong());
+        f.setCount7d(in.readLong());
+        f.setSum7d(in.readLong());
+        f.setAmountCount(in.readLong());
+        f.setAmountMean(in.readDouble());
+        f.setAmountStddev(in.readDouble());
+        f.setAmountZscore(in.readDouble());
+        f.setNewDevice(in.readBoolean());
+        f.setDeviceFirstSeen(in.readLong());
+        f.setNewIp(in.readBoolean());
+        f.setIpFirstSeen(in.readLong());
+        f.setNewCountry(in.readBoolean());
+        f.setCountryFirstSeen(in.readLong());
+        f.setNewMerchant(in.readBoolean());
+        f.setMerchantFirstSeen(in.readLong());
+        f.setNewMcc(in.readBoolean());
+        f.setMccFirstSeen(in.readLong());
+        f.setNewPayee(in.readBoolean());
+        f.setPayeeFirstSeen(in.readLong());
+        f.setFirstSeen(in.readLong());
+        f.setAccountAgeDays(in.readDouble());
+        f.setLastEventTime(in.readLong());
+        f.setDaysSinceLastEvent(in.readDouble());
+        f.setLastLocation(readOptionalLocation(in));
+        f.setTravelSpeedKmh(in.readDouble());
+        f.setDeclines1h(in.readLong());
+        f.setDistinctCountries24h(in.readLong());
+        return f;
+    }
+
+    /** A {@code ["null", "Location"]} union. */
+    static Location readOptionalLocation(Decoder in) throws IOException {
+        if (!present(in)) {
+            return null;
+        }
+        double latitude = in.readDouble();
+        double longitude = in.readDouble();
+        return new Location(latitude, longitude, readOptional(in));
     }
 
     /** Whether a {@code ["null", ...]} union holds a value (then read it), or null (read). */

@@ -36,13 +36,19 @@ class TransactionEncodingTest {
     }
 
     @Test
-    void writesTheBytesOfAvrosWriterForEveryFieldOfAnEnrichedTransaction() throws IOException {
+    void writesTheBytesOfAvrosWriterAndReadsThemForEveryFieldOfAnEnrichedTransaction()
+            throws IOException {
         for (EnrichedTransaction enriched :
                 RandomRecords.of(EnrichedTransaction.class, RECORDS, 11L)) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
             TransactionEncoding.write(enriched, out);
-            assertThat(bytes.toByteArray()).isEqualTo(avros(enriched));
+            byte[] avro = avros(enriched);
+            assertThat(bytes.toByteArray()).isEqualTo(avro);
+            assertThat(
+                            TransactionEncoding.readEnriched(
+                                    DecoderFactory.get().binaryDecoder(avro, null)))
+                    .isEqualTo(enriched);
         }
     }
 

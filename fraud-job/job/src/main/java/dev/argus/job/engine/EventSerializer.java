@@ -12,16 +12,18 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.formats.avro.utils.DataInputDecoder;
 import org.apache.flink.formats.avro.utils.DataOutputEncoder;
 
 /**
  * The engine's serializer for the events in the rules' shared buffers and in the account's waiting
  * list: Avro, each event preceded by its length, and each event encoded once per account step. It
- * writes with {@link TransactionEncoding}, which gives the bytes of Flink's {@link AvroSerializer}
- * without Avro's generic writer, and reads with that serializer. An event taken by several rules,
- * or read back from the account's value and stored again, is not encoded again: the bytes it was
- * read from or first written as are remembered for the object until the engine moves to the next
- * account ({@link #forget}).
+ * writes and reads with {@link TransactionEncoding}, which gives the bytes of Flink's {@link
+ * AvroSerializer} without Avro's generic writer and reader; the bytes are this build's schema's (a
+ * change of the event's schema needs a new value format, see {@link AccountValue}). An event taken
+ * by several rules, or read back from the account's value and stored again, is not encoded again:
+ * the bytes it was read from or first written as are remembered for the object until the engine
+ * moves to the next account ({@link #forget}).
  *
  * <p>It lives inside one engine operator instance and is used by one thread; Flink never stores it
  * (the engine writes its own value), so it has no snapshot.
@@ -34,6 +36,8 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
     private transient Map<EnrichedTransaction, byte[]> encoded = new IdentityHashMap<>();
     private final transient DataOutputSerializer scratch = new DataOutputSerializer(1024);
     private final transient DataOutputEncoder encoder = new DataOutputEncoder();
+    private final transient DataInputDeserializer input = new DataInputDeserializer();
+    private final transient DataInputDecoder decoder = new DataInputDecoder();
 
     /** Reading the engine's first value format: events without their length. */
     private transient boolean firstFormat;
@@ -68,7 +72,9 @@ final class EventSerializer extends TypeSerializer<EnrichedTransaction> {
 
     /** An event from its Avro encoding, which is remembered for it. */
     EnrichedTransaction decode(byte[] bytes) throws IOException {
-        EnrichedTransaction event = avro.deserialize(new DataInputDeserializer(bytes));
+        input.setBuffer(bytes);
+        decoder.setIn(input);
+        EnrichedTransaction event = TransactionEncoding.readEnriched(decoder);
         encoded.put(event, bytes);
         return event;
     }

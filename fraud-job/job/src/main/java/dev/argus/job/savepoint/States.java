@@ -170,7 +170,7 @@ public final class States {
     }
 
     public static ValueStateDescriptor<ProfileState> profile() {
-        return new ValueStateDescriptor<>(PROFILE, new AvroSerializer<>(ProfileState.class));
+        return new ValueStateDescriptor<>(PROFILE, new ProfileStateSerializer());
     }
 
     public static ValueStateDescriptor<byte[]> ruleEngineAccounts() {
