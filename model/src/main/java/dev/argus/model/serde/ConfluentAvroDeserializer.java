@@ -13,6 +13,8 @@ import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.Decoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -27,6 +29,10 @@ import org.apache.avro.specific.SpecificRecord;
  * dead-letter reasons; a registry that does not answer fails with an {@link
  * java.io.UncheckedIOException}, which is transient and not the record's fault.
  *
+ * <p>Given a {@link DirectReader}, records whose writer schema is this build's schema of {@code T}
+ * (equal as Avro compares schemas) are read with it rather than with Avro's resolving reader: the
+ * same fields from the same bytes, without resolving one schema against the other for each.
+ *
  * <p>Serializable: the registry client is opened lazily where the deserializer runs. Not
  * thread-safe; give each thread its own instance.
  */
@@ -38,18 +44,44 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
 
     private final RegistryConfig registry;
     private final Class<T> type;
+    private final DirectReader<T> direct;
 
     private transient SchemaRegistryClient client;
     private transient Schema readerSchema;
-    private transient Map<Integer, SpecificDatumReader<T>> readersById;
+    private transient Map<Integer, DatumReader<T>> readersById;
     private transient Map<Integer, Refusal> refusedById;
     private transient Map<Integer, Unknown> unknownIds;
     private transient long missingTtlNanos;
     private transient BinaryDecoder decoder;
 
     public ConfluentAvroDeserializer(RegistryConfig registry, Class<T> type) {
+        this(registry, type, null);
+    }
+
+    /**
+     * @param direct reads a record written with this build's schema of {@code T}, or null to read
+     *     every record with Avro's resolving reader
+     */
+    public ConfluentAvroDeserializer(
+            RegistryConfig registry, Class<T> type, DirectReader<T> direct) {
         this.registry = registry;
         this.type = type;
+        this.direct = direct;
+    }
+
+    /**
+     * Reads a record of this build's schema with the decoder's calls in the schema's order, as
+     * {@link TransactionEncoding#read} does; it must throw for bytes that schema cannot have
+     * written, as Avro's reader does, so that they are dead-lettered.
+     */
+    @FunctionalInterface
+    public interface DirectReader<T> extends Serializable {
+        T read(Decoder in) throws IOException;
+    }
+
+    /** Whether records of writer schema {@code id} are read by the direct reader, for tests. */
+    boolean readsDirectly(int id) {
+        return readersById != null && readersById.get(id) instanceof Direct<?>;
     }
 
     public T deserialize(byte[] bytes) throws WireFormatException {
@@ -78,7 +110,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
                         | ((bytes[2] & 0xff) << 16)
                         | ((bytes[3] & 0xff) << 8)
                         | (bytes[4] & 0xff);
-        SpecificDatumReader<T> reader = readerFor(id);
+        DatumReader<T> reader = readerFor(id);
         decoder =
                 DecoderFactory.get()
                         .binaryDecoder(
@@ -124,8 +156,8 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
      * with a bad id thus costs one registry request per id, not one per record, on the thread that
      * reads the valid records too.
      */
-    private SpecificDatumReader<T> readerFor(int id) throws WireFormatException {
-        SpecificDatumReader<T> reader = readersById.get(id);
+    private DatumReader<T> readerFor(int id) throws WireFormatException {
+        DatumReader<T> reader = readersById.get(id);
         if (reader != null) {
             return reader;
         }
@@ -181,7 +213,10 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
             refusedById.put(id, refused);
             throw refused.exception();
         }
-        reader = new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get());
+        reader =
+                direct != null && writerSchema.equals(readerSchema)
+                        ? new Direct<>(direct, readerSchema)
+                        : new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get());
         readersById.put(id, reader);
         return reader;
     }
@@ -190,6 +225,19 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         return new WireFormatException(
                 DeadLetterReason.UNKNOWN_SCHEMA_ID,
                 "the registry has no schema with id " + id + " (" + registryAnswer + ")");
+    }
+
+    /** The direct reader as one of Avro's, for the records of this build's schema. */
+    private record Direct<T>(DirectReader<T> reader, Schema schema) implements DatumReader<T> {
+        @Override
+        public void setSchema(Schema schema) {
+            throw new UnsupportedOperationException("reads this build's schema only");
+        }
+
+        @Override
+        public T read(T reuse, Decoder in) throws IOException {
+            return reader.read(in);
+        }
     }
 
     /** An id the registry said it does not have, until when that answer holds. */

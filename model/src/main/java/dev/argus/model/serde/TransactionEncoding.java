@@ -11,6 +11,7 @@ import dev.argus.model.TransactionStatus;
 import dev.argus.model.TransactionType;
 import java.io.IOException;
 import java.time.Instant;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.io.Decoder;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -34,8 +35,9 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * <p>It also reads a transaction, or an enriched one, back with the same calls as Avro's reader,
  * from bytes written with this build's schema: where a transaction crosses the network between two
  * tasks of one job, which run one build, and the rule engine's events, which its versioned value
- * keeps in this build's schema. Bytes that may come from another schema (Kafka records, savepoints)
- * need Avro's reader, which resolves the writer's schema against this one.
+ * keeps in this build's schema; and Kafka records whose writer schema the registry gives as this
+ * build's ({@link ConfluentAvroDeserializer.DirectReader}). Bytes of another schema need Avro's
+ * reader, which resolves the writer's schema against this one.
  *
  * <p>A field added to {@code Transaction.avsc} must be added here: {@code TransactionEncodingTest}
  * fails until it is, since it fills every field of the schema and compares the bytes with Avro's.
@@ -174,10 +176,18 @@ public final class TransactionEncoding {
         return new Location(latitude, longitude, readOptional(in));
     }
 
-    /** Whether a {@code ["null", ...]} union holds a value (then read it), or null (read). */
-    private static boolean present(Decoder in) throws IOException {
-        if (in.readIndex() == 1) {
+    /**
+     * Whether a {@code ["null", ...]} union holds a value (then read it), or null (read). Any other
+     * branch fails, as in Avro's reader: Kafka records are read with this too.
+     */
+    static boolean present(Decoder in) throws IOException {
+        int branch = in.readIndex();
+        if (branch == 1) {
             return true;
+        }
+        if (branch != 0) {
+            throw new AvroRuntimeException(
+                    "union branch " + branch + " of a [\"null\", ...] union, which has two");
         }
         in.readNull();
         return false;

@@ -168,6 +168,98 @@ class ConfluentAvroSerdeTest {
     }
 
     @Test
+    void readsRecordsOfThisBuildsSchemaDirectlyAsAvrosReaderDoes() throws Exception {
+        ConfluentAvroDeserializer<Transaction> direct = directDeserializer();
+        for (Transaction original : RandomRecords.of(Transaction.class, 2_000, 23L)) {
+            byte[] bytes = serializer.serialize(TOPIC, original);
+            assertThat(direct.deserialize(bytes))
+                    .isEqualTo(deserializer.deserialize(bytes))
+                    .isEqualTo(original);
+        }
+        assertThat(direct.readsDirectly(serializer.schemaId(TOPIC))).isTrue();
+    }
+
+    @Test
+    void recordsOfAnotherSchemaAreResolvedByAvroEvenWithADirectReader() throws Exception {
+        ConfluentAvroDeserializer<Transaction> direct = directDeserializer();
+        Schema newer =
+                new Schema.Parser()
+                        .parse(
+                                Transaction.getClassSchema()
+                                        .toString()
+                                        .replaceFirst(
+                                                "\"fields\":\\[",
+                                                "\"fields\":[{\"name\":\"risk_hint\",\"type\":\"string\",\"default\":\"\"},"));
+        GenericRecord record = new GenericData.Record(newer);
+        Transaction base = payment().build();
+        for (Schema.Field f : Transaction.getClassSchema().getFields()) {
+            record.put(f.name(), GenericData.get().deepCopy(f.schema(), toGeneric(base, f)));
+        }
+        record.put("risk_hint", "x");
+        int id = client.register("newer-direct-value", newer);
+
+        assertThat(direct.deserialize(encode(id, newer, record))).isEqualTo(base);
+        assertThat(direct.readsDirectly(id)).isFalse();
+    }
+
+    /**
+     * Bytes after a valid header: the direct reader refuses what Avro's refuses, for the same
+     * reason.
+     */
+    @Test
+    void theDirectReaderRefusesGarbageAsAvrosReaderDoes() {
+        ConfluentAvroDeserializer<Transaction> direct = directDeserializer();
+        int id = serializer.schemaId(TOPIC);
+        Random random = new Random(43);
+        int refused = 0;
+        for (int i = 0; i < 5_000; i++) {
+            byte[] body = new byte[1 + random.nextInt(120)];
+            random.nextBytes(body);
+            byte[] bytes =
+                    ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(id).put(body).array();
+            Object avros = outcome(deserializer, bytes);
+            assertThat(outcome(direct, bytes)).as("record %d", i).isEqualTo(avros);
+            if (avros instanceof DeadLetterReason) {
+                refused++;
+            }
+        }
+        // every byte of valid records changed to a few values: union branches and enum symbols
+        // that do not exist, lengths that do not fit, as well as records that still read
+        for (Transaction valid : RandomRecords.of(Transaction.class, 20, 29L)) {
+            byte[] bytes = serializer.serialize(TOPIC, valid);
+            for (int at = WireFormat.HEADER_LENGTH; at < bytes.length; at++) {
+                for (int value : new int[] {0, 1, 2, 3, 4, 5, 6, 0x3f, 0x7f, 0x80, 0xff}) {
+                    byte[] changed = bytes.clone();
+                    changed[at] = (byte) value;
+                    assertThat(outcome(direct, changed))
+                            .as("byte %d set to %d", at, value)
+                            .isEqualTo(outcome(deserializer, changed));
+                }
+            }
+        }
+        assertThat(direct.readsDirectly(id)).isTrue();
+        assertThat(refused).isGreaterThan(4_000);
+        // and a valid record, after all those refusals, still reads directly
+        byte[] valid = serializer.serialize(TOPIC, payment().build());
+        assertThat(outcome(direct, valid)).isInstanceOf(Transaction.class);
+    }
+
+    private ConfluentAvroDeserializer<Transaction> directDeserializer() {
+        return new ConfluentAvroDeserializer<>(
+                client.config(), Transaction.class, TransactionEncoding::read);
+    }
+
+    /** The record read, or the dead-letter reason it was refused with. */
+    private static Object outcome(
+            ConfluentAvroDeserializer<Transaction> deserializer, byte[] bytes) {
+        try {
+            return deserializer.deserialize(bytes);
+        } catch (WireFormatException e) {
+            return e.reason();
+        }
+    }
+
+    @Test
     void anEmptyRecordIsRefused() {
         assertReason(new byte[0], DeadLetterReason.EMPTY);
     }

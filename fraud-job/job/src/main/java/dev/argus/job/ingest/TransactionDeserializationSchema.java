@@ -4,6 +4,7 @@ import dev.argus.model.Transaction;
 import dev.argus.model.TransactionValidator;
 import dev.argus.model.registry.RegistryConfig;
 import dev.argus.model.serde.ConfluentAvroDeserializer;
+import dev.argus.model.serde.TransactionEncoding;
 import dev.argus.model.serde.WireFormatException;
 import java.util.Optional;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -28,7 +29,9 @@ public final class TransactionDeserializationSchema
     private final TransactionValidator validator;
 
     public TransactionDeserializationSchema(RegistryConfig registry, long maxFutureSkewMillis) {
-        this.deserializer = new ConfluentAvroDeserializer<>(registry, Transaction.class);
+        this.deserializer =
+                new ConfluentAvroDeserializer<>(
+                        registry, Transaction.class, TransactionEncoding::read);
         this.validator = new TransactionValidator(maxFutureSkewMillis);
     }
 
