@@ -215,7 +215,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         }
         reader =
                 direct != null && writerSchema.equals(readerSchema)
-                        ? new Direct<>(direct, readerSchema)
+                        ? new Direct<>(direct)
                         : new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get());
         readersById.put(id, reader);
         return reader;
@@ -228,7 +228,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     }
 
     /** The direct reader as one of Avro's, for the records of this build's schema. */
-    private record Direct<T>(DirectReader<T> reader, Schema schema) implements DatumReader<T> {
+    private record Direct<T>(DirectReader<T> reader) implements DatumReader<T> {
         @Override
         public void setSchema(Schema schema) {
             throw new UnsupportedOperationException("reads this build's schema only");

@@ -180,7 +180,7 @@ public final class TransactionEncoding {
      * Whether a {@code ["null", ...]} union holds a value (then read it), or null (read). Any other
      * branch fails, as in Avro's reader: Kafka records are read with this too.
      */
-    static boolean present(Decoder in) throws IOException {
+    private static boolean present(Decoder in) throws IOException {
         int branch = in.readIndex();
         if (branch == 1) {
             return true;
