@@ -8,6 +8,7 @@ import dev.argus.job.JobConfig;
 import dev.argus.job.ingest.TransactionTypeInfo;
 import dev.argus.job.profile.AccountProfile;
 import dev.argus.job.profile.ProfileFunction;
+import dev.argus.job.savepoint.States;
 import dev.argus.model.Channel;
 import dev.argus.model.Location;
 import dev.argus.model.Merchant;
@@ -29,7 +30,6 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.formats.avro.typeutils.AvroSerializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,7 +148,7 @@ public final class ProfileBenchmark implements Callable<Integer> {
             }
         }
         DataOutputSerializer out = new DataOutputSerializer(4096);
-        new AvroSerializer<>(ProfileState.class).serialize(state, out);
+        States.profile().getSerializer().serialize(state, out);
         return out.length();
     }
 

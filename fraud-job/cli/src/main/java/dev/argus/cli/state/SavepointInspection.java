@@ -284,7 +284,7 @@ final class SavepointInspection {
         public void open(OpenContext context) {
             ValueStateDescriptor<ProfileState> descriptor = States.profile();
             state = getRuntimeContext().getState(descriptor);
-            serializer = new AvroSerializer<>(ProfileState.class);
+            serializer = descriptor.getSerializer().duplicate();
             out = new DataOutputSerializer(256);
         }
 
