@@ -335,6 +335,11 @@ public final class Bench {
                                         options.floodPerSecond())
                                 : null) {
             progress.traffic = traffic;
+            if (options.warmupTransactions() > 0 && options.transactions() > 0) {
+                // no variant reads past the window's last transaction: the savepoint after it
+                // holds every variant's state after the same transactions
+                traffic.stopUnthrottledAt(options.warmupTransactions() + options.transactions());
+            }
             traffic.unthrottled();
             if (options.warmupTransactions() > 0) {
                 progress.runUntilRecords(options.warmupTransactions());
@@ -360,7 +365,12 @@ public final class Bench {
                 Window w = new Window(job);
                 progress.minBacklog = Long.MAX_VALUE;
                 if (options.transactions() > 0) {
-                    progress.runUntilRecords(job.records() + options.transactions());
+                    long last =
+                            options.warmupTransactions() > 0
+                                    ? options.warmupTransactions() + options.transactions()
+                                    : job.records() + options.transactions();
+                    traffic.stopUnthrottledAt(last);
+                    progress.runUntilRecords(last);
                 } else {
                     progress.run(options.duration());
                 }
@@ -460,13 +470,38 @@ public final class Bench {
                     job.checkpointsBetween(measuredFrom, measuredTo);
             long fullBytes = job.sample().checkpointFullBytes();
 
-            Path savepoints = Files.createTempDirectory("argus-bench-savepoint-");
+            Path savepoints;
+            if (options.keepSavepoints()) {
+                savepoints =
+                        logDir.resolve("bench-run" + n + "-" + plan.variant().key() + "-savepoint");
+                if (Files.exists(savepoints)) {
+                    delete(savepoints); // an earlier bench's
+                }
+                Files.createDirectories(savepoints);
+            } else {
+                savepoints = Files.createTempDirectory("argus-bench-savepoint-");
+            }
+            long recordsAtSavepoint = job.records(); // caught up: nothing more is produced
             long savepointBytes;
+            String written;
             try {
-                job.call("savepoint " + savepoints.toUri(), "SAVEPOINT", Duration.ofMinutes(10));
+                written =
+                        job.call(
+                                "savepoint " + savepoints.toUri(),
+                                "SAVEPOINT",
+                                Duration.ofMinutes(10));
                 savepointBytes = sizeOf(savepoints);
             } finally {
-                delete(savepoints);
+                if (!options.keepSavepoints()) {
+                    delete(savepoints);
+                }
+            }
+            if (options.keepSavepoints()) {
+                Path kept =
+                        written.startsWith("file:")
+                                ? Path.of(java.net.URI.create(written))
+                                : Path.of(written);
+                say("savepoint kept: ./argus state inspect " + kept + " shows where its bytes are");
             }
             if (traffic.sendFailures() > 0) {
                 say("warning: " + traffic.sendFailures() + " records could not be produced");
@@ -492,6 +527,7 @@ public final class Bench {
                     committed,
                     checkpoints,
                     traffic.accountsTouched(),
+                    recordsAtSavepoint,
                     savepointBytes,
                     fullBytes,
                     job.peakRssBytes(),
@@ -686,7 +722,7 @@ public final class Bench {
                 previous = s;
             }
             Traffic t = traffic;
-            if (t != null) {
+            if (t != null && !t.atLimit()) { // at its limit, the backlog runs out by design
                 minBacklog = Math.min(minBacklog, Math.max(0, t.produced() - s.records()));
             }
             job.awaitRecords(0, Duration.ZERO); // throws if the job ended
@@ -804,9 +840,11 @@ public final class Bench {
                 bytes(r.checkpointBytes()),
                 bytes(r.lastCheckpointFullBytes()));
         out.printf(
-                "state                       %,d accounts; canonical savepoint %s = %,.0f bytes per"
-                        + " account; last checkpoint (RocksDB files%s) %,.0f bytes per account%n",
+                "state                       %,d accounts after %,d transactions; canonical savepoint"
+                        + " %s = %,.0f bytes per account; last checkpoint (RocksDB files%s) %,.0f"
+                        + " bytes per account%n",
                 r.accounts(),
+                r.recordsAtSavepoint(),
                 bytes(r.savepointBytes()),
                 r.bytesPerAccount(),
                 options.changelog() ? " and changelog" : "",

@@ -192,7 +192,10 @@ public final class BenchCommand implements Callable<Integer> {
                     "measure the next N transactions, not for --duration: every variant then"
                             + " measures the same transactions, with the same history behind"
                             + " them (a faster job otherwise gets further into the traffic in"
-                            + " the same time, with more partial matches per account) (default:"
+                            + " the same time, with more partial matches per account). With"
+                            + " --warmup-transactions W the unthrottled traffic ends at"
+                            + " transaction W + N, so that the savepoint after the window holds"
+                            + " every variant's state after the same transactions (default:"
                             + " ${DEFAULT-VALUE}: use --duration)")
     long transactions;
 
@@ -250,6 +253,14 @@ public final class BenchCommand implements Callable<Integer> {
                     "open Flink's REST API and web UI of each job process on this port, to watch"
                             + " its checkpoints per task (default: none)")
     int restPort;
+
+    @Option(
+            names = "--keep-savepoints",
+            description =
+                    "keep each run's canonical savepoint beside its job log (in .argus, as"
+                            + " bench-runN-VARIANT-savepoint), to see where its bytes are with"
+                            + " ./argus state inspect; by default it is deleted once measured")
+    boolean keepSavepoints;
 
     @Option(
             names = "--profile",
@@ -380,7 +391,8 @@ public final class BenchCommand implements Callable<Integer> {
                 seed,
                 rulePacks,
                 flood,
-                floodRate);
+                floodRate,
+                keepSavepoints);
     }
 
     /**

@@ -15,6 +15,8 @@ import java.util.List;
  *     --flood}); 0 for none
  * @param floodRate how many of them per second ({@code --flood-rate}); 0 spreads them over the
  *     window
+ * @param keepSavepoints whether each run's canonical savepoint is kept beside its job log ({@code
+ *     --keep-savepoints}), for {@code argus state inspect}
  */
 record BenchOptions(
         Variant variant,
@@ -44,7 +46,8 @@ record BenchOptions(
         long seed,
         List<Integer> rulePacks,
         long flood,
-        double floodRate) {
+        double floodRate,
+        boolean keepSavepoints) {
 
     public BenchOptions {
         rulePacks = List.copyOf(rulePacks);

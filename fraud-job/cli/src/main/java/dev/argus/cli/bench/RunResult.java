@@ -16,6 +16,8 @@ import java.util.Map;
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
  *     start)
  * @param flood with a flood, what it was and what of it reached the dead-letter topic; else null
+ * @param recordsAtSavepoint the records the job had read in all when the savepoint was taken (the
+ *     state it measures is that of these)
  */
 record RunResult(
         Variant variant,
@@ -38,6 +40,7 @@ record RunResult(
         List<Long> latencyCommitted,
         List<JobProcess.Checkpoint> checkpoints,
         int accounts,
+        long recordsAtSavepoint,
         long savepointBytes,
         long lastCheckpointFullBytes,
         long peakRssBytes,

@@ -70,6 +70,7 @@ final class Traffic implements AutoCloseable {
     private final Thread thread;
 
     private volatile Mode mode = Mode.PAUSED;
+    private volatile long limit = Long.MAX_VALUE;
     private volatile boolean closed;
 
     private long sent;
@@ -188,6 +189,19 @@ final class Traffic implements AutoCloseable {
         mode = Mode.UNTHROTTLED;
     }
 
+    /**
+     * Stops the unthrottled traffic once {@code records} have been produced in all, so that every
+     * variant reads the same transactions and its state at the end is that of the same history.
+     */
+    void stopUnthrottledAt(long records) {
+        limit = records;
+    }
+
+    /** Whether the unthrottled traffic has produced all it may ({@link #stopUnthrottledAt}). */
+    boolean atLimit() {
+        return produced.get() >= limit;
+    }
+
     /** Produces {@code rate} per wall-clock second from now on. */
     synchronized void offered() {
         offeredFromWall = System.currentTimeMillis();
@@ -222,7 +236,7 @@ final class Traffic implements AutoCloseable {
             Mode m = mode;
             synchronized (this) {
                 if (m == Mode.UNTHROTTLED) {
-                    long target = consumed.getAsLong() + lead.getAsLong();
+                    long target = Math.min(limit, consumed.getAsLong() + lead.getAsLong());
                     while (mode == Mode.UNTHROTTLED && produced.get() < target) {
                         send(source.next());
                     }

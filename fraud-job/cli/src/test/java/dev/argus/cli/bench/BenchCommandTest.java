@@ -106,7 +106,8 @@ class BenchCommandTest {
                         "ARRIVAL",
                         "--control",
                         "--changelog",
-                        "--seed=42");
+                        "--seed=42",
+                        "--keep-savepoints");
         assertThat(o)
                 .isEqualTo(
                         new BenchOptions(
@@ -137,7 +138,8 @@ class BenchCommandTest {
                                 42,
                                 List.of(),
                                 0,
-                                0));
+                                0,
+                                true));
         assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
         assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
     }

@@ -92,6 +92,30 @@ class BenchITCase {
         assertThat(out).containsPattern("marginal, 20 against 5 rules: -?[\\d,.]+ us more CPU");
     }
 
+    @Test
+    void aWindowOfTransactionsEndsAtTheSameTransactionForEveryVariant() throws Exception {
+        BenchOptions options =
+                BenchCommand.parse(
+                        "--accounts", "2000",
+                        "--rules", "card-testing",
+                        "--warmup-transactions", "5000",
+                        "--transactions", "10000",
+                        "--latency-duration", "0",
+                        "--checkpoint-interval", "1s",
+                        "--job-heap", "512m",
+                        "--managed-memory", "128m");
+        StringWriter printed = new StringWriter();
+        new Bench(options, new PrintWriter(printed, true), logs).run();
+        String out = printed.toString();
+
+        // the traffic stops at the window's last transaction: the savepoint holds the state of
+        // exactly those, however fast the variant, and the window is not called input-bound for
+        // the backlog that runs out at its end
+        assertThat(out).contains("accounts after 15,000 transactions; canonical savepoint");
+        assertThat(number(out, "unthrottled, ([\\d,]+) transactions in")).isBetween(1.0, 10_000.0);
+        assertThat(out).doesNotContain("input-bound");
+    }
+
     /** A short run's options: a small job on 2,000 accounts, then {@code specific} ones. */
     private static BenchOptions options(String... specific) {
         java.util.List<String> args =
