@@ -481,7 +481,8 @@ public final class Bench {
             } else {
                 savepoints = Files.createTempDirectory("argus-bench-savepoint-");
             }
-            long recordsAtSavepoint = job.records(); // caught up: nothing more is produced
+            // the job has caught up with them, and nothing more is produced
+            long recordsAtSavepoint = traffic.produced();
             long savepointBytes;
             String written;
             try {

@@ -16,8 +16,8 @@ import java.util.Map;
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
  *     start)
  * @param flood with a flood, what it was and what of it reached the dead-letter topic; else null
- * @param recordsAtSavepoint the records the job had read in all when the savepoint was taken (the
- *     state it measures is that of these)
+ * @param recordsAtSavepoint the transactions the job had read in all when the savepoint was taken
+ *     (the state it measures is theirs; malformed records of a flood are not counted)
  */
 record RunResult(
         Variant variant,
