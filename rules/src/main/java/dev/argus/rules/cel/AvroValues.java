@@ -115,6 +115,12 @@ public final class AvroValues {
             return get(slot.in(schema));
         }
 
+        /** Whether the field is present (not null), without converting its value. */
+        boolean has(FieldSlot slot) {
+            Schema.Field field = slot.in(schema);
+            return field != null && record.get(field.pos()) != null;
+        }
+
         private Object get(Schema.Field field) {
             if (field == null) {
                 return null;

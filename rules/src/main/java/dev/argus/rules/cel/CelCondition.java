@@ -59,6 +59,10 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
 
     private static final class Views {
         final Thread thread = Thread.currentThread();
+
+        /** The thread's list entries in force ({@link RuntimeLists#use}). */
+        final RuntimeLists.Current lists = RuntimeLists.holder();
+
         EnrichedTransaction event;
         Map<String, Object> txn;
         Map<String, Object> profile;
@@ -301,7 +305,7 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             views = VIEWS.get();
             lastViews = views;
         }
-        RuntimeLists.Entries entries = RuntimeLists.current();
+        RuntimeLists.Entries entries = views.lists.entries;
         views.use(value, entries);
         // the same object is the same event: the engine and flink-cep hand each one over as is
         for (int k = 0; k < guards.length; k++) {

@@ -194,7 +194,7 @@ public final class ConditionPlan {
                 return f -> {
                     Object o = operand.eval(f);
                     if (o instanceof AvroValues.RecordView r) {
-                        return r.get(slot) != null;
+                        return r.has(slot);
                     }
                     return o instanceof Map<?, ?> m ? m.containsKey(field) : fail();
                 };
@@ -224,9 +224,10 @@ public final class ConditionPlan {
                 List<Object> value = java.util.Collections.unmodifiableList(constant);
                 return f -> value;
             }
+            Node[] nodes = elements.toArray(new Node[0]);
             return f -> {
-                List<Object> out = new ArrayList<>(elements.size());
-                for (Node n : elements) {
+                List<Object> out = new ArrayList<>(nodes.length);
+                for (Node n : nodes) {
                     out.add(n.eval(f));
                 }
                 return out;
@@ -239,54 +240,38 @@ public final class ConditionPlan {
                 return unsupported(); // member functions: string methods and the like
             }
             List<Node> a = c.args().stream().map(this::compile).toList();
+            // the operands as variables of each lambda, not list reads on every evaluation
+            Node x = a.isEmpty() ? null : a.get(0);
+            Node y = a.size() < 2 ? null : a.get(1);
+            Node z = a.size() < 3 ? null : a.get(2);
             return switch (c.function()) {
-                case "_&&_" -> junction(a.get(0), a.get(1), false);
-                case "_||_" -> junction(a.get(0), a.get(1), true);
-                case "!_" -> f -> a.get(0).eval(f) instanceof Boolean b ? !b : fail();
-                case "_?_:_" ->
-                        f ->
-                                a.get(0).eval(f) instanceof Boolean b
-                                        ? (b ? a.get(1) : a.get(2)).eval(f)
-                                        : fail();
-                case "_==_" -> f -> equal(a.get(0).eval(f), a.get(1).eval(f));
-                case "_!=_" -> f -> !equal(a.get(0).eval(f), a.get(1).eval(f));
-                case "_<_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) < 0;
-                case "_<=_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) <= 0;
-                case "_>_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) > 0;
-                case "_>=_" -> f -> compare(a.get(0).eval(f), a.get(1).eval(f)) >= 0;
-                case "_+_" -> f -> add(a.get(0).eval(f), a.get(1).eval(f));
+                case "_&&_" -> junction(x, y, false);
+                case "_||_" -> junction(x, y, true);
+                case "!_" -> f -> x.eval(f) instanceof Boolean b ? !b : fail();
+                case "_?_:_" -> f -> x.eval(f) instanceof Boolean b ? (b ? y : z).eval(f) : fail();
+                case "_==_" -> f -> equal(x.eval(f), y.eval(f));
+                case "_!=_" -> f -> !equal(x.eval(f), y.eval(f));
+                case "_<_" -> f -> compare(x.eval(f), y.eval(f)) < 0;
+                case "_<=_" -> f -> compare(x.eval(f), y.eval(f)) <= 0;
+                case "_>_" -> f -> compare(x.eval(f), y.eval(f)) > 0;
+                case "_>=_" -> f -> compare(x.eval(f), y.eval(f)) >= 0;
+                case "_+_" -> f -> add(x.eval(f), y.eval(f));
                 case "_-_" ->
-                        f ->
-                                arithmetic(
-                                        a.get(0).eval(f),
-                                        a.get(1).eval(f),
-                                        Math::subtractExact,
-                                        (x, y) -> x - y);
+                        f -> arithmetic(x.eval(f), y.eval(f), Math::subtractExact, (p, q) -> p - q);
                 case "_*_" ->
-                        f ->
-                                arithmetic(
-                                        a.get(0).eval(f),
-                                        a.get(1).eval(f),
-                                        Math::multiplyExact,
-                                        (x, y) -> x * y);
+                        f -> arithmetic(x.eval(f), y.eval(f), Math::multiplyExact, (p, q) -> p * q);
                 case "_/_" ->
                         f ->
                                 arithmetic(
-                                        a.get(0).eval(f),
-                                        a.get(1).eval(f),
-                                        exactly((x, y) -> x / y),
-                                        (x, y) -> x / y);
-                case "_%_" ->
-                        f ->
-                                arithmetic(
-                                        a.get(0).eval(f),
-                                        a.get(1).eval(f),
-                                        exactly((x, y) -> x % y),
-                                        null);
-                case "-_" -> f -> negate(a.get(0).eval(f));
-                case "@in" -> f -> in(a.get(0).eval(f), a.get(1).eval(f));
-                case "size" -> f -> size(a.get(0).eval(f));
-                case "_[_]" -> f -> index(a.get(0).eval(f), a.get(1).eval(f));
+                                        x.eval(f),
+                                        y.eval(f),
+                                        exactly((p, q) -> p / q),
+                                        (p, q) -> p / q);
+                case "_%_" -> f -> arithmetic(x.eval(f), y.eval(f), exactly((p, q) -> p % q), null);
+                case "-_" -> f -> negate(x.eval(f));
+                case "@in" -> f -> in(x.eval(f), y.eval(f));
+                case "size" -> f -> size(x.eval(f));
+                case "_[_]" -> f -> index(x.eval(f), y.eval(f));
                 default -> helper(e, a);
             };
         }
@@ -301,10 +286,11 @@ public final class ConditionPlan {
             if (fn == null) {
                 return unsupported();
             }
+            Node[] nodes = args.toArray(new Node[0]);
             return f -> {
-                Object[] values = new Object[args.size()];
+                Object[] values = new Object[nodes.length];
                 for (int i = 0; i < values.length; i++) {
-                    values[i] = args.get(i).eval(f);
+                    values[i] = nodes[i].eval(f);
                 }
                 try {
                     Object v = fn.apply(values);

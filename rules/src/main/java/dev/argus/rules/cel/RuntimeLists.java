@@ -31,18 +31,31 @@ public final class RuntimeLists {
         long version();
     }
 
-    private static final ThreadLocal<Entries> CURRENT = new ThreadLocal<>();
+    /**
+     * A thread's entries in force. A condition keeps its thread's holder and reads the entries from
+     * it: a thread-local lookup per condition and event cost more than the condition's plan.
+     */
+    static final class Current {
+        final Thread thread = Thread.currentThread();
+        Entries entries;
+    }
+
+    private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
 
     private RuntimeLists() {}
 
     /** Makes {@code entries} those the thread's conditions read; null: the pack's values only. */
     public static void use(Entries entries) {
-        // set, not remove: a removed thread local costs every later lookup a search
-        CURRENT.set(entries);
+        CURRENT.get().entries = entries;
     }
 
     /** The thread's entries, or null. */
     static Entries current() {
+        return CURRENT.get().entries;
+    }
+
+    /** The thread's holder of its entries in force, to keep. */
+    static Current holder() {
         return CURRENT.get();
     }
 
