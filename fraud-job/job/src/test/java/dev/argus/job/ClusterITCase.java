@@ -127,6 +127,9 @@ class ClusterITCase {
             Thread.sleep(5_000);
             broker.startAgain();
             say("the broker started again");
+            try (Admin admin = admin(config)) {
+                awaitLeaders(admin, List.of(config.get("topic.transactions")));
+            }
             producer = new TransactionProducer(config);
             KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
             List<String> failuresAtFour = cluster.failures(job);
@@ -220,6 +223,32 @@ class ClusterITCase {
                                 .configs(Map.of("retention.ms", "-1")));
             }
             admin.createTopics(topics).all().get();
+            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader: a broker just started answers
+     * "created" before it leads them, and the idempotent producer's first batches, refused with
+     * NOT_LEADER_OR_FOLLOWER, then came back OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery
+     * timeout dropped them (a run that lost nine cases' events).
+     */
+    private static void awaitLeaders(Admin admin, List<String> names) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            boolean led = true;
+            for (var topic : admin.describeTopics(names).allTopicNames().get().values()) {
+                for (var partition : topic.partitions()) {
+                    led &= partition.leader() != null && !partition.leader().isEmpty();
+                }
+            }
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + names + " have no leader");
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -42,18 +42,42 @@ final class TransactionProducer implements AutoCloseable {
 
     /**
      * Sends {@code events} in order (to the partition of their account unless {@code partition} is
-     * set), and flushes.
+     * set), flushes, and fails if the broker did not take every one of them: a record the producer
+     * gave up on (after its delivery timeout) would otherwise show up only as alerts missing at the
+     * end of a test.
      */
     void send(List<Transaction> events, Integer partition) {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+                new java.util.ArrayList<>(events.size());
         for (Transaction t : events) {
-            producer.send(
-                    new ProducerRecord<>(
-                            topic,
-                            partition,
-                            t.getAccountId().getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, t)));
+            sent.add(
+                    producer.send(
+                            new ProducerRecord<>(
+                                    topic,
+                                    partition,
+                                    t.getAccountId().getBytes(StandardCharsets.UTF_8),
+                                    serializer.serialize(topic, t))));
         }
         producer.flush();
+        int failed = 0;
+        Throwable first = null;
+        for (var f : sent) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                failed++;
+                first = first == null ? e.getCause() : first;
+            }
+        }
+        if (failed > 0) {
+            throw new IllegalStateException(
+                    failed
+                            + " of "
+                            + events.size()
+                            + " transactions were not delivered to "
+                            + topic,
+                    first);
+        }
     }
 
     /** Sends one record as it is, bytes the producer made, keyed by {@code key}: not flushed. */
