@@ -237,10 +237,14 @@ class ClusterITCase {
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (true) {
             boolean led = true;
-            for (var topic : admin.describeTopics(names).allTopicNames().get().values()) {
-                for (var partition : topic.partitions()) {
-                    led &= partition.leader() != null && !partition.leader().isEmpty();
+            try {
+                for (var topic : admin.describeTopics(names).allTopicNames().get().values()) {
+                    for (var partition : topic.partitions()) {
+                        led &= partition.leader() != null && !partition.leader().isEmpty();
+                    }
                 }
+            } catch (java.util.concurrent.ExecutionException notYet) {
+                led = false; // a broker just started back may not answer yet: ask again
             }
             if (led) {
                 return;
