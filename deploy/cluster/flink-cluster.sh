@@ -80,12 +80,16 @@ launch() {
   else
     utils=$(bash_java_utils "$dir" GET_JM_RESOURCE_PARAMS "$@")
   fi
-  local jvm dynamic
+  local jvm dynamic own=
   jvm=$(sed -n 1p <<<"$utils")
   dynamic=$(sed -n 2p <<<"$utils")
   [[ -n $jvm ]] || { echo "Flink could not size $name's memory; see $dir/log/bash-java-utils.log" >&2; exit 1; }
+  if [[ $main == *TaskManagerRunner ]]; then
+    # the TaskManagers' own JVM options, as Flink's scripts pass them
+    own=$(sed -n 's/^env\.java\.opts\.taskmanager:[[:space:]]*//p' "$dir/conf/config.yaml")
+  fi
   # shellcheck disable=SC2086 # the computed options are words
-  nohup java $jvm "${java_opts[@]}" \
+  nohup java $jvm "${java_opts[@]}" $own \
     -Dlog.file="$dir/log/$name.log" -Dlog4j.configurationFile="$here/log4j2.properties" \
     -cp "$(classpath)" "$main" --configDir "$dir/conf" "$@" $dynamic \
     >"$dir/log/$name.out" 2>&1 &

@@ -10,6 +10,7 @@ import dev.argus.model.registry.RegistryConfig;
 import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.testing.LabelledStream;
 import dev.argus.rules.testing.RuleTestCase;
+import dev.argus.sandbox.EmbeddedKafka;
 import dev.argus.sandbox.TopicReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +129,7 @@ class ClusterITCase {
             broker.startAgain();
             say("the broker started again");
             try (Admin admin = admin(config)) {
-                awaitLeaders(admin, List.of(config.get("topic.transactions")));
+                EmbeddedKafka.awaitLeaders(admin, List.of(config.get("topic.transactions")));
             }
             producer = new TransactionProducer(config);
             KafkaTestBed.awaitConsumed(config, 1.0, Duration.ofMinutes(5));
@@ -223,36 +224,7 @@ class ClusterITCase {
                                 .configs(Map.of("retention.ms", "-1")));
             }
             admin.createTopics(topics).all().get();
-            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
-        }
-    }
-
-    /**
-     * Waits until every partition of {@code names} has a leader: a broker just started answers
-     * "created" before it leads them, and the idempotent producer's first batches, refused with
-     * NOT_LEADER_OR_FOLLOWER, then came back OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery
-     * timeout dropped them (a run that lost nine cases' events).
-     */
-    private static void awaitLeaders(Admin admin, List<String> names) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (true) {
-            boolean led = true;
-            try {
-                for (var topic : admin.describeTopics(names).allTopicNames().get().values()) {
-                    for (var partition : topic.partitions()) {
-                        led &= partition.leader() != null && !partition.leader().isEmpty();
-                    }
-                }
-            } catch (java.util.concurrent.ExecutionException notYet) {
-                led = false; // a broker just started back may not answer yet: ask again
-            }
-            if (led) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("partitions of " + names + " have no leader");
-            }
-            Thread.sleep(100);
+            EmbeddedKafka.awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
         }
     }
 

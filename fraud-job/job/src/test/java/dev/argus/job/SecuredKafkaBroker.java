@@ -1,6 +1,7 @@
 package dev.argus.job;
 
 import dev.argus.model.registry.TestCertificates;
+import dev.argus.sandbox.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -159,7 +160,10 @@ final class SecuredKafkaBroker implements AutoCloseable {
         return props;
     }
 
-    /** Creates topics, {@code partitions} each, with no time-based retention. */
+    /**
+     * Creates topics, {@code partitions} each, with no time-based retention, and waits until their
+     * partitions have leaders.
+     */
     void createTopics(int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(clientProperties())) {
             List<NewTopic> newTopics =
@@ -178,6 +182,7 @@ final class SecuredKafkaBroker implements AutoCloseable {
                     }
                 }
             }
+            EmbeddedKafka.awaitLeaders(admin, List.of(topics));
         }
     }
 

@@ -70,7 +70,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * Creates topics with {@code partitions} partitions each and no time-based retention, so test
-     * data with old timestamps is never deleted. Existing topics are left as they are.
+     * data with old timestamps is never deleted. Existing topics are left as they are. Returns once
+     * every partition of them has a leader ({@link #awaitLeaders}).
      */
     public void createTopics(int partitions, String... topics)
             throws InterruptedException, ExecutionException {
@@ -96,6 +97,41 @@ public final class EmbeddedKafka implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, List.of(topics));
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader, for at most a minute: a broker
+     * answers "created" before it leads a new topic's partitions, and a restarted one may not
+     * answer at all for a moment. An idempotent producer's first batches to a partition without a
+     * leader were refused with NOT_LEADER_OR_FOLLOWER, then with OUT_OF_ORDER_SEQUENCE_NUMBER until
+     * its delivery timeout dropped them (a test run that lost nine cases' events).
+     */
+    public static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        while (true) {
+            boolean led = true;
+            try {
+                for (var topic : admin.describeTopics(topics).allTopicNames().get().values()) {
+                    for (var partition : topic.partitions()) {
+                        led &= partition.leader() != null && !partition.leader().isEmpty();
+                    }
+                }
+            } catch (ExecutionException notYet) {
+                led = false; // the topics' metadata is not there yet, or the broker not back: ask
+                // again
+            }
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "partitions of "
+                                + topics
+                                + " have no leader a minute after their creation");
+            }
+            Thread.sleep(100);
         }
     }
 
