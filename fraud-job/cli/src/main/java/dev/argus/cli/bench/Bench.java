@@ -313,7 +313,11 @@ public final class Bench {
 
         Path log = logDir.resolve("bench-run" + n + "-" + plan.variant().key() + ".log");
         long startMillis = System.currentTimeMillis();
-        try (JobProcess job = JobProcess.start(args, options.jobHeap(), log);
+        try (JobProcess job =
+                        JobProcess.start(
+                                args,
+                                JobProcess.jvmOptions(options.jobHeap(), options.jobJvmOptions()),
+                                log);
                 Progress progress = new Progress(job);
                 DetectionLatency alerts =
                         new DetectionLatency(config, pack.rules(), "argus-bench");
@@ -340,12 +344,14 @@ public final class Bench {
                 // holds every variant's state after the same transactions
                 traffic.stopUnthrottledAt(options.warmupTransactions() + options.transactions());
             }
+            Window warmup = new Window(job);
             traffic.unthrottled();
             if (options.warmupTransactions() > 0) {
                 progress.runUntilRecords(options.warmupTransactions());
             } else {
                 progress.run(options.warmup());
             }
+            warmup.end(job);
 
             long unthrottledRecords = 0;
             long unthrottledEvaluations = 0;
@@ -511,6 +517,8 @@ public final class Bench {
                     plan.variant(),
                     ruleCount,
                     runOfVariant,
+                    new RunResult.Warmup(
+                            warmup.records, warmup.seconds, warmup.jobCpu, warmup.cpuByKind),
                     unthrottledRecords,
                     unthrottledEvaluations,
                     unthrottledEngine,
@@ -751,6 +759,19 @@ public final class Bench {
                     options.warmupTransactions() > 0
                             ? String.format("%,d transactions", options.warmupTransactions())
                             : options.warmup().toSeconds() + " s";
+            RunResult.Warmup w = r.warmup();
+            out.printf(
+                    "warm-up, %,d transactions in %.1f s: %,.0f transactions/s, job CPU %.2f"
+                            + " cores%s%n",
+                    w.records(),
+                    w.seconds(),
+                    w.records() / w.seconds(),
+                    w.jobCpu() / w.seconds(),
+                    w.cpuByKind().containsKey(JobProcess.JIT_COMPILER)
+                            ? String.format(
+                                    " (JIT compiler %.2f)",
+                                    w.cpuByKind().get(JobProcess.JIT_COMPILER) / w.seconds())
+                            : "");
             out.printf(
                     "unthrottled, %,d transactions in %.1f s measured after a warm-up of %s%n",
                     r.unthrottledRecords(), r.unthrottledSeconds(), warmup);
@@ -857,6 +878,10 @@ public final class Bench {
                 bytes(r.peakHeapBytes()),
                 options.jobHeap(),
                 options.managedMemory());
+        out.printf(
+                "job JVM options             %s%n",
+                String.join(
+                        " ", JobProcess.jvmOptions(options.jobHeap(), options.jobJvmOptions())));
         if (r.variant().alerts()) {
             out.printf(
                     "alerts                      %,d read committed, %d duplicates%n",

@@ -263,6 +263,15 @@ public final class BenchCommand implements Callable<Integer> {
     boolean keepSavepoints;
 
     @Option(
+            names = "--job-jvm-option",
+            paramLabel = "OPTION",
+            description =
+                    "an option of the job process's JVM beside its heap, as TaskManagers take"
+                            + " env.java.opts.taskmanager; repeatable; give it with '=', as in"
+                            + " --job-jvm-option=-XX:-TieredCompilation")
+    List<String> jobJvmOptions = new ArrayList<>();
+
+    @Option(
             names = "--profile",
             description =
                     "record where the job's CPU time goes (JFR) in the measured windows of each"
@@ -392,7 +401,8 @@ public final class BenchCommand implements Callable<Integer> {
                 rulePacks,
                 flood,
                 floodRate,
-                keepSavepoints);
+                keepSavepoints,
+                jobJvmOptions);
     }
 
     /**

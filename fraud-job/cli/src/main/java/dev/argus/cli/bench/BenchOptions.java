@@ -17,6 +17,7 @@ import java.util.List;
  *     window
  * @param keepSavepoints whether each run's canonical savepoint is kept beside its job log ({@code
  *     --keep-savepoints}), for {@code argus state inspect}
+ * @param jobJvmOptions options of the job process's JVM beside its heap ({@code --job-jvm-option})
  */
 record BenchOptions(
         Variant variant,
@@ -47,10 +48,12 @@ record BenchOptions(
         List<Integer> rulePacks,
         long flood,
         double floodRate,
-        boolean keepSavepoints) {
+        boolean keepSavepoints,
+        List<String> jobJvmOptions) {
 
     public BenchOptions {
         rulePacks = List.copyOf(rulePacks);
+        jobJvmOptions = List.copyOf(jobJvmOptions);
     }
 
     /** Malformed records per second in a flood run. */

@@ -79,11 +79,20 @@ final class JobProcess implements AutoCloseable {
         reader.start();
     }
 
+    /** The job process's JVM options: its heap, then {@code extra}. */
+    static List<String> jvmOptions(String heap, List<String> extra) {
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx" + heap);
+        options.addAll(extra);
+        return options;
+    }
+
     /** Starts a job process and waits until its job runs. */
-    static JobProcess start(List<String> jobArgs, String heap, Path logFile) throws Exception {
+    static JobProcess start(List<String> jobArgs, List<String> jvmOptions, Path logFile)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + heap);
+        command.addAll(jvmOptions);
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // the module openings and trusted Avro packages of this JVM
             if (arg.startsWith("--add-opens") || arg.startsWith("-Dorg.apache.avro")) {

@@ -18,11 +18,14 @@ import java.util.Map;
  * @param flood with a flood, what it was and what of it reached the dead-letter topic; else null
  * @param recordsAtSavepoint the transactions the job had read in all when the savepoint was taken
  *     (the state it measures is theirs; malformed records of a flood are not counted)
+ * @param warmup the unthrottled warm-up before the measured window, from the job's start: what a
+ *     (re)started job does while its code is compiled
  */
 record RunResult(
         Variant variant,
         int rules,
         int run,
+        Warmup warmup,
         long unthrottledRecords,
         long unthrottledEvaluations,
         EngineCounts unthrottledEngine,
@@ -52,6 +55,12 @@ record RunResult(
         List<Long> spanUncommitted,
         List<Long> spanCommitted,
         Flood.Outcome flood) {
+
+    /**
+     * The warm-up: transactions read, its seconds, the job's CPU seconds in it and by kind of
+     * thread.
+     */
+    record Warmup(long records, double seconds, double jobCpu, Map<String, Double> cpuByKind) {}
 
     double throughput() {
         return unthrottledSeconds > 0 ? unthrottledRecords / unthrottledSeconds : Double.NaN;

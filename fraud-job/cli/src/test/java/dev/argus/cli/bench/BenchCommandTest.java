@@ -37,6 +37,7 @@ class BenchCommandTest {
         assertThat(o.ordering()).isEqualTo("arrival");
         assertThat(o.seed()).isEqualTo(7);
         assertThat(o.rulePacks()).isEmpty();
+        assertThat(o.jobJvmOptions()).isEmpty();
     }
 
     @Test
@@ -107,7 +108,9 @@ class BenchCommandTest {
                         "--control",
                         "--changelog",
                         "--seed=42",
-                        "--keep-savepoints");
+                        "--keep-savepoints",
+                        "--job-jvm-option=-XX:+TieredCompilation",
+                        "--job-jvm-option=-Xss2m");
         assertThat(o)
                 .isEqualTo(
                         new BenchOptions(
@@ -139,7 +142,8 @@ class BenchCommandTest {
                                 List.of(),
                                 0,
                                 0,
-                                true));
+                                true,
+                                List.of("-XX:+TieredCompilation", "-Xss2m")));
         assertThat(BenchCommand.parse("--compare=false", "--runs", "3").runs()).isEqualTo(3);
         assertThat(BenchCommand.parse("--compare=false").compare()).isFalse();
     }

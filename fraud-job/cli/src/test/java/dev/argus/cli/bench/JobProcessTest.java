@@ -3,6 +3,7 @@ package dev.argus.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,12 @@ class JobProcessTest {
         assertThat(JobProcess.THREAD_KINDS)
                 .containsExactly(
                         "JIT compiler", "garbage collector", "RocksDB background", "the rest");
+    }
+
+    @Test
+    void runsTheJobWithItsHeapThenTheGivenOptions() {
+        assertThat(JobProcess.jvmOptions("2g", List.of("-XX:-TieredCompilation", "-Xss2m")))
+                .containsExactly("-Xmx2g", "-XX:-TieredCompilation", "-Xss2m");
     }
 
     @Test
