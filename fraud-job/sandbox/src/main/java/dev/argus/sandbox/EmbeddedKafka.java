@@ -110,6 +110,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
         long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        ExecutionException unanswered = null;
         while (true) {
             boolean led = true;
             try {
@@ -118,9 +119,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                         led &= partition.leader() != null && !partition.leader().isEmpty();
                     }
                 }
+                unanswered = null;
             } catch (ExecutionException notYet) {
-                led = false; // the topics' metadata is not there yet, or the broker not back: ask
-                // again
+                // the topics' metadata is not there yet, or the broker not back: ask again
+                unanswered = notYet;
+                led = false;
             }
             if (led) {
                 return;
@@ -129,7 +132,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalStateException(
                         "partitions of "
                                 + topics
-                                + " have no leader a minute after their creation");
+                                + " have no leader after a minute"
+                                + (unanswered == null
+                                        ? ""
+                                        : "; the last question failed: " + unanswered.getCause()),
+                        unanswered);
             }
             Thread.sleep(100);
         }
