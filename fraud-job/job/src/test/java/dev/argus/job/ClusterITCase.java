@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -212,19 +211,14 @@ class ClusterITCase {
 
     private static void createTopics(JobConfig config) throws Exception {
         try (Admin admin = admin(config)) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String key :
-                    List.of(
-                            "topic.transactions",
-                            "topic.alerts",
-                            "topic.shadow-alerts",
-                            "topic.dead-letters")) {
-                topics.add(
-                        new NewTopic(config.get(key), 4, (short) 1)
-                                .configs(Map.of("retention.ms", "-1")));
-            }
-            admin.createTopics(topics).all().get();
-            EmbeddedKafka.awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
+            EmbeddedKafka.createTopics(
+                    admin,
+                    4,
+                    Map.of(),
+                    config.get("topic.transactions"),
+                    config.get("topic.alerts"),
+                    config.get("topic.shadow-alerts"),
+                    config.get("topic.dead-letters"));
         }
     }
 

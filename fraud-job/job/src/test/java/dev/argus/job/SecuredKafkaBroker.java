@@ -5,15 +5,11 @@ import dev.argus.sandbox.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * A real Kafka broker in KRaft mode (one combined broker and controller, in a JVM of its own, as
@@ -166,23 +162,7 @@ final class SecuredKafkaBroker implements AutoCloseable {
      */
     void createTopics(int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(clientProperties())) {
-            List<NewTopic> newTopics =
-                    java.util.Arrays.stream(topics)
-                            .map(
-                                    t ->
-                                            new NewTopic(t, partitions, (short) 1)
-                                                    .configs(Map.of("retention.ms", "-1")))
-                            .toList();
-            for (var result : admin.createTopics(newTopics).values().values()) {
-                try {
-                    result.get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-            EmbeddedKafka.awaitLeaders(admin, List.of(topics));
+            EmbeddedKafka.createTopics(admin, partitions, Map.of(), topics);
         }
     }
 

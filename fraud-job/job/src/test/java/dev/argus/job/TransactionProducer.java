@@ -4,11 +4,15 @@ import dev.argus.model.Transaction;
 import dev.argus.model.serde.ConfluentAvroSerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -47,8 +51,7 @@ final class TransactionProducer implements AutoCloseable {
      * end of a test.
      */
     void send(List<Transaction> events, Integer partition) {
-        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
-                new java.util.ArrayList<>(events.size());
+        List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
         for (Transaction t : events) {
             sent.add(
                     producer.send(
@@ -64,7 +67,7 @@ final class TransactionProducer implements AutoCloseable {
         for (var f : sent) {
             try {
                 f.get();
-            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+            } catch (ExecutionException | InterruptedException e) {
                 failed++;
                 first = first == null ? e.getCause() : first;
             }

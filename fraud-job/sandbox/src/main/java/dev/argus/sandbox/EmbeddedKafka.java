@@ -81,24 +81,34 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** {@link #createTopics(int, String...)} with further topic configuration. */
     public void createTopics(int partitions, Map<String, String> configs, String... topics)
             throws InterruptedException, ExecutionException {
+        try (Admin admin = admin()) {
+            createTopics(admin, partitions, configs, topics);
+        }
+    }
+
+    /**
+     * {@link #createTopics(int, Map, String...)} through {@code admin}, on any broker (one replica
+     * each): this one, a secured one, one in a process of its own.
+     */
+    public static void createTopics(
+            Admin admin, int partitions, Map<String, String> configs, String... topics)
+            throws InterruptedException, ExecutionException {
         Map<String, String> all = new java.util.HashMap<>(configs);
         all.putIfAbsent("retention.ms", "-1");
-        try (Admin admin = admin()) {
-            List<NewTopic> newTopics = new ArrayList<>();
-            for (String topic : topics) {
-                newTopics.add(new NewTopic(topic, partitions, (short) 1).configs(all));
-            }
-            for (var entry : admin.createTopics(newTopics).values().entrySet()) {
-                try {
-                    entry.getValue().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
+        List<NewTopic> newTopics = new ArrayList<>();
+        for (String topic : topics) {
+            newTopics.add(new NewTopic(topic, partitions, (short) 1).configs(all));
+        }
+        for (var entry : admin.createTopics(newTopics).values().entrySet()) {
+            try {
+                entry.getValue().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
                 }
             }
-            awaitLeaders(admin, List.of(topics));
         }
+        awaitLeaders(admin, List.of(topics));
     }
 
     /**
