@@ -41,6 +41,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void theOfferedPhaseStampsWallTimeOnlyForEventTimeOrdering() {
+        // arrival ordering: the traffic's own event times, the density of the unthrottled phase
+        assertThat(Traffic.offeredAtWallPace(BenchCommand.parse())).isFalse();
+        assertThat(Traffic.offeredAtWallPace(BenchCommand.parse("--ordering", "ARRIVAL")))
+                .isFalse();
+        // event-time ordering: the watermark's wait is measured in wall seconds, as in production
+        assertThat(Traffic.offeredAtWallPace(BenchCommand.parse("--ordering", "event-time")))
+                .isTrue();
+    }
+
+    @Test
     void rulePacks() {
         BenchOptions o = BenchCommand.parse("--rule-packs", "16,50", "--runs", "2");
         assertThat(o.rulePacks()).containsExactly(16, 50);
