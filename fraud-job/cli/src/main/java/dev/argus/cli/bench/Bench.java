@@ -399,6 +399,7 @@ public final class Bench {
             long offeredRecords = 0;
             double offeredSeconds = 0;
             double offeredCpu = 0;
+            double offeredHarnessCpu = 0;
             long lag = 0;
             List<Long> uncommitted = List.of();
             List<Long> committed = List.of();
@@ -457,6 +458,7 @@ public final class Bench {
                 offeredSeconds = w.seconds;
                 offeredCpu = w.jobCpu;
                 offeredByKind = w.cpuByKind;
+                offeredHarnessCpu = w.harnessCpu;
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
                 long spanTo =
@@ -531,6 +533,7 @@ public final class Bench {
                     offeredSeconds,
                     offeredCpu,
                     offeredByKind,
+                    offeredHarnessCpu,
                     lag,
                     uncommitted,
                     committed,
@@ -836,6 +839,9 @@ public final class Bench {
                     r.offeredSeconds(),
                     r.offeredPerCpuSecond(),
                     r.offeredCpuByKind());
+            out.printf(
+                    "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
+                    r.offeredHarnessCpu() / r.offeredSeconds());
             out.println(
                     "  detection latency         broker append of the latest matched transaction"
                             + " -> alert");

@@ -11,6 +11,9 @@ import java.util.Map;
  * @param unthrottledCpuByKind the job's CPU seconds in the unthrottled window by kind of thread
  *     ({@link JobProcess#THREAD_KINDS}); empty where the OS does not say
  * @param offeredCpuByKind the same in the offered window
+ * @param offeredHarnessCpu the CPU seconds of the bench's own process (the broker, the registry,
+ *     the producer and the latency consumers) in the offered window: with the job's, how much of
+ *     the machine the offered rate took
  * @param flooded whether malformed records flooded the offered window ({@code --flood})
  * @param spanUncommitted with {@code --flood}, the latencies of the alerts whose last transaction
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
@@ -38,6 +41,7 @@ record RunResult(
         double offeredSeconds,
         double offeredJobCpu,
         Map<String, Double> offeredCpuByKind,
+        double offeredHarnessCpu,
         long lagAfterOffered,
         List<Long> latencyUncommitted,
         List<Long> latencyCommitted,

@@ -42,6 +42,13 @@ class BenchITCase {
                 .isPositive()
                 .isGreaterThanOrEqualTo(number(out, "; ([\\d,.]+) of them ended"));
         assertThat(number(out, "achieved +([\\d,.]+) transactions/s")).isPositive();
+        // the bench's own process in each window: with the job's, how much of the machine it took
+        assertThat(out.split("broker, producer, consumers", -1)).hasSize(3);
+        assertThat(
+                        number(
+                                out.substring(out.indexOf("offered 50 transactions/s")),
+                                "broker, producer, consumers ([\\d.]+) cores"))
+                .isPositive();
         for (String isolation : new String[] {"read_uncommitted", "read_committed"}) {
             double p50 = number(out, isolation + " +p50 ([\\d.]+) s");
             double p95 = number(out, isolation + " +p50 [\\d.]+ s +p95 ([\\d.]+) s");
