@@ -42,7 +42,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       ({@link #atWallPace}), as the latency there is the wait for the watermark, which in
  *       production waits the allowed disorder in wall seconds; at a high rate that compresses the
  *       bank traffic's days into minutes, so every account's windows hold far more events than in
- *       the bank's traffic.
+ *       the bank's traffic. The choice follows {@code --ordering}, not the variant, so that every
+ *       variant of a run gets the same records: stock flink-cep, which always orders by event time,
+ *       waits a compressed watermark in arrival ordering's offered phase, and shows its production
+ *       latency with {@code --ordering event-time}.
  * </ul>
  *
  * Transaction ids carry a sequence number; the producer tells the {@link DetectionLatency} each
