@@ -602,6 +602,13 @@ public final class Bench {
     }
 
     /** A window's job CPU, and its split by kind of thread where the OS gives one. */
+    /** The bench process's own CPU in a window: it shares the machine with the job. */
+    private void printHarnessCpu(double cpuSeconds, double seconds) {
+        out.printf(
+                "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
+                cpuSeconds / seconds);
+    }
+
     private void printJobCpu(
             double cpu, double seconds, double perCpuSecond, Map<String, Double> cpuByKind) {
         out.printf(
@@ -793,9 +800,7 @@ public final class Bench {
                                 + " once compiled; a longer --warmup-transactions comes closer)%n",
                         r.perCpuSecondCompiled());
             }
-            out.printf(
-                    "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
-                    r.unthrottledHarnessCpu() / r.unthrottledSeconds());
+            printHarnessCpu(r.unthrottledHarnessCpu(), r.unthrottledSeconds());
             if (r.variant().alerts()) {
                 out.printf(
                         "  rule conditions           %,.1f evaluations per transaction%n",
@@ -839,9 +844,7 @@ public final class Bench {
                     r.offeredSeconds(),
                     r.offeredPerCpuSecond(),
                     r.offeredCpuByKind());
-            out.printf(
-                    "  broker, producer, consumers %.2f cores (this process; not in the job's figure)%n",
-                    r.offeredHarnessCpu() / r.offeredSeconds());
+            printHarnessCpu(r.offeredHarnessCpu(), r.offeredSeconds());
             out.println(
                     "  detection latency         broker append of the latest matched transaction"
                             + " -> alert");

@@ -234,24 +234,9 @@ public final class HeadlessChromium implements AutoCloseable {
                 helper.destroyForcibly();
             }
         }
-        deleteProfile();
-    }
-
-    /**
-     * Deletes the profile directory; a file that vanishes while it is walked (a temporary file
-     * Chromium renamed as it exited) is gone already, so the walk starts again, up to three times.
-     */
-    private void deleteProfile() throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                return;
-            } catch (java.io.UncheckedIOException e) {
-                if (attempt == 3) {
-                    throw e.getCause();
-                }
-            }
-        }
+        // Flink's delete takes a file that vanishes under it (a temporary file Chromium renamed as
+        // it exited) as deleted
+        org.apache.flink.util.FileUtils.deleteDirectory(profile.toFile());
     }
 
     /** Collects a message's frames and hands each reply to its caller. */
