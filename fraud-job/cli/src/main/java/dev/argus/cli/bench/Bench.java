@@ -21,6 +21,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -400,9 +402,12 @@ public final class Bench {
             double offeredSeconds = 0;
             double offeredCpu = 0;
             double offeredHarnessCpu = 0;
+            EngineCounts offeredEngine = EngineCounts.NONE;
             long lag = 0;
             List<Long> uncommitted = List.of();
             List<Long> committed = List.of();
+            SortedMap<String, List<Long>> uncommittedByRule = new TreeMap<>();
+            SortedMap<String, List<Long>> committedByRule = new TreeMap<>();
             List<Long> spanUncommitted = List.of();
             List<Long> spanCommitted = List.of();
             Flood.Outcome floodOutcome = null;
@@ -459,8 +464,11 @@ public final class Bench {
                 offeredCpu = w.jobCpu;
                 offeredByKind = w.cpuByKind;
                 offeredHarnessCpu = w.harnessCpu;
+                offeredEngine = w.engine;
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
+                uncommittedByRule = alerts.latenciesByRule(false, fromMillis, toMillis);
+                committedByRule = alerts.latenciesByRule(true, fromMillis, toMillis);
                 long spanTo =
                         flood != null && flood.done()
                                 ? flood.endMillis()
@@ -534,9 +542,12 @@ public final class Bench {
                     offeredCpu,
                     offeredByKind,
                     offeredHarnessCpu,
+                    offeredEngine,
                     lag,
                     uncommitted,
                     committed,
+                    uncommittedByRule,
+                    committedByRule,
                     checkpoints,
                     traffic.accountsTouched(),
                     recordsAtSavepoint,
@@ -850,6 +861,15 @@ public final class Bench {
                             + " -> alert");
             out.printf("    read_uncommitted        %s%n", latencyLine(r, false));
             out.printf("    read_committed          %s%n", latencyLine(r, true));
+            printLatencyByRule(r);
+            if (r.offeredEngine().ruleSteps() + r.offeredEngine().rulesSkipped() > 0) {
+                out.printf(
+                        "  matches held back         %,d: sent after the step of their last"
+                                + " event, behind a partial match of their rule that started"
+                                + " earlier (flink-cep's order under a skip strategy; the"
+                                + " rules' match_hold_ms says how long)%n",
+                        r.offeredEngine().matchesHeld());
+            }
             if (options.flood() > 0) {
                 printFloodRun(r);
             }
@@ -1041,6 +1061,33 @@ public final class Bench {
         out.printf(
                 "%-40s %14s %14s %12s%n",
                 name, figure(x, format), figure(y, format), figure(y - x, format));
+    }
+
+    /**
+     * The offered window's latency rule by rule, the latest p99 first: which rules make the pack's
+     * p99, and whether a late alert is one rule's or every rule's.
+     */
+    private void printLatencyByRule(RunResult r) {
+        if (r.latencyUncommittedByRule().isEmpty()) {
+            return;
+        }
+        out.println(
+                "    by rule                 read_uncommitted p50 / p95 / p99, read_committed p99"
+                        + " (alerts)");
+        r.latencyUncommittedByRule().keySet().stream()
+                .sorted(
+                        Comparator.comparingDouble((String id) -> -r.ruleLatency(id, false, 99))
+                                .thenComparing(Comparator.naturalOrder()))
+                .forEach(
+                        id ->
+                                out.printf(
+                                        "      %-28s %6.2f / %6.2f / %6.2f s  %6.2f s  (%,d)%n",
+                                        id,
+                                        r.ruleLatency(id, false, 50),
+                                        r.ruleLatency(id, false, 95),
+                                        r.ruleLatency(id, false, 99),
+                                        r.ruleLatency(id, true, 99),
+                                        r.latencyUncommittedByRule().get(id).size()));
     }
 
     private static String latencyLine(RunResult r, boolean committed) {

@@ -32,7 +32,8 @@ public final class BenchMetrics implements MetricReporter {
     /**
      * The rule engine's counters the benchmark reads: rules stepped for an event, rules an event
      * left alone without loading them, events out of time order for their account, timers fired,
-     * the rules they let time pass for, and of those the rules left with nothing for the account.
+     * the rules they let time pass for, of those the rules left with nothing for the account, and
+     * matches held back behind an earlier partial match.
      */
     static final List<String> ENGINE_COUNTERS =
             List.of(
@@ -41,7 +42,8 @@ public final class BenchMetrics implements MetricReporter {
                     "out_of_order",
                     "timers_fired",
                     "rules_timed",
-                    "rules_ended");
+                    "rules_ended",
+                    "matches_held");
 
     /** The source operator's name in the topology, as Flink reports it. */
     static final String SOURCE_OPERATOR = "transactions";
@@ -78,7 +80,8 @@ public final class BenchMetrics implements MetricReporter {
                         engine("out_of_order"),
                         engine("timers_fired"),
                         engine("rules_timed"),
-                        engine("rules_ended")));
+                        engine("rules_ended"),
+                        engine("matches_held")));
     }
 
     private static long engine(String name) {

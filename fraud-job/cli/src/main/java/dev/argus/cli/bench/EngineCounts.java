@@ -5,7 +5,9 @@ package dev.argus.cli.bench;
  * alone without loading their state, events that arrived out of time order for their account (in
  * arrival ordering judged at the account's time; in event-time ordering they waited), timers that
  * fired for an account, the rules they let time pass for because a partial match's window had
- * ended, and of those the rules left with nothing for the account.
+ * ended, of those the rules left with nothing for the account, and matches sent after the step of
+ * their last event (held back behind a partial match of the rule that started earlier: flink-cep's
+ * order of matches under a skip strategy).
  */
 record EngineCounts(
         long ruleSteps,
@@ -13,9 +15,10 @@ record EngineCounts(
         long outOfOrder,
         long timersFired,
         long rulesTimed,
-        long rulesEnded) {
+        long rulesEnded,
+        long matchesHeld) {
     /** None yet. */
-    static final EngineCounts NONE = new EngineCounts(0, 0, 0, 0, 0, 0);
+    static final EngineCounts NONE = new EngineCounts(0, 0, 0, 0, 0, 0, 0);
 
     /** The counts since {@code start}. */
     EngineCounts minus(EngineCounts start) {
@@ -25,7 +28,8 @@ record EngineCounts(
                 outOfOrder - start.outOfOrder,
                 timersFired - start.timersFired,
                 rulesTimed - start.rulesTimed,
-                rulesEnded - start.rulesEnded);
+                rulesEnded - start.rulesEnded,
+                matchesHeld - start.matchesHeld);
     }
 
     /** The counts separated by spaces, for the job process's METRICS line. */
@@ -40,7 +44,9 @@ record EngineCounts(
                 + " "
                 + rulesTimed
                 + " "
-                + rulesEnded;
+                + rulesEnded
+                + " "
+                + matchesHeld;
     }
 
     /** The counts {@link #fields} wrote, from {@code f[from]} on. */
@@ -51,6 +57,7 @@ record EngineCounts(
                 Long.parseLong(f[from + 2]),
                 Long.parseLong(f[from + 3]),
                 Long.parseLong(f[from + 4]),
-                Long.parseLong(f[from + 5]));
+                Long.parseLong(f[from + 5]),
+                Long.parseLong(f[from + 6]));
     }
 }

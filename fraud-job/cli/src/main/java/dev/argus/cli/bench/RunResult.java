@@ -2,6 +2,7 @@ package dev.argus.cli.bench;
 
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * What one benchmark run measured. Rates are per wall-clock second; CPU is the job process's, in
@@ -14,6 +15,9 @@ import java.util.Map;
  * @param offeredHarnessCpu the CPU seconds of the bench's own process (the broker, the registry,
  *     the producer and the latency consumers) in the offered window: with the job's, how much of
  *     the machine the offered rate took
+ * @param latencyUncommittedByRule the offered window's latencies by rule id, read_uncommitted
+ * @param latencyCommittedByRule the same, read_committed
+ * @param offeredEngine the rule engine's counts in the offered window (Argus only)
  * @param flooded whether malformed records flooded the offered window ({@code --flood})
  * @param spanUncommitted with {@code --flood}, the latencies of the alerts whose last transaction
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
@@ -42,9 +46,12 @@ record RunResult(
         double offeredJobCpu,
         Map<String, Double> offeredCpuByKind,
         double offeredHarnessCpu,
+        EngineCounts offeredEngine,
         long lagAfterOffered,
         List<Long> latencyUncommitted,
         List<Long> latencyCommitted,
+        SortedMap<String, List<Long>> latencyUncommittedByRule,
+        SortedMap<String, List<Long>> latencyCommittedByRule,
         List<JobProcess.Checkpoint> checkpoints,
         int accounts,
         long recordsAtSavepoint,
@@ -146,6 +153,14 @@ record RunResult(
     /** A latency percentile in seconds; NaN without alerts. */
     double latency(boolean committed, double percentile) {
         List<Long> l = committed ? latencyCommitted : latencyUncommitted;
+        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
+    }
+
+    /** A latency percentile of one rule's alerts in seconds; NaN without alerts. */
+    double ruleLatency(String ruleId, boolean committed, double percentile) {
+        List<Long> l =
+                (committed ? latencyCommittedByRule : latencyUncommittedByRule)
+                        .getOrDefault(ruleId, List.of());
         return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
     }
 

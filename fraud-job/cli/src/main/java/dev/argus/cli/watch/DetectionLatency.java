@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -45,7 +47,7 @@ public final class DetectionLatency implements AutoCloseable {
      * One alert as one consumer first saw it: when its last matched transaction was appended, and
      * the latency from then.
      */
-    private record Seen(long appendedMillis, long latencyMillis) {}
+    private record Seen(String ruleId, long appendedMillis, long latencyMillis) {}
 
     private final AppendTimes appended = new AppendTimes(System.currentTimeMillis() - 60_000);
     private final Set<String> timeoutRules;
@@ -134,7 +136,9 @@ public final class DetectionLatency implements AutoCloseable {
                             long from = lastAppended(alert);
                             if (from >= 0) {
                                 long to = isCommitted ? received : r.timestamp();
-                                into.putIfAbsent(alert.getAlertId(), new Seen(from, to - from));
+                                into.putIfAbsent(
+                                        alert.getAlertId(),
+                                        new Seen(alert.getRuleId(), from, to - from));
                             }
                         }));
     }
@@ -156,6 +160,22 @@ public final class DetectionLatency implements AutoCloseable {
             }
         }
         Collections.sort(out);
+        return out;
+    }
+
+    /**
+     * The same latencies by rule, each list sorted, the rules in their ids' order: a rule that
+     * alerts late shows here where the whole pack's percentiles hide it.
+     */
+    public SortedMap<String, List<Long>> latenciesByRule(
+            boolean readCommitted, long fromMillis, long toMillis) {
+        SortedMap<String, List<Long>> out = new TreeMap<>();
+        for (Seen s : (readCommitted ? committed : uncommitted).values()) {
+            if (s.appendedMillis() >= fromMillis && s.appendedMillis() < toMillis) {
+                out.computeIfAbsent(s.ruleId(), r -> new ArrayList<>()).add(s.latencyMillis());
+            }
+        }
+        out.values().forEach(Collections::sort);
         return out;
     }
 

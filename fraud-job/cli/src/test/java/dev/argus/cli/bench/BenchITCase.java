@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,20 @@ class BenchITCase {
             assertThat(p50).isPositive().isLessThanOrEqualTo(p95);
             assertThat(p95).isLessThanOrEqualTo(p99);
         }
+        // rule by rule, the same alerts: each of the two rules' alerts counted once
+        Matcher rows =
+                Pattern.compile("\n {6}([a-z-]+) +\\S+ / +\\S+ / +\\S+ s +\\S+ s +\\(([\\d,]+)\\)")
+                        .matcher(out);
+        Set<String> rules = new TreeSet<>();
+        long byRule = 0;
+        while (rows.find()) {
+            rules.add(rows.group(1));
+            byRule += Long.parseLong(rows.group(2).replace(",", ""));
+        }
+        assertThat(rules).isNotEmpty().isSubsetOf("card-testing", "count-velocity");
+        assertThat((double) byRule)
+                .isEqualTo(number(out, "read_uncommitted +p50 [^\\n]*\\(([\\d,]+) alerts\\)"));
+        assertThat(number(out, "matches held back +([\\d,]+):")).isNotNegative();
         // committed alerts wait for a checkpoint; uncommitted ones do not
         assertThat(number(out, "read_committed +p50 ([\\d.]+) s"))
                 .isGreaterThanOrEqualTo(number(out, "read_uncommitted +p50 ([\\d.]+) s"));

@@ -25,6 +25,8 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -133,6 +135,17 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     private transient Counter timersFired;
 
     private transient Counter rulesTimed;
+
+    /**
+     * Matches sent after the step that completed them: held back behind a partial match of the same
+     * rule that started earlier, as flink-cep holds them under every skip strategy but {@code
+     * no_skip}, until that one completed, was pruned or left its window.
+     */
+    private transient Counter matchesHeld;
+
+    /** By rule: for how long, in event time, each held match waited ({@code match_hold_ms}). */
+    private transient Map<String, Histogram> holds;
+
     private transient Counter rulesEnded;
 
     /**
@@ -251,9 +264,13 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         timersFired = engine.counter("timers_fired");
         rulesTimed = engine.counter("rules_timed");
         rulesEnded = engine.counter("rules_ended");
+        matchesHeld = engine.counter("matches_held");
+        holds = new HashMap<>();
         // at 0 from the start, so that a dashboard shows 0 rather than no data
         for (Rule r : rules) {
             counter(r, "matches");
+            counter(r, "matches_held");
+            hold(r);
             counter(r, "partial_matches_dropped");
         }
         scratch = new DataOutputSerializer(1024);
@@ -274,6 +291,16 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
     /** Rules an event left alone without loading them, so far; for tests. */
     long rulesSkipped() {
         return rulesSkipped.getCount();
+    }
+
+    /** Matches sent after the step of their last event, so far; for tests. */
+    long matchesHeld() {
+        return matchesHeld.getCount();
+    }
+
+    /** Rule {@code ruleId}'s holds in event time, ms; for tests. */
+    Histogram matchHolds(String ruleId) {
+        return holds.get(ruleId);
     }
 
     /** Events older than their account's time, judged at that time, so far; for tests. */
@@ -651,7 +678,7 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
                 // a rule stepped just now is loaded, due or not: counted only if a window ended
                 boolean timed = loaded.deadline(i) <= at;
                 RuleRunner r = loaded.runner(i);
-                emit(judge, i, r.advanceTime(at));
+                emit(judge, i, r.advanceTime(at), at);
                 loaded.touched[i] |= r.changed();
                 if (timed) {
                     rulesTimed.inc();
@@ -686,8 +713,8 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
             }
             ruleSteps.inc();
             RuleRunner r = loaded.runner(i);
-            emit(judge, i, r.advanceTime(at));
-            emitMatches(judge, i, r.process(event, at));
+            emit(judge, i, r.advanceTime(at), at);
+            emitMatches(judge, i, r.process(event, at), event, at);
             loaded.touched[i] |= r.changed() | cap(judge, i);
         }
     }
@@ -848,8 +875,12 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
-    private void emit(Judge judge, int rule, CompactNfa.Output output) {
-        emitMatches(judge, rule, output.matches());
+    /**
+     * What time passing for rule {@code rule} at {@code at} gave: the matches held back behind a
+     * partial match that has now left its window, and the partial matches that timed out.
+     */
+    private void emit(Judge judge, int rule, CompactNfa.Output output, long at) {
+        emitMatches(judge, rule, output.matches(), null, at);
         Rule r = judge.rules[rule];
         if (r.alertsOnTimeout()) {
             for (Map<String, List<EnrichedTransaction>> m : output.timedOut()) {
@@ -861,8 +892,17 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         }
     }
 
+    /**
+     * Sends rule {@code rule}'s matches found at {@code at} for {@code event} (null: for time
+     * passing). A match the event is not part of completed at an earlier step and was held back
+     * (flink-cep's order of matches): counted, with the event time it waited.
+     */
     private void emitMatches(
-            Judge judge, int rule, List<Map<String, List<EnrichedTransaction>>> found) {
+            Judge judge,
+            int rule,
+            List<Map<String, List<EnrichedTransaction>>> found,
+            EnrichedTransaction event,
+            long at) {
         Rule r = judge.rules[rule];
         if (r.alertsOnTimeout()) {
             return; // the awaited event came in time: nothing is wrong
@@ -870,7 +910,49 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
         for (Map<String, List<EnrichedTransaction>> m : found) {
             out.collect(AlertBuilder.alert(r, m, now()));
             counter(r, "matches").inc();
+            if (event == null || !contains(m, event)) {
+                matchesHeld.inc();
+                counter(r, "matches_held").inc();
+                hold(r).update(Math.max(0, at - lastEventTime(m)));
+            }
         }
+    }
+
+    private static boolean contains(
+            Map<String, List<EnrichedTransaction>> match, EnrichedTransaction event) {
+        String id = event.getTransaction().getTransactionId();
+        for (List<EnrichedTransaction> events : match.values()) {
+            for (EnrichedTransaction e : events) {
+                if (e == event || e.getTransaction().getTransactionId().equals(id)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static long lastEventTime(Map<String, List<EnrichedTransaction>> match) {
+        long last = Long.MIN_VALUE;
+        for (List<EnrichedTransaction> events : match.values()) {
+            for (EnrichedTransaction e : events) {
+                last = Math.max(last, e.getTransaction().getEventTime().toEpochMilli());
+            }
+        }
+        return last;
+    }
+
+    /** The rule's histogram {@code argus.rule.<id>.match_hold_ms}, of its latest 1,000 holds. */
+    private Histogram hold(Rule rule) {
+        return holds.computeIfAbsent(
+                rule.id(),
+                id ->
+                        getRuntimeContext()
+                                .getMetricGroup()
+                                .addGroup("argus")
+                                .addGroup("rule", id)
+                                .histogram(
+                                        "match_hold_ms",
+                                        new DescriptiveStatisticsHistogram(1_000)));
     }
 
     /** The rule's counter {@code argus.rule.<id>.<name>}, whichever pack the rule is of. */

@@ -357,6 +357,68 @@ class RuleEngineOperatorTest {
         assertThat(sections()).containsExactly("transfer-only");
     }
 
+    /**
+     * A card payment, then a transfer of more than ten times its amount within an hour: the shape
+     * of impossible travel, whose second event completes a match with one earlier event and not
+     * with another.
+     */
+    static String tenfold(String skip) {
+        return rule(
+                "tenfold",
+                "1h",
+                skip,
+                stageOfType("first", "CARD_PAYMENT", "")
+                        + "  - stage: second\n    follows: followed_by\n    where: \"txn.type =="
+                        + " 'TRANSFER' && txn.amount.amount_minor >"
+                        + " matched.first[0].amount.amount_minor * 10\"\n");
+    }
+
+    @Test
+    void aMatchWaitsForAnEarlierPartialMatchAsInFlinkCepAndItsHoldIsCounted() throws Exception {
+        harness = open(TestRules.pack(tenfold("skip_past_last_event")), Ordering.ARRIVAL, null);
+        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+        process(payment("p1").account("acc-1").amountMinor(50_000).secondsAfterT0(0).build());
+        process(payment("p2").account("acc-1").amountMinor(100).secondsAfterT0(60).build());
+        // more than ten times p2, not p1: the match of p2 completes, p1's partial match goes on
+        process(
+                payment("transfer")
+                        .account("acc-1")
+                        .type(TransactionType.TRANSFER)
+                        .amountMinor(5_000)
+                        .secondsAfterT0(120)
+                        .build());
+
+        // skip_past_last_event: the match that started later waits for p1's to end
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(engine.matchesHeld()).isZero();
+
+        // p1's partial match leaves its hour: the held match goes out, an hour late
+        harness.processWatermark(T0.plus(Duration.ofMinutes(61)).toEpochMilli());
+        assertOneAlertMatching("p2", "transfer");
+        assertThat(engine.matchesHeld()).isEqualTo(1);
+        assertThat(engine.matchHolds("tenfold").getStatistics().getValues())
+                .containsExactly(Duration.ofMinutes(61).minusSeconds(120).toMillis());
+    }
+
+    @Test
+    void withoutASkipStrategyTheSameMatchGoesOutAtOnce() throws Exception {
+        harness = open(TestRules.pack(tenfold("no_skip")), Ordering.ARRIVAL, null);
+        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+        process(payment("p1").account("acc-1").amountMinor(50_000).secondsAfterT0(0).build());
+        process(payment("p2").account("acc-1").amountMinor(100).secondsAfterT0(60).build());
+        process(
+                payment("transfer")
+                        .account("acc-1")
+                        .type(TransactionType.TRANSFER)
+                        .amountMinor(5_000)
+                        .secondsAfterT0(120)
+                        .build());
+
+        assertOneAlertMatching("p2", "transfer");
+        assertThat(engine.matchesHeld()).isZero();
+        assertThat(engine.matchHolds("tenfold").getCount()).isZero();
+    }
+
     @Test
     void theCapDropsARulesPartialMatchesForTheAccountAndCountsThem() throws Exception {
         String pile =
