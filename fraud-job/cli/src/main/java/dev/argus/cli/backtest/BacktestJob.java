@@ -33,10 +33,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
@@ -55,8 +57,9 @@ final class BacktestJob {
 
     /**
      * What one pack did: its alerts in output order (enforced and shadow; the detection time is the
-     * last event's time, as a run over history has no meaningful wall clock), and the matches the
-     * alert gate held back.
+     * event time at which a live job would have sent the alert, as a run over history has no
+     * meaningful wall clock: the last event's time, or later for a match held back behind an
+     * earlier partial match of its rule), and the matches the alert gate held back.
      */
     record PackRun(List<Alert> alerts, List<Held> held) {}
 
@@ -122,10 +125,9 @@ final class BacktestJob {
                         ? null
                         : FraudDetectionPipeline.detect(byAccount, againstPipeline, "-against");
 
-        Collecting<Alert> alerts = new Collecting<>(main.alerts().union(main.shadowAlerts()));
+        Collecting<Alert> alerts = new Collecting<>(sentAt(main));
         Collecting<String> held = new Collecting<>(heldBack(main));
-        Collecting<Alert> otherAlerts =
-                other == null ? null : new Collecting<>(other.alerts().union(other.shadowAlerts()));
+        Collecting<Alert> otherAlerts = other == null ? null : new Collecting<>(sentAt(other));
         Collecting<String> otherHeld = other == null ? null : new Collecting<>(heldBack(other));
         Collecting<String> dead =
                 new Collecting<>(
@@ -187,6 +189,30 @@ final class BacktestJob {
                 cpu);
     }
 
+    /**
+     * The alerts, enforced and shadow, each with the event time at which the engine sent it (its
+     * record's timestamp) as its detection time.
+     */
+    private static DataStream<Alert> sentAt(FraudDetectionPipeline.Detection d) {
+        return d.alerts()
+                .union(d.shadowAlerts())
+                .process(new SentAt(), new AvroTypeInfo<>(Alert.class))
+                .name("alerts: detection time in event time");
+    }
+
+    /** Sets an alert's detection time to its record's timestamp: when the engine sent it. */
+    static final class SentAt extends ProcessFunction<Alert, Alert> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void processElement(Alert alert, Context ctx, Collector<Alert> out) {
+            Long at = ctx.timestamp();
+            alert.setDetectionTime(
+                    at == null ? alert.getLastEventTime() : Instant.ofEpochMilli(at));
+            out.collect(alert);
+        }
+    }
+
     private static DataStream<String> heldBack(FraudDetectionPipeline.Detection d) {
         return d.quieted()
                 .map(a -> "quieted\t" + a.getRuleId() + "\t" + a.getLastEventTime(), Types.STRING)
@@ -210,9 +236,6 @@ final class BacktestJob {
             out.add(new Held(f[0], f[1], Instant.parse(f[2])));
         }
         List<Alert> sorted = new ArrayList<>(alerts);
-        for (Alert a : sorted) {
-            a.setDetectionTime(a.getLastEventTime());
-        }
         sorted.sort(BacktestOutput.ORDER);
         return new PackRun(sorted, out);
     }

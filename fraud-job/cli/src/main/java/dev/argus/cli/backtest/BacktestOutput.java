@@ -40,6 +40,20 @@ final class BacktestOutput {
 
     private BacktestOutput() {}
 
+    /**
+     * A rule's longest wait between its last event and the alert: minutes under two hours, else
+     * hours; "-" when no alert was late.
+     */
+    static String waitText(Scores.RuleScore r) {
+        if (r.late() == 0) {
+            return "-";
+        }
+        double minutes = r.longestWaitMinutes();
+        return minutes < 120
+                ? String.format(Locale.ROOT, "%.0f min", minutes)
+                : String.format(Locale.ROOT, "%.1f h", minutes / 60);
+    }
+
     /** Writes the alerts of one pack as Avro and as JSON lines into {@code dir}. */
     static void writeAlerts(Path dir, BacktestJob.PackRun run, Scores scores) throws IOException {
         Files.createDirectories(dir);
@@ -77,6 +91,7 @@ final class BacktestOutput {
         o.put("recommended_action", a.getRecommendedAction().name());
         o.put("explanation", a.getExplanation());
         o.put("last_event_time", a.getLastEventTime().toString());
+        o.put("detection_time", a.getDetectionTime().toString());
         ArrayNode events = o.putArray("matched_events");
         for (MatchedEvent e : a.getMatchedEvents()) {
             ObjectNode m = events.addObject();
@@ -238,7 +253,7 @@ final class BacktestOutput {
         }
         out.println();
         out.printf(Locale.ROOT, "%-28s %-7s", "rule", "mode");
-        out.printf(Locale.ROOT, " %8s %8s %7s %6s %7s %7s", Scores.RULE_COUNTS.toArray());
+        out.printf(Locale.ROOT, " %8s %8s %7s %6s %7s %7s %5s %12s", Scores.RULE_COUNTS.toArray());
         if (s.labelled) {
             out.printf(Locale.ROOT, " %6s %6s %6s %9s %6s %5s", Scores.RULE_SCORES.toArray());
         }
@@ -246,7 +261,7 @@ final class BacktestOutput {
         for (Scores.RuleScore x : s.rules) {
             out.printf(
                     Locale.ROOT,
-                    "%-28s %-7s %8d %8d %7.1f %6d %7d %7d",
+                    "%-28s %-7s %8d %8d %7.1f %6d %7d %7d %5d %12s",
                     x.rule(),
                     x.mode(),
                     x.alerts(),
@@ -254,7 +269,9 @@ final class BacktestOutput {
                     x.alertsPerDay(),
                     x.shadow(),
                     x.quieted(),
-                    x.snoozed());
+                    x.snoozed(),
+                    x.late(),
+                    waitText(x));
             if (s.labelled) {
                 out.printf(
                         Locale.ROOT,

@@ -159,7 +159,8 @@ final class HtmlReport {
                     .append("</td>");
             cells(r.alerts(), r.accounts());
             h.append(String.format(Locale.ROOT, "<td>%.1f</td>", r.alertsPerDay()));
-            cells(r.shadow(), r.quieted(), r.snoozed());
+            cells(r.shadow(), r.quieted(), r.snoozed(), r.late());
+            h.append("<td>").append(esc(BacktestOutput.waitText(r))).append("</td>");
             if (s.labelled) {
                 cells(r.truePositives(), r.falsePositives(), r.falseNegatives());
                 ratioCells(r.precision(), r.recall(), r.f1());

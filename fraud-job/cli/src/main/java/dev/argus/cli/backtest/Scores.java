@@ -5,6 +5,7 @@ import dev.argus.model.AlertMode;
 import dev.argus.model.MatchedEvent;
 import dev.argus.rules.Rule;
 import dev.argus.sandbox.traffic.CaseLabel;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -43,6 +44,10 @@ final class Scores {
     /**
      * One rule's line. With no labels the last six are zero or NaN.
      *
+     * @param late alerts a live job would have sent more than {@link #LATE} after their last event:
+     *     the match was held back behind an earlier partial match of the rule (absence rules, which
+     *     alert when a window ends, are not counted)
+     * @param longestWaitMinutes the longest such wait, in minutes of event time; 0 without any
      * @param falseNegatives fraud cases of the rule's typology it did not alert on
      * @param recall cases of its typology it caught, over the cases
      */
@@ -56,6 +61,8 @@ final class Scores {
             long shadow,
             long quieted,
             long snoozed,
+            long late,
+            double longestWaitMinutes,
             long truePositives,
             long falsePositives,
             long falseNegatives,
@@ -97,7 +104,22 @@ final class Scores {
 
     /** The column names of a rule's counts, and of its scores with labels, in every table. */
     static final List<String> RULE_COUNTS =
-            List.of("alerts", "accounts", "per day", "shadow", "quieted", "snoozed");
+            List.of(
+                    "alerts",
+                    "accounts",
+                    "per day",
+                    "shadow",
+                    "quieted",
+                    "snoozed",
+                    "late",
+                    "longest wait");
+
+    /**
+     * How long after its last event an alert may go out and not count as late: the events' arrival
+     * disorder (a few seconds) delays none by more, a match held behind an earlier partial match of
+     * its rule by up to the rule's {@code within}.
+     */
+    static final Duration LATE = Duration.ofMinutes(1);
 
     static final List<String> RULE_SCORES = List.of("TP", "FP", "FN", "precision", "recall", "F1");
 
@@ -246,6 +268,17 @@ final class Scores {
             double precision = ratio(onFraud, mine.size());
             double recall = typology == null ? Double.NaN : ratio(caught, cases);
             long[] h = held.getOrDefault(r.id(), new long[2]);
+            long late = 0;
+            long longestWait = 0;
+            // an absence rule alerts when its window ends, after its last event by design
+            for (Alert a : r.alertsOnTimeout() ? List.<Alert>of() : mine) {
+                long wait =
+                        a.getDetectionTime().toEpochMilli() - a.getLastEventTime().toEpochMilli();
+                if (wait > LATE.toMillis()) {
+                    late++;
+                    longestWait = Math.max(longestWait, wait);
+                }
+            }
             rules.add(
                     new RuleScore(
                             r.id(),
@@ -257,6 +290,8 @@ final class Scores {
                             shadow,
                             h[0],
                             h[1],
+                            late,
+                            longestWait / 60_000.0,
                             labelled ? onFraud : 0,
                             labelled ? mine.size() - onFraud : 0,
                             labelled ? cases - caught : 0,

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.argus.cli.ArgusRun;
 import dev.argus.cli.browser.HeadlessChromium;
+import dev.argus.job.engine.CepPatternCheck;
 import dev.argus.model.Alert;
+import dev.argus.rules.Rule;
+import dev.argus.rules.RulePackLoader;
 import dev.argus.sandbox.traffic.BankTraffic;
 import dev.argus.sandbox.traffic.Dataset;
 import java.io.IOException;
@@ -34,6 +37,15 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BacktestCommandITCase {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The shipped pack's rules that alert when a window ends without the awaited event. */
+    static final Set<String> ABSENCE_RULES =
+            RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE)
+                    .active()
+                    .stream()
+                    .filter(Rule::alertsOnTimeout)
+                    .map(Rule::id)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** Rules in the shipped pack; its 14 typologies each have one or more. */
     static final int SHIPPED_RULES = 16;
@@ -154,7 +166,21 @@ class BacktestCommandITCase {
                             .filter(l -> l.get("truth").asText().equals("fraud"))
                             .count();
             assertThat(rule.get("truePositives").asLong()).as(id).isEqualTo(fraud);
+            // late: sent (in event time) more than a minute after the last matched event; an
+            // absence rule's alerts come when its window ends, and are not counted
+            long late =
+                    ABSENCE_RULES.contains(id)
+                            ? 0
+                            : lines.stream()
+                                    .filter(l -> l.get("rule_id").asText().equals(id))
+                                    .filter(l -> !l.get("warm_up").asBoolean())
+                                    .filter(l -> wait(l).compareTo(Scores.LATE) > 0)
+                                    .count();
+            assertThat(rule.get("late").asLong()).as(id).isEqualTo(late);
         }
+        assertThat(lines)
+                .as("no alert is sent before its last event")
+                .allSatisfy(l -> assertThat(wait(l).isNegative()).isFalse());
         JsonNode overall = scores.get("overall");
         assertThat(overall.get("fraudCases").asInt()).isPositive();
         assertThat(overall.get("recall").asDouble()).isBetween(0.3, 1.0);
@@ -162,6 +188,13 @@ class BacktestCommandITCase {
         Set<String> typologies = new HashSet<>();
         scores.get("typologies").forEach(t -> typologies.add(t.get("typology").asText()));
         assertThat(typologies).hasSize(14);
+    }
+
+    /** From an alert's last event to its detection, both in event time. */
+    private static java.time.Duration wait(JsonNode alert) {
+        return java.time.Duration.between(
+                Instant.parse(alert.get("last_event_time").asText()),
+                Instant.parse(alert.get("detection_time").asText()));
     }
 
     @Test

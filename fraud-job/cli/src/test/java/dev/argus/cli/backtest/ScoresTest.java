@@ -71,6 +71,51 @@ class ScoresTest {
         assertThat(scores.overall.fraudCases()).isZero();
     }
 
+    @Test
+    void anAlertSentMoreThanAMinuteAfterItsLastEventIsLateAndTheLongestWaitIsKept() {
+        Alert onTime = alert("a1", "acc-1", "login-1", "2026-10-08T11:00:00Z", "transfer-1");
+        Alert disorder = alert("a2", "acc-2", "login-2", "2026-10-08T12:00:00Z", "transfer-2");
+        disorder.setDetectionTime(disorder.getLastEventTime().plusSeconds(4));
+        Alert held = alert("a3", "acc-3", "login-3", "2026-10-08T13:00:00Z", "transfer-3");
+        held.setDetectionTime(held.getLastEventTime().plus(Duration.ofMinutes(570)));
+        Alert heldLess = alert("a4", "acc-4", "login-4", "2026-10-08T14:00:00Z", "transfer-4");
+        heldLess.setDetectionTime(heldLess.getLastEventTime().plus(Duration.ofMinutes(3)));
+
+        Scores.RuleScore rule =
+                scores(List.of(onTime, disorder, held, heldLess), null).rules.stream()
+                        .filter(r -> r.rule().equals(RULE))
+                        .findFirst()
+                        .orElseThrow();
+
+        assertThat(rule.alerts()).isEqualTo(4);
+        assertThat(rule.late()).as("a few seconds of disorder are not late").isEqualTo(2);
+        assertThat(rule.longestWaitMinutes()).isEqualTo(570.0);
+        assertThat(BacktestOutput.waitText(rule)).isEqualTo("9.5 h");
+        Scores.RuleScore quiet =
+                scores(List.of(onTime), null).rules.stream()
+                        .filter(r -> r.rule().equals(RULE))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(quiet.late()).isZero();
+        assertThat(BacktestOutput.waitText(quiet)).isEqualTo("-");
+    }
+
+    @Test
+    void anAbsenceRulesAlertComesWhenItsWindowEndsAndIsNotLate() {
+        Alert silent = alert("a1", "acc-1", "login-1", "2026-10-08T11:00:00Z", "transfer-1");
+        silent.setRuleId("new-device-owner-silent");
+        silent.setDetectionTime(silent.getLastEventTime().plus(Duration.ofHours(23)));
+
+        Scores.RuleScore rule =
+                scores(List.of(silent), null).rules.stream()
+                        .filter(r -> r.rule().equals("new-device-owner-silent"))
+                        .findFirst()
+                        .orElseThrow();
+
+        assertThat(rule.alerts()).isEqualTo(1);
+        assertThat(rule.late()).isZero();
+    }
+
     private static Scores scores(List<Alert> alerts, List<CaseLabel> labels) {
         return new Scores(
                 PACK,
