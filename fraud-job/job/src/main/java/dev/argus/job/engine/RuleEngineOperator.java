@@ -136,8 +136,10 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     private transient Counter rulesTimed;
 
+    private transient Counter rulesEnded;
+
     /**
-     * Matches sent after the step that completed them: held back behind a partial match of the same
+     * Matches sent after the step of their last event: held back behind a partial match of the same
      * rule that started earlier, as flink-cep holds them under every skip strategy but {@code
      * no_skip}, until that one completed, was pruned or left its window.
      */
@@ -145,8 +147,6 @@ public final class RuleEngineOperator extends AbstractStreamOperator<Alert>
 
     /** By rule: for how long, in event time, each held match waited ({@code match_hold_ms}). */
     private transient Map<String, Histogram> holds;
-
-    private transient Counter rulesEnded;
 
     /**
      * The deploys of the control topic, and its list changes the watermark has not passed yet, by
