@@ -146,22 +146,25 @@ record RunResult(
 
     /** A latency percentile of the flood's span, in seconds; NaN without alerts. */
     double spanLatency(boolean committed, double percentile) {
-        List<Long> l = committed ? spanCommitted : spanUncommitted;
-        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
+        return seconds(committed ? spanCommitted : spanUncommitted, percentile);
     }
 
     /** A latency percentile in seconds; NaN without alerts. */
     double latency(boolean committed, double percentile) {
-        List<Long> l = committed ? latencyCommitted : latencyUncommitted;
-        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
+        return seconds(committed ? latencyCommitted : latencyUncommitted, percentile);
     }
 
     /** A latency percentile of one rule's alerts in seconds; NaN without alerts. */
     double ruleLatency(String ruleId, boolean committed, double percentile) {
-        List<Long> l =
+        return seconds(
                 (committed ? latencyCommittedByRule : latencyUncommittedByRule)
-                        .getOrDefault(ruleId, List.of());
-        return l.isEmpty() ? Double.NaN : Stats.percentile(l, percentile) / 1000.0;
+                        .getOrDefault(ruleId, List.of()),
+                percentile);
+    }
+
+    /** A percentile of sorted latencies in milliseconds, in seconds; NaN without any. */
+    private static double seconds(List<Long> millis, double percentile) {
+        return millis.isEmpty() ? Double.NaN : Stats.percentile(millis, percentile) / 1000.0;
     }
 
     /** The median duration of the measured checkpoints, in seconds. */

@@ -373,13 +373,13 @@ class RuleEngineOperatorTest {
                         + " matched.first[0].amount.amount_minor * 10\"\n");
     }
 
-    @Test
-    void aMatchWaitsForAnEarlierPartialMatchAsInFlinkCepAndItsHoldIsCounted() throws Exception {
-        harness = open(TestRules.pack(tenfold("skip_past_last_event")), Ordering.ARRIVAL, null);
-        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+    /**
+     * Card payments p1 (500.00, 0 s) and p2 (1.00, 60 s), then a transfer of 50.00 (120 s): more
+     * than ten times p2, not p1, so the match of p2 completes and p1's partial match goes on.
+     */
+    private void cardsThenTenfoldTransfer() throws Exception {
         process(payment("p1").account("acc-1").amountMinor(50_000).secondsAfterT0(0).build());
         process(payment("p2").account("acc-1").amountMinor(100).secondsAfterT0(60).build());
-        // more than ten times p2, not p1: the match of p2 completes, p1's partial match goes on
         process(
                 payment("transfer")
                         .account("acc-1")
@@ -387,6 +387,13 @@ class RuleEngineOperatorTest {
                         .amountMinor(5_000)
                         .secondsAfterT0(120)
                         .build());
+    }
+
+    @Test
+    void aMatchWaitsForAnEarlierPartialMatchAsInFlinkCepAndItsHoldIsCounted() throws Exception {
+        harness = open(TestRules.pack(tenfold("skip_past_last_event")), Ordering.ARRIVAL, null);
+        RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
+        cardsThenTenfoldTransfer();
 
         // skip_past_last_event: the match that started later waits for p1's to end
         assertThat(harness.extractOutputValues()).isEmpty();
@@ -404,15 +411,7 @@ class RuleEngineOperatorTest {
     void withoutASkipStrategyTheSameMatchGoesOutAtOnce() throws Exception {
         harness = open(TestRules.pack(tenfold("no_skip")), Ordering.ARRIVAL, null);
         RuleEngineOperator engine = (RuleEngineOperator) harness.getOperator();
-        process(payment("p1").account("acc-1").amountMinor(50_000).secondsAfterT0(0).build());
-        process(payment("p2").account("acc-1").amountMinor(100).secondsAfterT0(60).build());
-        process(
-                payment("transfer")
-                        .account("acc-1")
-                        .type(TransactionType.TRANSFER)
-                        .amountMinor(5_000)
-                        .secondsAfterT0(120)
-                        .build());
+        cardsThenTenfoldTransfer();
 
         assertOneAlertMatching("p2", "transfer");
         assertThat(engine.matchesHeld()).isZero();
