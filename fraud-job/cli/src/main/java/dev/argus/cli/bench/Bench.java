@@ -403,6 +403,7 @@ public final class Bench {
             double offeredCpu = 0;
             double offeredHarnessCpu = 0;
             EngineCounts offeredEngine = EngineCounts.NONE;
+            Map<String, Long> offeredHeldByRule = Map.of();
             long lag = 0;
             List<Long> uncommitted = List.of();
             List<Long> committed = List.of();
@@ -465,6 +466,7 @@ public final class Bench {
                 offeredByKind = w.cpuByKind;
                 offeredHarnessCpu = w.harnessCpu;
                 offeredEngine = w.engine;
+                offeredHeldByRule = w.heldByRule;
                 uncommitted = alerts.latencies(false, fromMillis, toMillis);
                 committed = alerts.latencies(true, fromMillis, toMillis);
                 uncommittedByRule = alerts.latenciesByRule(false, fromMillis, toMillis);
@@ -543,6 +545,7 @@ public final class Bench {
                     offeredByKind,
                     offeredHarnessCpu,
                     offeredEngine,
+                    offeredHeldByRule,
                     lag,
                     uncommitted,
                     committed,
@@ -642,6 +645,10 @@ public final class Bench {
         long records;
         long evaluations;
         EngineCounts engine;
+
+        /** The rules' held matches in the window, by rule id (those with none left out). */
+        Map<String, Long> heldByRule;
+
         double seconds;
         double jobCpu;
         double harnessCpu;
@@ -662,6 +669,15 @@ public final class Bench {
             JobProcess.Sample end = job.sample();
             evaluations = end.conditionEvaluations() - startEvaluations;
             engine = end.engine().minus(start.engine());
+            heldByRule = new TreeMap<>();
+            end.heldByRule()
+                    .forEach(
+                            (rule, n) -> {
+                                long held = n - start.heldByRule().getOrDefault(rule, 0L);
+                                if (held > 0) {
+                                    heldByRule.put(rule, held);
+                                }
+                            });
             seconds = (System.nanoTime() - startNanos) / 1e9;
             jobCpu = (job.cpuNanos() - startCpu) / 1e9;
             Map<String, Long> endByKind = job.cpuNanosByKind();
@@ -867,8 +883,13 @@ public final class Bench {
                         "  matches held back         %,d: sent after the step of their last"
                                 + " event, behind a partial match of their rule that started"
                                 + " earlier (flink-cep's order under a skip strategy; the"
-                                + " rules' match_hold_ms says how long)%n",
-                        r.offeredEngine().matchesHeld());
+                                + " rules' match_hold_ms says how long)%s%n",
+                        r.offeredEngine().matchesHeld(),
+                        r.offeredHeldByRule().isEmpty()
+                                ? ""
+                                : r.offeredHeldByRule().entrySet().stream()
+                                        .map(e -> e.getKey() + " " + e.getValue())
+                                        .collect(Collectors.joining(", ", "; by rule: ", "")));
             }
             if (options.flood() > 0) {
                 printFloodRun(r);

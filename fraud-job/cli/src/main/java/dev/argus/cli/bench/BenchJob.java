@@ -55,10 +55,10 @@ import picocli.CommandLine.Option;
  * <p>It talks over its standard streams. Out, one line each: {@code READY <job id>}, every half
  * second {@code METRICS <epoch ms> <source records> <completed checkpoints> <last checkpoint ms>
  * <last checkpoint bytes> <last checkpoint full bytes> <heap used bytes> <condition evaluations>
- * <rule steps> <rules skipped> <out-of-order events>}, and replies. In, one command per line:
- * {@code savepoint <dir>}, {@code profile-start}, {@code profile-stop <file>}, {@code stop}. When
- * its input closes (the benchmark ended or died) it exits. Its arguments are built by {@link
- * #arguments}.
+ * <the rule engine's counts, EngineCounts#fields> <held matches by rule, rule:n,... or ->}, and
+ * replies. In, one command per line: {@code savepoint <dir>}, {@code profile-start}, {@code
+ * profile-stop <file>}, {@code stop}. When its input closes (the benchmark ended or died) it exits.
+ * Its arguments are built by {@link #arguments}.
  */
 @Command(
         name = "bench-job",
@@ -199,7 +199,7 @@ public final class BenchJob implements Callable<Integer> {
             BenchMetrics.Snapshot s = BenchMetrics.snapshot();
             reply(
                     String.format(
-                            "METRICS %d %d %d %d %d %d %d %d %s",
+                            "METRICS %d %d %d %d %d %d %d %d %s %s",
                             System.currentTimeMillis(),
                             s.sourceRecords(),
                             s.completedCheckpoints(),
@@ -208,7 +208,8 @@ public final class BenchJob implements Callable<Integer> {
                             s.lastCheckpointFullBytes(),
                             memory.getHeapMemoryUsage().getUsed(),
                             s.conditionEvaluations(),
-                            s.engine().fields()));
+                            s.engine().fields(),
+                            BenchMetrics.heldToken(s.heldByRule())));
             Thread.sleep(500);
         }
     }

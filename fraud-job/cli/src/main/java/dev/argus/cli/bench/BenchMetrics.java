@@ -29,6 +29,9 @@ public final class BenchMetrics implements MetricReporter {
     /** The rule engine's counters by name ({@link #ENGINE_COUNTERS}) and subtask. */
     private static final Map<String, Counter> ENGINE = new ConcurrentHashMap<>();
 
+    /** Each rule's {@code matches_held} by subtask, keyed {@code rule id / metric identifier}. */
+    private static final Map<String, Counter> HELD = new ConcurrentHashMap<>();
+
     /**
      * The rule engine's counters the benchmark reads: rules stepped for an event, rules an event
      * left alone without loading them, events out of time order for their account, timers fired,
@@ -56,7 +59,8 @@ public final class BenchMetrics implements MetricReporter {
             long lastCheckpointBytes,
             long lastCheckpointFullBytes,
             long conditionEvaluations,
-            EngineCounts engine) {}
+            EngineCounts engine,
+            Map<String, Long> heldByRule) {}
 
     static Snapshot snapshot() {
         long records = 0;
@@ -81,7 +85,40 @@ public final class BenchMetrics implements MetricReporter {
                         engine("timers_fired"),
                         engine("rules_timed"),
                         engine("rules_ended"),
-                        engine("matches_held")));
+                        engine("matches_held")),
+                heldByRule());
+    }
+
+    private static Map<String, Long> heldByRule() {
+        Map<String, Long> held = new java.util.TreeMap<>();
+        HELD.forEach(
+                (key, c) ->
+                        held.merge(key.substring(0, key.indexOf('/')), c.getCount(), Long::sum));
+        return held;
+    }
+
+    /**
+     * The rules' held matches as one token of the METRICS line: {@code rule:n,rule:n}, or {@code -}
+     * when there are none (rule ids hold neither spaces, commas nor colons).
+     */
+    static String heldToken(Map<String, Long> held) {
+        return held.isEmpty()
+                ? "-"
+                : held.entrySet().stream()
+                        .map(e -> e.getKey() + ":" + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** The map {@link #heldToken} wrote. */
+    static Map<String, Long> parseHeld(String token) {
+        Map<String, Long> held = new java.util.TreeMap<>();
+        if (!token.equals("-")) {
+            for (String entry : token.split(",")) {
+                int colon = entry.lastIndexOf(':');
+                held.put(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
+            }
+        }
+        return held;
     }
 
     private static long engine(String name) {
@@ -123,6 +160,11 @@ public final class BenchMetrics implements MetricReporter {
                 && ENGINE_COUNTERS.contains(name)
                 && group.getMetricIdentifier(name).contains("argus.rule_engine.")) {
             ENGINE.put(group.getMetricIdentifier(name), c);
+        } else if (metric instanceof Counter c
+                && name.equals("matches_held")
+                && vars.containsKey("<rule>")) {
+            // argus.rule.<id>.matches_held of every engine subtask
+            HELD.put(vars.get("<rule>") + "/" + group.getMetricIdentifier(name), c);
         } else if (metric instanceof Gauge<?> g
                 && (name.equals("numberOfCompletedCheckpoints")
                         || name.startsWith("lastCheckpoint"))) {

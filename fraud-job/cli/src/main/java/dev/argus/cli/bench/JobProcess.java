@@ -58,7 +58,8 @@ final class JobProcess implements AutoCloseable {
             long checkpointFullBytes,
             long heapUsed,
             long conditionEvaluations,
-            EngineCounts engine) {}
+            EngineCounts engine,
+            Map<String, Long> heldByRule) {}
 
     /** A completed checkpoint, as first seen by the sampler. */
     record Checkpoint(long seenAtMillis, long millis, long bytes, long fullBytes) {}
@@ -67,7 +68,7 @@ final class JobProcess implements AutoCloseable {
     private final PrintWriter commands;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
-    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0, 0, EngineCounts.NONE);
+    private volatile Sample last = new Sample(0, 0, 0, 0, 0, 0, 0, 0, EngineCounts.NONE, Map.of());
     private volatile long peakHeap;
     private volatile String ended;
 
@@ -175,7 +176,8 @@ final class JobProcess implements AutoCloseable {
                         Long.parseLong(f[6]),
                         Long.parseLong(f[7]),
                         Long.parseLong(f[8]),
-                        EngineCounts.parse(f, 9));
+                        EngineCounts.parse(f, 9),
+                        BenchMetrics.parseHeld(f[16]));
         if (s.checkpoints() > last.checkpoints()) {
             checkpoints.add(
                     new Checkpoint(

@@ -18,6 +18,7 @@ import java.util.SortedMap;
  * @param latencyUncommittedByRule the offered window's latencies by rule id, read_uncommitted
  * @param latencyCommittedByRule the same, read_committed
  * @param offeredEngine the rule engine's counts in the offered window (Argus only)
+ * @param offeredHeldByRule of them, the held matches by rule id (rules with none left out)
  * @param flooded whether malformed records flooded the offered window ({@code --flood})
  * @param spanUncommitted with {@code --flood}, the latencies of the alerts whose last transaction
  *     was appended while the flood went on (or, in a run without it, in as long from the window's
@@ -47,6 +48,7 @@ record RunResult(
         Map<String, Double> offeredCpuByKind,
         double offeredHarnessCpu,
         EngineCounts offeredEngine,
+        Map<String, Long> offeredHeldByRule,
         long lagAfterOffered,
         List<Long> latencyUncommitted,
         List<Long> latencyCommitted,
