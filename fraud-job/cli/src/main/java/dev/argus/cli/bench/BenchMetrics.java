@@ -3,7 +3,9 @@ package dev.argus.cli.bench;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
@@ -90,7 +92,7 @@ public final class BenchMetrics implements MetricReporter {
     }
 
     private static Map<String, Long> heldByRule() {
-        Map<String, Long> held = new java.util.TreeMap<>();
+        Map<String, Long> held = new TreeMap<>();
         HELD.forEach(
                 (key, c) ->
                         held.merge(key.substring(0, key.indexOf('/')), c.getCount(), Long::sum));
@@ -106,12 +108,12 @@ public final class BenchMetrics implements MetricReporter {
                 ? "-"
                 : held.entrySet().stream()
                         .map(e -> e.getKey() + ":" + e.getValue())
-                        .collect(java.util.stream.Collectors.joining(","));
+                        .collect(Collectors.joining(","));
     }
 
     /** The map {@link #heldToken} wrote. */
     static Map<String, Long> parseHeld(String token) {
-        Map<String, Long> held = new java.util.TreeMap<>();
+        Map<String, Long> held = new TreeMap<>();
         if (!token.equals("-")) {
             for (String entry : token.split(",")) {
                 int colon = entry.lastIndexOf(':');
