@@ -27,6 +27,21 @@ public final class AvroValues {
     }
 
     static Object value(Object value) {
+        if (value == null) {
+            return null;
+        }
+        // the values of most fields first, by their exact class: no search of a class's interfaces,
+        // which an instanceof of an interface costs when it fails
+        Class<?> type = value.getClass();
+        if (type == String.class
+                || type == Long.class
+                || type == Double.class
+                || type == Boolean.class) {
+            return value;
+        }
+        if (value instanceof Enum<?>) {
+            return value.toString();
+        }
         if (value instanceof IndexedRecord record) {
             return new RecordView(record);
         }

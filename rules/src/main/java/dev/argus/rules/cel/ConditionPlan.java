@@ -187,26 +187,40 @@ public final class ConditionPlan {
         }
 
         private Node select(CelExpr.CelSelect s) {
-            Node operand = compile(s.operand());
             String field = s.field();
             AvroValues.FieldSlot slot = new AvroValues.FieldSlot(field);
-            if (s.testOnly()) {
-                return f -> {
-                    Object o = operand.eval(f);
-                    if (o instanceof AvroValues.RecordView r) {
-                        return r.has(slot);
-                    }
-                    return o instanceof Map<?, ?> m ? m.containsKey(field) : fail();
-                };
+            boolean test = s.testOnly();
+            // a field of a variable, the most common selection (txn.type): the variable read
+            // directly, not through a node
+            switch (variable(s.operand())) {
+                case "txn":
+                    return test ? f -> has(f.txn(), slot, field) : f -> field(f.txn(), slot, field);
+                case "profile":
+                    return test
+                            ? f -> has(f.profile(), slot, field)
+                            : f -> field(f.profile(), slot, field);
+                case "lists":
+                    return test
+                            ? f -> has(f.lists(), slot, field)
+                            : f -> field(f.lists(), slot, field);
+                case "matched":
+                    return test
+                            ? f -> has(f.matched(), slot, field)
+                            : f -> field(f.matched(), slot, field);
+                default:
+                    Node operand = compile(s.operand());
+                    return test
+                            ? f -> has(operand.eval(f), slot, field)
+                            : f -> field(operand.eval(f), slot, field);
             }
-            return f -> {
-                Object o = operand.eval(f);
-                Object v =
-                        o instanceof AvroValues.RecordView r
-                                ? r.get(slot)
-                                : (o instanceof Map<?, ?> m ? m.get(field) : null);
-                return v != null ? v : fail(); // absent: an error in CEL
-            };
+        }
+
+        /** The variable the expression names, or "" when it is something else. */
+        private String variable(CelExpr e) {
+            if (e.getKind() != CelExpr.ExprKind.Kind.IDENT || isConstant(e)) {
+                return "";
+            }
+            return e.ident().name();
         }
 
         private Node list(CelExpr.CelList l) {
@@ -249,12 +263,8 @@ public final class ConditionPlan {
                 case "_||_" -> junction(x, y, true);
                 case "!_" -> f -> x.eval(f) instanceof Boolean b ? !b : fail();
                 case "_?_:_" -> f -> x.eval(f) instanceof Boolean b ? (b ? y : z).eval(f) : fail();
-                case "_==_" -> f -> equal(x.eval(f), y.eval(f));
-                case "_!=_" -> f -> !equal(x.eval(f), y.eval(f));
-                case "_<_" -> f -> compare(x.eval(f), y.eval(f)) < 0;
-                case "_<=_" -> f -> compare(x.eval(f), y.eval(f)) <= 0;
-                case "_>_" -> f -> compare(x.eval(f), y.eval(f)) > 0;
-                case "_>=_" -> f -> compare(x.eval(f), y.eval(f)) >= 0;
+                case "_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_" ->
+                        comparison(c.function(), c.args().get(0), c.args().get(1), x, y);
                 case "_+_" -> f -> add(x.eval(f), y.eval(f));
                 case "_-_" ->
                         f -> arithmetic(x.eval(f), y.eval(f), Math::subtractExact, (p, q) -> p - q);
@@ -274,6 +284,54 @@ public final class ConditionPlan {
                 case "_[_]" -> f -> index(x.eval(f), y.eval(f));
                 default -> helper(e, a);
             };
+        }
+
+        /**
+         * A comparison, with its operator decided once: {@code ==}, {@code !=}, {@code <}, {@code
+         * <=}, {@code >}, {@code >=}. Against a constant (txn.type == 'TRANSFER', amount >= 50000),
+         * the constant is not a node, and a string or an int is compared with it at once.
+         */
+        private Node comparison(String function, CelExpr left, CelExpr right, Node x, Node y) {
+            int op =
+                    switch (function) {
+                        case "_==_" -> EQ;
+                        case "_!=_" -> NE;
+                        case "_<_" -> LT;
+                        case "_<=_" -> LE;
+                        case "_>_" -> GT;
+                        default -> GE;
+                    };
+            if (isConstant(right)) {
+                Object k = y.eval(null);
+                if (op <= NE) {
+                    boolean is = op == EQ;
+                    if (k instanceof String text) {
+                        return f -> {
+                            Object v = x.eval(f);
+                            return (v instanceof String t ? t.equals(text) : equal(v, text)) == is;
+                        };
+                    }
+                    return f -> equal(x.eval(f), k) == is;
+                }
+                if (k instanceof Long n) {
+                    long bound = n;
+                    return f -> {
+                        Object v = x.eval(f);
+                        return holds(
+                                op, v instanceof Long a ? Long.compare(a, bound) : compare(v, n));
+                    };
+                }
+                return f -> holds(op, compare(x.eval(f), k));
+            }
+            if (isConstant(left)) {
+                Object k = x.eval(null);
+                return op <= NE
+                        ? f -> equal(k, y.eval(f)) == (op == EQ)
+                        : f -> holds(op, compare(k, y.eval(f)));
+            }
+            return op <= NE
+                    ? f -> equal(x.eval(f), y.eval(f)) == (op == EQ)
+                    : f -> holds(op, compare(x.eval(f), y.eval(f)));
         }
 
         private Node helper(CelExpr e, List<Node> args) {
@@ -340,6 +398,42 @@ public final class ConditionPlan {
         } catch (Fallback e) {
             return null;
         }
+    }
+
+    private static final int EQ = 0;
+    private static final int NE = 1;
+    private static final int LT = 2;
+    private static final int LE = 3;
+    private static final int GT = 4;
+    private static final int GE = 5;
+
+    /**
+     * Whether a comparison's result ({@link #compare}'s sign) satisfies the ordering {@code op}.
+     */
+    private static boolean holds(int op, int comparison) {
+        return switch (op) {
+            case LT -> comparison < 0;
+            case LE -> comparison <= 0;
+            case GT -> comparison > 0;
+            default -> comparison >= 0;
+        };
+    }
+
+    /** CEL's {@code has(o.field)}: whether a record or map has the field (not null). */
+    private static boolean has(Object o, AvroValues.FieldSlot slot, String field) {
+        if (o instanceof AvroValues.RecordView r) {
+            return r.has(slot);
+        }
+        return o instanceof Map<?, ?> m ? m.containsKey(field) : fail();
+    }
+
+    /** CEL's {@code o.field}, where an absent field is an error. */
+    private static Object field(Object o, AvroValues.FieldSlot slot, String field) {
+        Object v =
+                o instanceof AvroValues.RecordView r
+                        ? r.get(slot)
+                        : (o instanceof Map<?, ?> m ? m.get(field) : null);
+        return v != null ? v : fail();
     }
 
     private static boolean equal(Object x, Object y) {

@@ -76,6 +76,10 @@ class ConditionPlanTest {
                     "speed_kmh(matched.prev[0], txn) > 800.0 || minutes_between(matched.prev[0],"
                             + " txn) < 1.0",
                     "txn.type in lists.kinds",
+                    "'LOGIN' == txn.type || 5000 < txn.amount.amount_minor",
+                    "txn.amount.amount_minor != 0 && profile.amount_count == 3",
+                    "profile.amount_zscore <= 2 && profile.amount_mean != 0.0",
+                    "txn.status != 'APPROVED' && has(profile.amount_mean)",
                     "(txn.status in ['APPROVED']) != (txn.status == 'APPROVED')",
                     "txn.card_present == (has(txn.location) && txn.location.latitude > 0.0)",
                     "txn.transaction_id.startsWith('tx')");
