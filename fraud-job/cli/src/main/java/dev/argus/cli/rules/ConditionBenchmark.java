@@ -45,8 +45,13 @@ final class ConditionBenchmark {
                                 pack.lists()));
             }
         }
-        for (CelCondition condition : conditions) {
-            evaluate(condition, events, previous); // warm-up
+        // warm-up: every condition alone and all together, three times, so that the first
+        // stages measured are as compiled as the last
+        for (int w = 0; w < 3; w++) {
+            for (CelCondition condition : conditions) {
+                evaluate(condition, events, previous);
+            }
+            evaluateTogether(conditions, events, previous);
         }
         out.printf("%d events, %d rounds; ns per evaluation (median round)%n", EVENTS, ROUNDS);
         double total = 0;
