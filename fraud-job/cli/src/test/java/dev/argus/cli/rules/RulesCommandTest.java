@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code argus rules validate}: what it prints and its exit status. */
+/** {@code argus rules validate} and {@code bench}: what they print and their exit status. */
 class RulesCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -58,6 +58,23 @@ class RulesCommandTest {
                                 + " cannot be used on int and string")
                 .contains("broken.yaml: rule 'broken': the rule has no test file")
                 .contains("problems in 1 rule files; nothing was deployed or run");
+    }
+
+    @Test
+    void benchPrintsEachStageAndThePackTogether() {
+        assertThat(run("bench", "../../rules/pack/geography")).isZero();
+        String printed = out.toString();
+        assertThat(printed)
+                .containsPattern(
+                        "impossible-travel +first +\\d+ ns +\\(true for 4\\d\\.\\d% of events\\)")
+                .containsPattern("new-country-login-transfer +transfer +\\d+ ns")
+                .containsPattern("all stages of the pack: \\d+ ns per event")
+                .containsPattern(
+                        "all stages of the pack together, .*: \\d+ ns per event \\(fastest round"
+                                + " \\d+\\)");
+        assertThat(printed.lines().filter(l -> l.contains(" ns   (true for ")).count())
+                .as("one line per stage of the two rules")
+                .isEqualTo(4);
     }
 
     @Test
