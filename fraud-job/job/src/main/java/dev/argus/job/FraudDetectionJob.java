@@ -131,13 +131,14 @@ public final class FraudDetectionJob {
         // the detection latency's p99. With 8 MB memtables RocksDB flushes them in the background
         // as they fill, the checkpoint has less left to flush, and the p99 halves at the same CPU;
         // 2 MB cut it little further and cost CPU and three times the incremental checkpoint size
-        // (docs/performance.md, "Detection latency": the figures and the command).
+        // (docs/performance-notes.md, "Detection latency": the figures and the command).
         conf.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.ofMebiBytes(8));
         // RocksDB compresses the blocks of its files as it flushes and compacts them, and
         // decompresses them on reads that miss its block cache. With Flink's default, Snappy,
         // RocksDB's background threads used up to 0.3 of the job's 1.5 cores in `argus bench`;
         // with LZ4 the job did 1.26x the transactions per CPU-second, and the files, hence
-        // checkpoints, are as large (docs/performance.md, "Compression": figures and command).
+        // checkpoints, are as large (docs/performance-notes.md, "Compression": figures and
+        // command).
         conf.set(
                 RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL,
                 java.util.List.of(org.rocksdb.CompressionType.LZ4_COMPRESSION));
@@ -147,7 +148,7 @@ public final class FraudDetectionJob {
         // account whose rule engine state ended, or one not seen before) into every file of level 0
         // and one of each level below.
         // The job reads two values per transaction and one per timer that fires: in `argus bench`
-        // it did 1.18x the transactions per CPU-second with the filters (docs/performance.md,
+        // it did 1.18x the transactions per CPU-second with the filters (docs/performance-notes.md,
         // "Bloom filters": figures and command). They cost about 1.25 bytes per key in the block
         // cache and in the files; files written without them stay readable.
         conf.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);

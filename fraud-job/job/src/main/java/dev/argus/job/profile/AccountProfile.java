@@ -128,9 +128,10 @@ public final class AccountProfile implements Serializable {
 
     /**
      * Features with the schema's defaults, made without Avro's builder: the builder copies each
-     * field's default from the schema on every build (3.4% of the job's CPU in the profile of
-     * docs/performance.md). Every default but {@code days_since_last_event} (-1) is Java's own;
-     * {@code ProfileFunctionTest} checks that this equals the builder's.
+     * field's default from the schema on every build (3.4% of the job's CPU in a profile of {@code
+     * ./argus bench --profile} when this was written). Every default but {@code
+     * days_since_last_event} (-1) is Java's own; {@code ProfileFunctionTest} checks that this
+     * equals the builder's.
      */
     static ProfileFeatures blankFeatures() {
         ProfileFeatures f = new ProfileFeatures();

@@ -27,16 +27,16 @@ import org.apache.flink.util.Collector;
  * does not grow with the number of accounts ever seen. It is set at the account's first event, to
  * the event's time plus the retention rounded up to a day, and is not moved by later events: moving
  * it cost a timer deletion and registration in RocksDB for every event that crossed a day of its
- * expiry (4% of the job's CPU in the profile of docs/performance.md). When it fires for an account
- * that was active since, it is set again, to the expiry of the account's last event; so it fires
- * about once per retention period of an active account, and an account is forgotten at the same day
- * as before. (Savepoints of earlier versions hold one timer per account at its expiry, which this
- * reads the same way.)
+ * expiry (4% of the job's CPU in a profile of docs/performance.md's history). When it fires for an
+ * account that was active since, it is set again, to the expiry of the account's last event; so it
+ * fires about once per retention period of an active account, and an account is forgotten at the
+ * same day as before. (Savepoints of earlier versions hold one timer per account at its expiry,
+ * which this reads the same way.)
  *
  * <p>The control changes (broadcast) come in on the second input and go out unchanged, in the order
  * they arrive among the events: so the rule engine, which needs them too, has one input and is
  * chained to the profile. The events then pass to it by reference instead of being encoded and
- * decoded again (14% of the job's CPU in the profile of docs/performance.md, before it was
+ * decoded again (14% of the job's CPU in a profile of docs/performance.md's history, before it was
  * chained). The output's watermark is the lower of the two inputs': the engine's, as when the
  * changes came to it directly. Its keyed state and timers are those of the one-input {@code
  * KeyedProcessOperator} this function was before, so savepoints of earlier versions restore into
