@@ -138,6 +138,33 @@ public final class ConditionPlan {
         return root.eval(frame) instanceof Boolean b ? b : fail();
     }
 
+    /**
+     * The value of an expression that is not a condition, such as an explanation's placeholder: a
+     * string, an int, a double, a bool, or a list of these.
+     *
+     * @throws Fallback when CEL must evaluate it, or its value is of any other kind (a map, a
+     *     record), whose form CEL decides
+     */
+    public Object value(Frame frame) {
+        Object v = root.eval(frame);
+        if (v instanceof List<?> list) {
+            for (Object element : list) {
+                if (!plain(element)) {
+                    return fail();
+                }
+            }
+            return v;
+        }
+        return plain(v) ? v : fail();
+    }
+
+    private static boolean plain(Object v) {
+        return v instanceof String
+                || v instanceof Long
+                || v instanceof Double
+                || v instanceof Boolean;
+    }
+
     private static <T> T fail() {
         throw Fallback.INSTANCE;
     }
@@ -281,6 +308,7 @@ public final class ConditionPlan {
                 case "-_" -> f -> negate(x.eval(f));
                 case "@in" -> f -> in(x.eval(f), y.eval(f));
                 case "size" -> f -> size(x.eval(f));
+                case "int" -> conversionToInt(e, x);
                 case "_[_]" -> f -> index(x.eval(f), y.eval(f));
                 default -> helper(e, a);
             };
@@ -332,6 +360,19 @@ public final class ConditionPlan {
             return op <= NE
                     ? f -> equal(x.eval(f), y.eval(f)) == (op == EQ)
                     : f -> holds(op, compare(x.eval(f), y.eval(f)));
+        }
+
+        /** {@code int()} of a double or an int, as the checker resolved it; of nothing else. */
+        private Node conversionToInt(CelExpr e, Node x) {
+            List<String> overloads =
+                    ast.getReference(e.id())
+                            .<List<String>>map(CelReference::overloadIds)
+                            .orElse(List.of());
+            if (overloads.isEmpty()
+                    || !List.of("double_to_int64", "int64_to_int64").containsAll(overloads)) {
+                return unsupported();
+            }
+            return f -> toInt(x.eval(f));
         }
 
         private Node helper(CelExpr e, List<Node> args) {
@@ -553,6 +594,20 @@ public final class ConditionPlan {
             return v != null ? v : fail();
         }
         return fail(); // out of range: an error in CEL; maps: CEL's rules
+    }
+
+    /**
+     * CEL's {@code int()} of an int or a double (towards zero); a double outside ±2^62, NaN, a
+     * string or anything else goes to CEL, which decides its range and errors.
+     */
+    private static Object toInt(Object x) {
+        if (x instanceof Long) {
+            return x;
+        }
+        if (x instanceof Double d && Math.abs(d) < 0x1p62) {
+            return (long) (double) d;
+        }
+        return fail();
     }
 
     private static Object size(Object x) {

@@ -19,6 +19,10 @@ public final class ExplanationTemplate {
     private final List<String> texts = new ArrayList<>();
     private final List<String> expressions = new ArrayList<>();
     private final List<CelRuntime.Program> programs = new ArrayList<>();
+
+    /** Each placeholder's plan (null where plans do not cover it), tried before its program. */
+    private final List<ConditionPlan> plans = new ArrayList<>();
+
     private final Map<String, List<String>> lists;
 
     /**
@@ -55,8 +59,10 @@ public final class ExplanationTemplate {
             if (result.hasError()) {
                 onError.accept(expression, result);
                 programs.add(null);
+                plans.add(null);
             } else {
                 programs.add(RuleEnvironment.program(result));
+                plans.add(ConditionPlan.of(result).orElse(null));
             }
         }
     }
@@ -85,16 +91,35 @@ public final class ExplanationTemplate {
             activation.put("txn", AvroValues.of(last.getTransaction()));
             activation.put("profile", AvroValues.of(last.getProfile()));
         }
+        ConditionPlan.Frame frame =
+                new ConditionPlan.Frame(
+                        activation.get("txn"),
+                        activation.get("profile"),
+                        activation.get("lists"),
+                        activation.get("matched"));
         StringBuilder out = new StringBuilder(texts.get(0));
         for (int i = 0; i < programs.size(); i++) {
-            out.append(evaluate(programs.get(i), activation)).append(texts.get(i + 1));
+            out.append(evaluate(plans.get(i), programs.get(i), frame, activation))
+                    .append(texts.get(i + 1));
         }
         return out.toString();
     }
 
-    private static String evaluate(CelRuntime.Program program, Map<String, Object> activation) {
+    /** A placeholder's text: its plan's value, or CEL's where the plan leaves it to CEL. */
+    private static String evaluate(
+            ConditionPlan plan,
+            CelRuntime.Program program,
+            ConditionPlan.Frame frame,
+            Map<String, Object> activation) {
         if (program == null) {
             return "?";
+        }
+        if (plan != null) {
+            try {
+                return format(plan.value(frame));
+            } catch (ConditionPlan.Fallback undecided) {
+                // an error, or a value the plan leaves to CEL: CEL decides
+            }
         }
         try {
             return format(program.eval(activation));
@@ -109,8 +134,16 @@ public final class ExplanationTemplate {
             if (d.isInfinite() || d.isNaN()) {
                 return d.toString();
             }
+            // at most two decimals, without trailing zeros or a trailing point
             String s = String.format(java.util.Locale.ROOT, "%.2f", d);
-            return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+            if (s.indexOf('.') < 0) {
+                return s;
+            }
+            int end = s.length();
+            while (s.charAt(end - 1) == '0') {
+                end--;
+            }
+            return s.substring(0, s.charAt(end - 1) == '.' ? end - 1 : end);
         }
         if (value instanceof List<?> list) {
             List<String> parts = new ArrayList<>();
