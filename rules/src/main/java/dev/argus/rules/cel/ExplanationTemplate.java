@@ -117,8 +117,9 @@ public final class ExplanationTemplate {
         if (plan != null) {
             try {
                 return format(plan.value(frame));
-            } catch (ConditionPlan.Fallback undecided) {
-                // an error, or a value the plan leaves to CEL: CEL decides
+            } catch (RuntimeException undecided) {
+                // an error, a value the plan leaves to CEL (ConditionPlan.Fallback), or anything
+                // unforeseen: CEL decides, and an alert's text never fails the job
             }
         }
         try {
