@@ -15,18 +15,19 @@ import java.util.function.Function;
 import java.util.function.LongBinaryOperator;
 
 /**
- * A checked condition compiled to plain Java for the part of CEL that rule conditions use most:
- * constants, the variables, field selection, {@code has()}, the logical, comparison, arithmetic and
- * {@code in} operators, list literals, {@code size()} and the fraud helpers. It exists for speed:
- * CEL's interpreter resolves variables, overloads and types on every evaluation, which made
- * conditions the largest cost of the rule engine.
+ * A checked condition, or an explanation's placeholder ({@link #value}), compiled to plain Java for
+ * the part of CEL that rules use most: constants, the variables, field selection, {@code has()},
+ * the logical, comparison, arithmetic and {@code in} operators, list literals, {@code size()},
+ * {@code int()} of a number and the fraud helpers. It exists for speed: CEL's interpreter resolves
+ * variables, overloads and types on every evaluation, which made conditions the largest cost of the
+ * rule engine.
  *
- * <p>It never decides anything CEL would decide differently. A condition with any other construct
- * (a macro such as {@code exists}, a string method, a conversion) gets no plan. While evaluating,
- * anything outside the plan's certain ground (an evaluation error, such as a missing field or an
- * overflow; a value of a type it does not handle) throws {@link Fallback}, and the caller asks CEL
- * itself. Only {@code &&} and {@code ||} look past an error, exactly as CEL does: {@code false &&
- * error} is false and {@code true || error} is true, in either order.
+ * <p>It never decides anything CEL would decide differently. An expression with any other construct
+ * (a macro such as {@code exists}, a string method, another conversion) gets no plan. While
+ * evaluating, anything outside the plan's certain ground (an evaluation error, such as a missing
+ * field or an overflow; a value of a type it does not handle) throws {@link Fallback}, and the
+ * caller asks CEL itself. Only {@code &&} and {@code ||} look past an error, exactly as CEL does:
+ * {@code false && error} is false and {@code true || error} is true, in either order.
  */
 public final class ConditionPlan {
     /** The plan cannot decide this evaluation: evaluate the condition with CEL. */

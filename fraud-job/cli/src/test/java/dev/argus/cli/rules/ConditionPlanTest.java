@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * against double, missing fields, indexes out of range). The same for the operands of a condition's
  * top-level {@code &&}s ({@link ConditionPlan#parts}), which decide a condition alone when one is
  * false: whenever an operand's plan says false, CEL's value of the whole condition is false, not an
- * error.
+ * error. And for the placeholders of the pack's explanations ({@link ConditionPlan#value}): where a
+ * plan gives a value, it is CEL's.
  */
 class ConditionPlanTest {
     private static final int EVENTS = 8_000;
