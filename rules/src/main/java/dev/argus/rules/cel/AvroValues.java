@@ -45,9 +45,7 @@ public final class AvroValues {
         if (value instanceof IndexedRecord record) {
             return new RecordView(record);
         }
-        if (value instanceof CharSequence
-                || value instanceof Enum<?>
-                || value instanceof GenericEnumSymbol<?>) {
+        if (value instanceof CharSequence || value instanceof GenericEnumSymbol<?>) {
             return value.toString();
         }
         if (value instanceof Instant instant) {

@@ -84,33 +84,25 @@ public final class ExplanationTemplate {
             }
             matched.put(stage.getKey(), events);
         }
-        Map<String, Object> activation = new HashMap<>();
-        activation.put("matched", new DefaultingMap(matched));
-        activation.put("lists", RuntimeLists.view(lists, RuntimeLists.current()));
-        if (last != null) {
-            activation.put("txn", AvroValues.of(last.getTransaction()));
-            activation.put("profile", AvroValues.of(last.getProfile()));
-        }
         ConditionPlan.Frame frame =
                 new ConditionPlan.Frame(
-                        activation.get("txn"),
-                        activation.get("profile"),
-                        activation.get("lists"),
-                        activation.get("matched"));
+                        last == null ? null : AvroValues.of(last.getTransaction()),
+                        last == null ? null : AvroValues.of(last.getProfile()),
+                        RuntimeLists.view(lists, RuntimeLists.current()),
+                        new DefaultingMap(matched));
         StringBuilder out = new StringBuilder(texts.get(0));
         for (int i = 0; i < programs.size(); i++) {
-            out.append(evaluate(plans.get(i), programs.get(i), frame, activation))
-                    .append(texts.get(i + 1));
+            out.append(evaluate(plans.get(i), programs.get(i), frame)).append(texts.get(i + 1));
         }
         return out.toString();
     }
 
-    /** A placeholder's text: its plan's value, or CEL's where the plan leaves it to CEL. */
+    /**
+     * A placeholder's text: its plan's value, or CEL's where the plan leaves it to CEL (CEL's
+     * variables are made only then).
+     */
     private static String evaluate(
-            ConditionPlan plan,
-            CelRuntime.Program program,
-            ConditionPlan.Frame frame,
-            Map<String, Object> activation) {
+            ConditionPlan plan, CelRuntime.Program program, ConditionPlan.Frame frame) {
         if (program == null) {
             return "?";
         }
@@ -123,7 +115,7 @@ public final class ExplanationTemplate {
             }
         }
         try {
-            return format(program.eval(activation));
+            return format(program.eval(frame.activation()));
         } catch (Exception e) {
             return "?";
         }
