@@ -34,4 +34,20 @@ class AlertIdsTest {
                 .doesNotContain(id)
                 .doesNotHaveDuplicates();
     }
+
+    @Test
+    void isNameUuidFromBytesOfTheSameName() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            byte[] name = new byte[random.nextInt(200)];
+            random.nextBytes(name);
+            assertThat(AlertIds.nameUuid(name)).isEqualTo(UUID.nameUUIDFromBytes(name));
+        }
+        String joined = "argus-alert\u0000card-testing\u00001\u0000acc-1\u0000s1\u0000s2";
+        assertThat(AlertIds.of("card-testing", 1, "acc-1", List.of("s1", "s2")))
+                .isEqualTo(
+                        UUID.nameUUIDFromBytes(
+                                        joined.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .toString());
+    }
 }
