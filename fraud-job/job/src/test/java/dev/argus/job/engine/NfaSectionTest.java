@@ -8,7 +8,10 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** The compact section's layout: its header, and the refusal of another automaton's numbering. */
+/**
+ * The compact section's layout: its header, and the refusal of another automaton's numbering; and
+ * the buffer's keys.
+ */
 class NfaSectionTest {
     @Test
     void aSectionNumberedForAnotherAutomatonIsRefusedNotMisread() throws Exception {
@@ -32,5 +35,33 @@ class NfaSectionTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("rule r: its stored partial matches number")
                 .hasMessageContaining("restore with the version that wrote the savepoint");
+    }
+
+    /** The keys as the records' generated methods would have them: see NfaSection. */
+    private record GeneratedEventKey(long timestamp, int id) {}
+
+    private record GeneratedNodeKey(long timestamp, int id, int page) {}
+
+    @Test
+    void theBuffersKeysAreEqualAndHashAsTheirRecordsGeneratedMethodsDo() {
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            long timestamp = random.nextBoolean() ? random.nextLong() : random.nextInt(1_000);
+            int id = random.nextInt(4);
+            int page = random.nextInt(4);
+            NfaSection.EventKey event = new NfaSection.EventKey(timestamp, id);
+            NfaSection.NodeKey node = new NfaSection.NodeKey(timestamp, id, page);
+            assertThat(event.hashCode()).isEqualTo(new GeneratedEventKey(timestamp, id).hashCode());
+            assertThat(node.hashCode())
+                    .isEqualTo(new GeneratedNodeKey(timestamp, id, page).hashCode());
+            assertThat(event).isEqualTo(new NfaSection.EventKey(timestamp, id));
+            assertThat(node).isEqualTo(new NfaSection.NodeKey(timestamp, id, page));
+            assertThat(event).isNotEqualTo(new NfaSection.EventKey(timestamp, id + 1));
+            assertThat(event).isNotEqualTo(new NfaSection.EventKey(timestamp + 1, id));
+            assertThat(node).isNotEqualTo(new NfaSection.NodeKey(timestamp, id, page + 1));
+            assertThat(node).isNotEqualTo(new NfaSection.NodeKey(timestamp, id + 1, page));
+            assertThat(node).isNotEqualTo(new NfaSection.NodeKey(timestamp - 1, id, page));
+            assertThat((Object) node.event()).isEqualTo(event).isNotEqualTo(node);
+        }
     }
 }
