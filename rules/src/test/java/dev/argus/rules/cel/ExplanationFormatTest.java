@@ -72,8 +72,8 @@ class ExplanationFormatTest {
     void writesWhatFormatterWroteOnAMillionNumbers() {
         Random random = new Random(20261206);
         for (int i = 0; i < 250_000; i++) {
-            // hundredths and thousandths halfway, and next to them by one ulp
-            double half = random.nextInt(2_000_000) / 1000.0 + 0.005;
+            // halfway between two hundredths (x.xx5, as near as a double gets), and one ulp off
+            double half = (random.nextInt(2_000_000) * 10 + 5) / 1000.0;
             same(half);
             same(Math.nextUp(half));
             same(Math.nextDown(half));

@@ -12,10 +12,9 @@ import java.util.UUID;
  * the matched transaction ids in order. A replay of the same events yields the same id, which is
  * what lets a consumer deduplicate.
  *
- * <p>The id is {@link UUID#nameUUIDFromBytes}'s, computed with an MD5 digest kept per thread:
- * {@code nameUUIDFromBytes} looks the algorithm up among the security providers for every alert
- * (0.8% to 1.6% of the job's samples in profiles of {@code ./argus bench --profile}). {@code
- * AlertIdsTest} pins ids of earlier releases and compares with {@code nameUUIDFromBytes}.
+ * <p>The id is {@link UUID#nameUUIDFromBytes}'s, computed with an MD5 digest kept per thread, where
+ * {@code nameUUIDFromBytes} looks the algorithm up among the security providers for every alert.
+ * {@code AlertIdsTest} pins ids of earlier releases and compares with {@code nameUUIDFromBytes}.
  */
 public final class AlertIds {
     private static final ThreadLocal<MessageDigest> MD5 =

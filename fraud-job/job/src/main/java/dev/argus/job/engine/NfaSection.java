@@ -46,8 +46,9 @@ final class NfaSection {
 
     /*
      * EventKey and NodeKey are the keys of the buffer's maps, looked up at every step: their equals
-     * and hashCode are written out rather than left to the records' generated ones (method handles,
-     * which profiles found not always compiled inline, 3% of the job's samples with Run.equals).
+     * and hashCode are written out rather than left to the records' generated ones, built from
+     * method handles at run time and not always compiled inline: 4.9% of the job's samples in a
+     * profile of ./argus bench --profile (docs/performance-notes.md, 2026-12-06 06:55).
      * hashCode is the value the generated one gives on JDK 17 (each component's hash added to 31
      * times the hash so far), so maps iterate, and sections are written, in the order as before.
      */
