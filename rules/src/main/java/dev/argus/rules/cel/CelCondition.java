@@ -143,7 +143,6 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
     private transient Counter evaluations;
     private transient Counter cutOff;
     private transient boolean errorLogged;
-    private transient Map<String, Object> activation;
 
     /** The lists as of the entries changed at run time the view was built for. */
     private transient RuntimeLists.Entries viewOf;
@@ -374,27 +373,21 @@ public final class CelCondition extends RichIterativeCondition<EnrichedTransacti
             evaluations.inc();
         }
         views.evaluated++;
-        MatchedView matched = readsMatched ? new MatchedView(ctx, visibleStages) : null;
-        Map<String, List<String>> listValues = lists(entries);
+        ConditionPlan.Frame frame =
+                new ConditionPlan.Frame(
+                        views.txn,
+                        views.profile,
+                        lists(entries),
+                        readsMatched ? new MatchedView(ctx, visibleStages) : null);
         if (plan != null) {
             try {
-                return plan.test(
-                        new ConditionPlan.Frame(views.txn, views.profile, listValues, matched));
+                return plan.test(frame);
             } catch (ConditionPlan.Fallback undecided) {
                 // an error or a value the plan leaves to CEL: CEL decides, and reports errors
             }
         }
-        if (activation == null) {
-            activation = new HashMap<>(8);
-        }
-        activation.put("lists", listValues);
-        activation.put("txn", views.txn);
-        activation.put("profile", views.profile);
-        if (matched != null) {
-            activation.put("matched", matched);
-        }
         try {
-            return Boolean.TRUE.equals(program.eval(activation));
+            return Boolean.TRUE.equals(program.eval(frame.activation()));
         } catch (CelEvaluationException | RuntimeException e) {
             if (iterationLimit(e)) {
                 cutOff(value);

@@ -67,6 +67,11 @@ public final class ExplanationTemplate {
         }
     }
 
+    /** The placeholders' expressions, in the order they appear. */
+    public List<String> expressions() {
+        return List.copyOf(expressions);
+    }
+
     /** The explanation of one match; a placeholder that fails to evaluate shows as '?'. */
     public String render(Map<String, List<EnrichedTransaction>> match) {
         Map<String, Object> matched = new HashMap<>();
@@ -148,7 +153,13 @@ public final class ExplanationTemplate {
     static String twoDecimals(double d) {
         String digits = Double.toString(Math.abs(d));
         if (digits.indexOf('E') >= 0) {
-            return trimZeros(String.format(java.util.Locale.ROOT, "%.2f", d));
+            // Formatter's "%.2f" always has a point and two decimals: trim them
+            String s = String.format(java.util.Locale.ROOT, "%.2f", d);
+            int end = s.length();
+            while (s.charAt(end - 1) == '0') {
+                end--;
+            }
+            return s.substring(0, s.charAt(end - 1) == '.' ? end - 1 : end);
         }
         int point = digits.indexOf('.');
         int fraction = digits.length() - point - 1;
@@ -163,6 +174,10 @@ public final class ExplanationTemplate {
             carry = kept[i] == '9';
             kept[i] = carry ? '0' : (char) (kept[i] + 1);
         }
+        int decimals = 2;
+        while (decimals > 0 && kept[point + decimals - 1] == '0') {
+            decimals--;
+        }
         StringBuilder out = new StringBuilder(kept.length + 3);
         // Formatter writes a minus for every negative number, -0.0 and those that round to 0 too
         if (Double.compare(d, 0.0) < 0) {
@@ -171,20 +186,11 @@ public final class ExplanationTemplate {
         if (carry) {
             out.append('1');
         }
-        out.append(kept, 0, point).append('.').append(kept, point, 2);
-        return trimZeros(out.toString());
-    }
-
-    /** Without trailing zeros after the point, and without the point if nothing follows it. */
-    private static String trimZeros(String s) {
-        if (s.indexOf('.') < 0) {
-            return s;
+        out.append(kept, 0, point);
+        if (decimals > 0) {
+            out.append('.').append(kept, point, decimals);
         }
-        int end = s.length();
-        while (s.charAt(end - 1) == '0') {
-            end--;
-        }
-        return s.substring(0, s.charAt(end - 1) == '.' ? end - 1 : end);
+        return out.toString();
     }
 
     /** Stages that matched no event (optional ones) read as empty lists. */

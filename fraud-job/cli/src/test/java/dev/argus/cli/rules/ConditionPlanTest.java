@@ -10,6 +10,7 @@ import dev.argus.rules.RulePackLoader;
 import dev.argus.rules.RuleSpec;
 import dev.argus.rules.cel.AvroValues;
 import dev.argus.rules.cel.ConditionPlan;
+import dev.argus.rules.cel.ExplanationTemplate;
 import dev.argus.rules.cel.RuleEnvironment;
 import dev.cel.common.CelValidationResult;
 import dev.cel.runtime.CelEvaluationException;
@@ -248,18 +249,23 @@ class ConditionPlanTest {
     void givesCelsValueForThePlaceholdersOfThePacksExplanations() {
         RulePack pack =
                 RulePackLoader.loadForJob(RulePackLoader.BUILT_IN, CepPatternCheck.INSTANCE);
-        java.util.regex.Pattern placeholder =
-                java.util.regex.Pattern.compile("\\{\\{(.*?)}}", java.util.regex.Pattern.DOTALL);
         int placeholders = 0;
         int withPlan = 0;
         int planned = 0;
         int evaluations = 0;
         for (Rule rule : pack.rules()) {
             List<String> stages = rule.spec().positiveStages();
-            java.util.regex.Matcher m = placeholder.matcher(rule.spec().explanation());
-            while (m.find()) {
+            ExplanationTemplate template =
+                    new ExplanationTemplate(
+                            rule.spec().explanation(),
+                            "test",
+                            stages,
+                            pack.lists(),
+                            (expression, error) -> {
+                                throw new AssertionError(expression + ": " + error);
+                            });
+            for (String source : template.expressions()) {
                 placeholders++;
-                String source = m.group(1).trim();
                 CelValidationResult result =
                         new RuleEnvironment(pack.lists().keySet())
                                 .compileExpression(source, "test", stages);
